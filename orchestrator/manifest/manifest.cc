@@ -1,0 +1,420 @@
+#include "manifest/manifest.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "graph/service_graph.h"
+#include "util/secrets.h"
+#include "util/sha256.h"
+#include "util/text.h"
+
+namespace fs = std::filesystem;
+
+namespace orch {
+
+std::string SourcePos::str() const {
+  if (line <= 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+const char* to_string(RunnerKind k) {
+  switch (k) {
+    case RunnerKind::Alembic: return "alembic";
+    case RunnerKind::Sql: return "sql";
+    case RunnerKind::Command: return "command";
+  }
+  return "?";
+}
+
+const ServiceSpec* Manifest::find(const std::string& name) const {
+  for (const auto& s : services)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+ManifestErrors::ManifestErrors(std::vector<ManifestError> errors) : errors_(std::move(errors)) {
+  std::ostringstream out;
+  for (size_t i = 0; i < errors_.size(); ++i) {
+    const auto& e = errors_[i];
+    if (i) out << "\n";
+    out << e.pos.str() << ": error: " << e.message;
+    if (!e.hint.empty()) out << "\n  hint: " << e.hint;
+  }
+  text_ = out.str();
+}
+
+namespace {
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+// Collects errors while walking the document, so one run reports all of them.
+class Loader {
+ public:
+  explicit Loader(std::string display) : display_(std::move(display)) {}
+
+  SourcePos pos(const toml::source_region& r) const {
+    return SourcePos{display_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+  }
+  SourcePos pos(const toml::node& n) const { return pos(n.source()); }
+  SourcePos pos(const toml::key& k) const { return pos(k.source()); }
+
+  void error(SourcePos p, std::string msg, std::string hint = {}) {
+    errors_.push_back({std::move(p), std::move(msg), std::move(hint)});
+  }
+
+  // Unknown keys are almost always typos; say which known key was meant.
+  void check_keys(const toml::table& t, const std::vector<std::string>& known, const std::string& where) {
+    for (auto&& [k, v] : t) {
+      std::string name(k.str());
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      std::string guess = closest_match(name, known);
+      std::string hint = guess.empty() ? "known keys here: " + join(known, ", ")
+                                       : "did you mean \"" + guess + "\"?";
+      error(pos(k), "unknown key \"" + name + "\" in " + where, hint);
+    }
+  }
+
+  const std::string* get_string(const toml::table& t, const char* key, const std::string& where,
+                                bool required) {
+    const toml::node* n = t.get(key);
+    if (!n) {
+      if (required) error(pos(t), "missing key \"" + std::string(key) + "\" in " + where,
+                          "add `" + std::string(key) + " = \"...\"` to " + where);
+      return nullptr;
+    }
+    if (auto s = n->as_string()) return &s->get();
+    error(pos(*n), "\"" + std::string(key) + "\" in " + where + " must be a string, not " + type_name(n->type()));
+    return nullptr;
+  }
+
+  std::optional<std::vector<std::string>> get_string_array(const toml::table& t, const char* key,
+                                                           const std::string& where,
+                                                           std::vector<SourcePos>* positions = nullptr) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    const toml::array* arr = n->as_array();
+    if (!arr) {
+      error(pos(*n), "\"" + std::string(key) + "\" in " + where + " must be an array of strings, not " +
+                         type_name(n->type()),
+            "write it as " + std::string(key) + " = [\"...\"]");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& el : *arr) {
+      if (auto s = el.as_string()) {
+        out.push_back(s->get());
+        if (positions) positions->push_back(pos(el));
+      } else {
+        error(pos(el), "every entry of \"" + std::string(key) + "\" in " + where + " must be a string, not " +
+                           type_name(el.type()));
+      }
+    }
+    return out;
+  }
+
+  std::vector<ManifestError> take() { return std::move(errors_); }
+  bool ok() const { return errors_.empty(); }
+
+ private:
+  std::string display_;
+  std::vector<ManifestError> errors_;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool valid_service_name(const std::string& n) {
+  static const std::regex re("[A-Za-z0-9_][A-Za-z0-9_.\\-]*");
+  return std::regex_match(n, re);
+}
+
+}  // namespace
+
+Manifest load_manifest(const fs::path& file) {
+  const std::string display = file.string();
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    throw ManifestErrors({{SourcePos{display}, "manifest not found",
+                           "run from the directory that holds services.toml, or pass -f PATH"}});
+  }
+  std::string bytes = read_file(file);
+  Loader L(display);
+  toml::table doc;
+  try {
+    doc = toml::parse(bytes, display);
+  } catch (const toml::parse_error& e) {
+    throw ManifestErrors({{L.pos(e.source()), "TOML syntax: " + std::string(e.description()),
+                           "fix the syntax at this position (see https://toml.io for the format)"}});
+  }
+
+  Manifest m;
+  m.file = file;
+  m.dir = fs::absolute(file).parent_path();
+  m.checksum = sha256_hex(bytes);
+
+  L.check_keys(doc, {"project", "runners", "services"}, "the manifest");
+
+  // [project]
+  if (const toml::node* pn = doc.get("project"); !pn) {
+    L.error(SourcePos{display, 1, 1}, "missing [project] table",
+            "add:\n    [project]\n    name = \"myproduct\"\n    database = \"env:DATABASE_URL\"");
+  } else if (const toml::table* p = pn->as_table(); !p) {
+    L.error(L.pos(*pn), "\"project\" must be a table");
+  } else {
+    L.check_keys(*p, {"name", "database", "max_parallel"}, "[project]");
+    if (auto s = L.get_string(*p, "name", "[project]", true)) m.project_name = *s;
+    if (auto s = L.get_string(*p, "database", "[project]", true)) {
+      m.database.spec = *s;
+      m.database.pos = L.pos(*p->get("database"));
+    }
+    if (const toml::node* mp = p->get("max_parallel")) {
+      auto v = mp->value<int64_t>();
+      if (!mp->is_integer() || !v || *v < 1 || *v > 256)
+        L.error(L.pos(*mp), "\"max_parallel\" must be a whole number from 1 to 256");
+      else
+        m.max_parallel = static_cast<int>(*v);
+    }
+  }
+
+  // [runners.KIND]: defaults shared by every service of that runner.
+  std::map<std::string, std::vector<std::string>> runner_commands = {
+      {"alembic", {"python3", "-m", "alembic"}}, {"sql", {}}, {"command", {}}};
+  const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
+  if (const toml::node* rn = doc.get("runners")) {
+    if (const toml::table* rt = rn->as_table()) {
+      L.check_keys(*rt, runner_names, "[runners]");
+      for (auto&& [k, v] : *rt) {
+        std::string kind(k.str());
+        const toml::table* t = v.as_table();
+        if (!t) {
+          L.error(L.pos(v), "[runners." + kind + "] must be a table");
+          continue;
+        }
+        L.check_keys(*t, {"command"}, "[runners." + kind + "]");
+        if (auto cmd = L.get_string_array(*t, "command", "[runners." + kind + "]")) {
+          if (cmd->empty()) L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
+          else runner_commands[kind] = *cmd;
+        }
+      }
+    } else {
+      L.error(L.pos(*rn), "\"runners\" must be a table");
+    }
+  }
+
+  // [services.NAME]
+  const toml::table* services = nullptr;
+  if (const toml::node* sn = doc.get("services")) {
+    services = sn->as_table();
+    if (!services) L.error(L.pos(*sn), "\"services\" must be a table of [services.NAME] tables");
+  } else {
+    L.error(SourcePos{display, 1, 1}, "no services declared",
+            "add a [services.NAME] table for each service, with schema, runner and path");
+  }
+  const std::vector<std::string> service_keys = {"schema", "runner", "path", "depends_on", "env", "timeout",
+                                                 "config", "command", "version_table", "exclusive"};
+  if (services) {
+    for (auto&& [k, v] : *services) {
+      ServiceSpec s;
+      s.name = std::string(k.str());
+      s.pos = L.pos(k);
+      const std::string where = "[services." + s.name + "]";
+      const toml::table* t = v.as_table();
+      if (!t) {
+        L.error(L.pos(v), where + " must be a table");
+        continue;
+      }
+      if (!valid_service_name(s.name))
+        L.error(s.pos, "service name \"" + s.name + "\" may hold only letters, digits, '_', '-' and '.'");
+      L.check_keys(*t, service_keys, where);
+
+      std::string runner = "alembic";
+      if (auto r = L.get_string(*t, "runner", where, true)) {
+        runner = *r;
+        if (runner == "alembic") s.runner = RunnerKind::Alembic;
+        else if (runner == "sql") s.runner = RunnerKind::Sql;
+        else if (runner == "command") s.runner = RunnerKind::Command;
+        else {
+          std::string guess = closest_match(runner, runner_names);
+          L.error(L.pos(*t->get("runner")), "unknown runner \"" + runner + "\" for service " + s.name,
+                  guess.empty() ? "use one of: alembic, sql, command" : "did you mean \"" + guess + "\"?");
+        }
+      }
+      if (auto sc = L.get_string(*t, "schema", where, true)) {
+        s.schema = *sc;
+        if (s.schema.empty()) L.error(L.pos(*t->get("schema")), "\"schema\" must not be empty");
+      }
+      if (auto p = L.get_string(*t, "path", where, s.runner != RunnerKind::Command)) {
+        s.path_text = *p;
+        s.path_pos = L.pos(*t->get("path"));
+        s.path = fs::path(*p).is_absolute() ? fs::path(*p) : m.dir / *p;
+        s.path = s.path.lexically_normal();
+        if (!fs::is_directory(s.path, ec)) {
+          L.error(s.path_pos, "path \"" + *p + "\" of service " + s.name + " is not a directory (looked in " +
+                                  s.path.string() + ")",
+                  "paths are relative to the manifest's directory; create it or correct the path");
+        }
+      } else if (s.runner == RunnerKind::Command) {
+        s.path = m.dir;
+      }
+      if (auto c = L.get_string(*t, "config", where, false)) s.config = *c;
+      if (s.runner == RunnerKind::Alembic && !s.path_text.empty() && fs::is_directory(s.path, ec) &&
+          !fs::exists(s.path / s.config, ec)) {
+        const toml::node* cn = t->get("config");
+        L.error(cn ? L.pos(*cn) : s.path_pos,
+                "alembic config \"" + s.config + "\" not found in " + s.path_text,
+                "point `path` at the directory that holds alembic.ini, or set `config` to its file name");
+      }
+      if (auto deps = L.get_string_array(*t, "depends_on", where, &s.depends_on_pos)) s.depends_on = *deps;
+
+      if (const toml::node* en = t->get("env")) {
+        if (const toml::table* et = en->as_table()) {
+          for (auto&& [ek, evv] : *et) {
+            if (auto es = evv.as_string()) s.env.emplace_back(std::string(ek.str()), es->get());
+            else L.error(L.pos(evv), "environment value \"" + std::string(ek.str()) + "\" must be a string");
+          }
+        } else {
+          L.error(L.pos(*en), "\"env\" in " + where + " must be a table", "write env = { NAME = \"value\" }");
+        }
+      }
+      if (const toml::node* tn = t->get("timeout")) {
+        std::optional<Millis> d;
+        if (auto ts = tn->as_string()) d = parse_duration(ts->get());
+        else if (auto ti = tn->as_integer()) d = Millis(ti->get() * 1000);
+        if (!d || d->count() <= 0)
+          L.error(L.pos(*tn), "\"timeout\" must be a duration such as \"90s\", \"10m\" or \"1h\"");
+        else
+          s.timeout = d;
+      }
+      if (const toml::node* xn = t->get("exclusive")) {
+        if (auto b = xn->as_boolean()) s.exclusive = b->get();
+        else L.error(L.pos(*xn), "\"exclusive\" must be true or false");
+      }
+      if (auto cmd = L.get_string_array(*t, "command", where)) {
+        if (cmd->empty()) L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
+        s.command = *cmd;
+      } else {
+        s.command = runner_commands[to_string(s.runner)];
+      }
+      if (s.runner == RunnerKind::Command && s.command.empty())
+        L.error(s.pos, "service " + s.name + " uses the command runner but has no command",
+                "add command = [\"program\", \"arg\", ...] to " + where);
+
+      // Where the version information lives, so status can read it without starting the tool.
+      s.version_schema = s.schema;
+      s.version_table = s.runner == RunnerKind::Sql ? "orchestrate_migrations" : "alembic_version";
+      if (auto vt = L.get_string(*t, "version_table", where, false)) {
+        auto dot = vt->find('.');
+        if (dot == std::string::npos) s.version_table = *vt;
+        else {
+          s.version_schema = vt->substr(0, dot);
+          s.version_table = vt->substr(dot + 1);
+        }
+      }
+      m.services.push_back(std::move(s));
+    }
+  }
+  // toml++ keeps tables sorted by key; people read the file top to bottom, so keep that order.
+  std::stable_sort(m.services.begin(), m.services.end(), [](const ServiceSpec& a, const ServiceSpec& b) {
+    return a.pos.line < b.pos.line;
+  });
+
+  // depends_on names must exist; then the graph must be acyclic.
+  std::set<std::string> names;
+  for (const auto& s : m.services) names.insert(s.name);
+  std::vector<std::string> name_list(names.begin(), names.end());
+  bool deps_ok = true;
+  for (const auto& s : m.services) {
+    for (size_t i = 0; i < s.depends_on.size(); ++i) {
+      const auto& d = s.depends_on[i];
+      if (names.count(d) && d != s.name) continue;
+      deps_ok = false;
+      if (d == s.name) {
+        L.error(s.depends_on_pos[i], "service " + s.name + " depends on itself", "remove \"" + d + "\" from depends_on");
+        continue;
+      }
+      std::string guess = closest_match(d, name_list);
+      L.error(s.depends_on_pos[i], "service " + s.name + " depends on \"" + d + "\", which is not a service",
+              guess.empty() ? "declared services: " + join(name_list, ", ") : "did you mean \"" + guess + "\"?");
+    }
+  }
+  if (deps_ok && !m.services.empty()) {
+    ServiceGraph g(m.services);
+    if (auto cycle = g.find_cycle(); !cycle.empty()) {
+      const ServiceSpec* first = m.find(cycle.front());
+      SourcePos at = first->pos;
+      for (size_t i = 0; i < first->depends_on.size(); ++i)
+        if (first->depends_on[i] == cycle[1]) at = first->depends_on_pos[i];
+      L.error(at, "dependency cycle: " + join(cycle, " -> "),
+              "services must form a DAG; remove one of these depends_on entries");
+    }
+  }
+  if (!L.ok()) throw ManifestErrors(L.take());
+  return m;
+}
+
+std::string normalise_database_url(const std::string& url) {
+  static const std::regex scheme(R"(^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://)");
+  return std::regex_replace(url, scheme, "postgresql://");
+}
+
+std::string resolve_database(const DatabaseRef& ref) {
+  std::string url;
+  const std::string& spec = ref.spec;
+  if (starts_with(spec, "env:")) {
+    std::string var = spec.substr(4);
+    const char* v = std::getenv(var.c_str());
+    if (!v || !*v)
+      throw ManifestErrors({{ref.pos, "environment variable " + var + " is not set (database = \"" + spec + "\")",
+                             "export " + var + "=postgresql://USER@HOST:PORT/DB, or point database at a file: or URL"}});
+    url = trim(v);
+  } else if (starts_with(spec, "file:")) {
+    fs::path p = spec.substr(5);
+    std::ifstream in(p);
+    if (!in)
+      throw ManifestErrors({{ref.pos, "cannot read database URL file " + p.string() + ": " + std::strerror(errno),
+                             "check that the file exists and that this user may read it"}});
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    url = trim(ss.str());
+    secrets::remember(url);
+    if (url.empty())
+      throw ManifestErrors({{ref.pos, "database URL file " + p.string() + " is empty",
+                             "write one postgresql:// URL into it"}});
+  } else {
+    url = spec;
+  }
+  static const std::regex pw(R"(^[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:([^@\s/]+)@)");
+  std::smatch mm;
+  if (std::regex_search(url, mm, pw)) secrets::remember(mm[1].str());
+  url = normalise_database_url(url);
+  if (!starts_with(url, "postgresql://"))
+    throw ManifestErrors({{ref.pos, "database URL must start with postgresql:// (got \"" + secrets::redact_url(url) + "\")",
+                           "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME"}});
+  return url;
+}
+
+}  // namespace orch

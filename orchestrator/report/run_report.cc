@@ -1,0 +1,95 @@
+#include "report/run_report.h"
+
+#include <algorithm>
+
+#include "util/duration.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+int RunReport::count(Outcome o) const {
+  return static_cast<int>(std::count_if(services.begin(), services.end(),
+                                        [o](const ServiceReport& s) { return s.result.outcome == o; }));
+}
+
+bool RunReport::all_succeeded() const {
+  return !interrupted && count(Outcome::Failed) == 0 && count(Outcome::Skipped) == 0 &&
+         count(Outcome::Interrupted) == 0;
+}
+
+std::string format_revisions(const std::vector<std::string>& revs) {
+  if (revs.empty()) return "(none)";
+  return join(revs, "+");
+}
+
+static std::string state_text(const RunResult& r) {
+  if (r.outcome == Outcome::Skipped) return "skipped (" + r.reason + ")";
+  return to_string(r.outcome);
+}
+
+void render_table(const RunReport& report, std::ostream& out, bool color) {
+  const std::vector<std::string> head = {"SERVICE", "RUNNER", "SCHEMA", "REVISION", "APPLIED", "DURATION", "STATE"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : report.services) {
+    const RunResult& r = s.result;
+    std::string rev;
+    bool ran = r.outcome != Outcome::Skipped;
+    if (!ran) rev = "-";
+    else if (r.before == r.after || r.after.empty()) rev = format_revisions(r.before);
+    else rev = format_revisions(r.before) + " -> " + format_revisions(r.after);
+    rows.push_back({s.name, s.runner, s.schema, elide(rev, 60), ran ? std::to_string(r.applied) : "-",
+                    ran ? format_duration(r.duration) : "-", state_text(r)});
+  }
+  std::vector<size_t> w(head.size());
+  for (size_t c = 0; c < head.size(); ++c) {
+    w[c] = head[c].size();
+    for (const auto& row : rows) w[c] = std::max(w[c], row[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells, const char* on, const char* off) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      bool last = c + 1 == cells.size();
+      if (last) out << on << cells[c] << off;
+      else out << cells[c] << std::string(w[c] - cells[c].size() + 2, ' ');
+    }
+    out << '\n';
+  };
+  out << '\n';
+  line(head, "", "");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const char* on = "";
+    if (color) {
+      switch (report.services[i].result.outcome) {
+        case Outcome::Applied:
+        case Outcome::UpToDate: on = "\x1b[32m"; break;
+        case Outcome::Failed: on = "\x1b[31m"; break;
+        default: on = "\x1b[33m"; break;
+      }
+    }
+    line(rows[i], on, color ? "\x1b[0m" : "");
+  }
+
+  int applied = 0;
+  for (const auto& s : report.services) applied += s.result.applied;
+  out << '\n'
+      << report.services.size() << " services: " << report.count(Outcome::Applied) << " applied, "
+      << report.count(Outcome::UpToDate) << " up-to-date, " << report.count(Outcome::Failed) << " failed, "
+      << report.count(Outcome::Skipped) << " skipped";
+  if (report.count(Outcome::Interrupted)) out << ", " << report.count(Outcome::Interrupted) << " interrupted";
+  out << "; " << applied << " migration" << (applied == 1 ? "" : "s") << " applied in "
+      << format_duration(report.duration) << " (run " << report.run_id << ")\n";
+
+  for (const auto& s : report.services) {
+    const RunResult& r = s.result;
+    if (r.outcome != Outcome::Failed && r.outcome != Outcome::Interrupted) continue;
+    out << '\n' << (r.outcome == Outcome::Failed ? "FAILED " : "INTERRUPTED ") << s.name << ": "
+        << secrets::scrub(r.error) << '\n';
+    for (const auto& d : r.details) out << "    " << secrets::scrub(d) << '\n';
+  }
+  if (!report.log_dir.empty() && (report.count(Outcome::Failed) || report.count(Outcome::Interrupted)))
+    out << "\nfull output: " << report.log_dir << "/<service>.log\n";
+  if (report.interrupted)
+    out << "\ninterrupted: services that did not finish rolled back their current migration; run `orchestrate up` again to finish.\n";
+}
+
+}  // namespace orch

@@ -1,0 +1,38 @@
+#pragma once
+// The consolidated result of one `up`: what each service went from and to, and how the run ended.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "manifest/manifest.h"
+#include "scheduler/runner.h"
+
+namespace orch {
+
+struct ServiceReport {
+  std::string name;
+  std::string runner;
+  std::string schema;
+  RunResult result;
+};
+
+struct RunReport {
+  std::string run_id;
+  std::string project;
+  std::string target;
+  std::vector<ServiceReport> services;  // manifest order, selected services only
+  Millis duration{0};
+  bool interrupted = false;
+  std::string log_dir;
+
+  int count(Outcome o) const;
+  bool all_succeeded() const;
+};
+
+// The table printed at the end of `up`, then a one-line total, then the details of each failure.
+void render_table(const RunReport& report, std::ostream& out, bool color);
+
+// Revisions as a person reads them: "(none)", "abc123", "abc123+def456" for several heads.
+std::string format_revisions(const std::vector<std::string>& revs);
+
+}  // namespace orch

@@ -1,0 +1,60 @@
+#pragma once
+// Drives a Plan to completion (ninja's Builder): starts what is ready through the ServiceRunner, feeds
+// results back, and reports every event to the StatusPrinter. Everything happens on one io_context
+// thread, so the Plan needs no locks and runners must never block it.
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scheduler/clock.h"
+#include "scheduler/plan.h"
+#include "scheduler/runner.h"
+#include "status/status_printer.h"
+
+namespace orch {
+
+class RunLogs;
+
+class Builder {
+ public:
+  Builder(boost::asio::io_context& io, const std::vector<ServiceSpec>& services, Plan& plan,
+          ServiceRunner& runner, StatusPrinter& status, const Clock& clock);
+
+  void set_logs(RunLogs* logs) { logs_ = logs; }
+  // Every job gets these; the per-service timeout comes from the manifest.
+  void set_job_template(std::string database_url, std::string run_id);
+
+  // Starts the ready services; `on_done` runs once everything has finished or been skipped.
+  void start(std::function<void()> on_done);
+
+  // Ctrl-C: start nothing new, ask the runner to stop what is running.
+  void interrupt();
+  bool interrupted() const { return interrupted_; }
+
+  // One result per selected service, once done: ran, skipped, or interrupted.
+  RunResult result(int i) const;
+
+ private:
+  void start_ready();
+  void finish_if_done();
+
+  boost::asio::io_context& io_;
+  const std::vector<ServiceSpec>& services_;
+  Plan& plan_;
+  ServiceRunner& runner_;
+  StatusPrinter& status_;
+  const Clock& clock_;
+  RunLogs* logs_ = nullptr;
+  std::string database_url_;
+  std::string run_id_;
+  std::map<int, RunResult> results_;
+  std::map<int, Clock::time_point> started_at_;
+  std::function<void()> on_done_;
+  bool interrupted_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace orch

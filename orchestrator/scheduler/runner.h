@@ -1,0 +1,51 @@
+#pragma once
+// The seam between the scheduler and the tools that migrate one service (ninja's CommandRunner).
+// The scheduler knows only this interface; the alembic, sql and command runners live in plugins/,
+// and the unit tests drive the scheduler with a fake.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manifest/manifest.h"
+#include "util/duration.h"
+
+namespace orch {
+
+enum class Outcome { Applied, UpToDate, Failed, Skipped, Interrupted };
+const char* to_string(Outcome o);
+
+struct RunResult {
+  Outcome outcome = Outcome::Failed;
+  std::vector<std::string> before;   // revisions in the database before the run
+  std::vector<std::string> after;    // and after it
+  int applied = 0;                   // migrations applied by this run
+  std::string error;                 // one line: what failed, where
+  std::vector<std::string> details;  // the last meaningful lines of output, for the report
+  Millis duration{0};
+  std::string reason;                // Skipped: why ("needs users", "fail-fast", "interrupted")
+};
+
+struct RunJob {
+  const ServiceSpec* service = nullptr;
+  std::string database_url;  // a secret: never print it, use secrets::redact_url
+  std::string run_id;
+  std::optional<Millis> timeout;
+};
+
+using LineFn = std::function<void(const std::string& line)>;
+using DoneFn = std::function<void(RunResult)>;
+
+class ServiceRunner {
+ public:
+  virtual ~ServiceRunner() = default;
+  // Starts migrating one service and returns at once. `on_line` receives its output line by line and
+  // `on_done` its result exactly once; both are called on the scheduler's io_context thread.
+  virtual void start(const RunJob& job, LineFn on_line, DoneFn on_done) = 0;
+  // Stops everything started and not yet done: children get SIGTERM, then SIGKILL after a grace
+  // period; running SQL is cancelled so its transaction rolls back. Each affected job still reports
+  // through on_done, as Interrupted.
+  virtual void interrupt() = 0;
+};
+
+}  // namespace orch

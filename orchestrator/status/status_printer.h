@@ -1,0 +1,29 @@
+#pragma once
+// What the person running orchestrate sees while it works (ninja's Status). The Builder reports events;
+// a printer decides how they look: plain timestamped lines for logs and CI, a live view on a terminal.
+#include <string>
+
+#include "scheduler/runner.h"
+
+namespace orch {
+
+struct RunHeader {
+  std::string run_id;
+  std::string project;
+  std::string target;        // "default" or the target's name
+  std::string database;      // redacted URL
+  int services = 0;
+  int max_parallel = 0;
+};
+
+class StatusPrinter {
+ public:
+  virtual ~StatusPrinter() = default;
+  virtual void run_started(const RunHeader& header) = 0;
+  virtual void service_started(const ServiceSpec& s) = 0;
+  virtual void service_line(const ServiceSpec& s, const std::string& line) = 0;
+  virtual void service_finished(const ServiceSpec& s, const RunResult& r) = 0;
+  virtual void note(const std::string& text) = 0;  // anything else worth a line: lock waits, interrupts
+};
+
+}  // namespace orch

@@ -1,0 +1,21 @@
+#pragma once
+// Small string helpers shared by the manifest, the runners and the report.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace orch {
+
+std::string trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+
+// The closest candidate within a small edit distance, for "did you mean" hints; empty when none is close.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// Cuts `s` to `width` display columns, ending in "…" when it had to cut (UTF-8 aware enough for logs).
+std::string elide(std::string_view s, size_t width);
+
+}  // namespace orch

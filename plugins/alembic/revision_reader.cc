@@ -1,0 +1,338 @@
+#include "alembic/revision_reader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "util/text.h"
+
+namespace fs = std::filesystem;
+
+namespace orch {
+
+namespace {
+
+// Python string literals in `s` (single, double, triple quotes; r/b/u prefixes), in order.
+std::vector<std::string> string_literals(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c != '\'' && c != '"') continue;
+    bool triple = i + 2 < s.size() && s[i + 1] == c && s[i + 2] == c;
+    std::string q = triple ? std::string(3, c) : std::string(1, c);
+    size_t end = s.find(q, i + q.size());
+    if (end == std::string::npos) break;
+    out.push_back(s.substr(i + q.size(), end - i - q.size()));
+    i = end + q.size() - 1;
+  }
+  return out;
+}
+
+// The value text of a top-level assignment to `name`, joined across lines while brackets are open.
+// Accepts `name = v`, `name: Type = v`; ignores indented (non-module-level) lines.
+bool find_assignment(const std::vector<std::string>& lines, const std::string& name, std::string& value,
+                     int& line_no) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (!starts_with(l, name)) continue;
+    size_t p = name.size();
+    if (p < l.size() && (std::isalnum(static_cast<unsigned char>(l[p])) || l[p] == '_')) continue;
+    while (p < l.size() && (l[p] == ' ' || l[p] == '\t')) ++p;
+    if (p < l.size() && l[p] == ':') {  // annotation: skip to '=' outside brackets
+      int depth = 0;
+      ++p;
+      while (p < l.size() && !(l[p] == '=' && depth == 0)) {
+        if (l[p] == '[' || l[p] == '(') ++depth;
+        if (l[p] == ']' || l[p] == ')') --depth;
+        ++p;
+      }
+    }
+    if (p >= l.size() || l[p] != '=' || (p + 1 < l.size() && l[p + 1] == '=')) continue;
+    std::string v = l.substr(p + 1);
+    // Continue while brackets stay open (a tuple written over several lines).
+    auto open_count = [](const std::string& s) {
+      int d = 0;
+      char q = 0;
+      for (char ch : s) {
+        if (q) { if (ch == q) q = 0; continue; }
+        if (ch == '\'' || ch == '"') q = ch;
+        else if (ch == '#') break;
+        else if (ch == '(' || ch == '[') ++d;
+        else if (ch == ')' || ch == ']') --d;
+      }
+      return d;
+    };
+    int depth = open_count(v);
+    size_t j = i + 1;
+    while (depth > 0 && j < lines.size()) {
+      v += "\n" + lines[j];
+      depth += open_count(lines[j]);
+      ++j;
+    }
+    value = trim(v);
+    line_no = static_cast<int>(i) + 1;
+    return true;
+  }
+  return false;
+}
+
+// None -> {}, 'a' -> {a}, ('a', 'b') / ['a'] -> {a, b}. False for anything computed.
+bool parse_value(const std::string& v, std::vector<std::string>& out) {
+  std::string t = v;
+  auto hash = std::string::npos;
+  {
+    char q = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (q) { if (t[i] == q) q = 0; continue; }
+      if (t[i] == '\'' || t[i] == '"') q = t[i];
+      else if (t[i] == '#' && t.find('\n', i) == std::string::npos) { hash = i; break; }
+    }
+  }
+  if (hash != std::string::npos) t = trim(t.substr(0, hash));
+  if (t == "None" || t == "()" || t == "[]") {
+    out.clear();
+    return true;
+  }
+  if (t.empty()) return false;
+  char c = t[0];
+  size_t pre = 0;
+  while (pre < t.size() && (t[pre] == 'r' || t[pre] == 'u' || t[pre] == 'R' || t[pre] == 'U')) ++pre;
+  if (t[pre] == '\'' || t[pre] == '"') {
+    auto lits = string_literals(t.substr(pre));
+    if (lits.size() != 1) return false;
+    out = lits;
+    return true;
+  }
+  if (c == '(' || c == '[') {
+    out = string_literals(t);
+    return true;
+  }
+  return false;
+}
+
+std::string docstring_first_line(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {  // skip blank lines, comments and encoding lines
+    size_t e = text.find('\n', i);
+    std::string l = trim(text.substr(i, e == std::string::npos ? std::string::npos : e - i));
+    if (!l.empty() && l[0] != '#') break;
+    if (e == std::string::npos) return "";
+    i = e + 1;
+  }
+  for (const char* q : {"\"\"\"", "'''", "\"", "'"}) {
+    std::string qs(q);
+    if (text.compare(i, qs.size(), qs) == 0) {
+      size_t start = i + qs.size();
+      size_t end = text.find(qs, start);
+      std::string body = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      for (const auto& l : split(body, '\n')) {
+        std::string t = trim(l);
+        if (!t.empty()) return t;
+      }
+      return "";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+RevisionFile parse_revision_source(const std::string& raw, const fs::path& path) {
+  RevisionFile f;
+  f.path = path;
+  std::string text = raw;
+  text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());  // Windows line ends
+  if (starts_with(text, "\xEF\xBB\xBF")) text = text.substr(3);       // UTF-8 BOM
+  std::vector<std::string> lines = split(text, '\n');
+  f.message = docstring_first_line(text);
+
+  std::string v;
+  int line = 0;
+  std::vector<std::string> vals;
+  if (!find_assignment(lines, "revision", v, line)) {
+    f.error = "no module-level `revision = '...'` assignment";
+    return f;
+  }
+  if (!parse_value(v, vals) || vals.size() != 1 || vals[0].empty()) {
+    f.error = "line " + std::to_string(line) + ": `revision` is not a plain string literal";
+    return f;
+  }
+  f.revision = vals[0];
+  f.revision_line = line;
+
+  if (!find_assignment(lines, "down_revision", v, line)) {
+    f.error = "no module-level `down_revision` assignment";
+    return f;
+  }
+  if (!parse_value(v, vals)) {
+    f.error = "line " + std::to_string(line) + ": `down_revision` is neither None, a string nor a tuple of strings";
+    return f;
+  }
+  f.down_revisions = vals;
+  f.down_revision_line = line;
+
+  if (find_assignment(lines, "branch_labels", v, line) && parse_value(v, vals)) f.branch_labels = vals;
+  if (find_assignment(lines, "depends_on", v, line)) {
+    if (!parse_value(v, vals)) {
+      f.error = "line " + std::to_string(line) + ": `depends_on` is neither None, a string nor a tuple of strings";
+      return f;
+    }
+    f.depends_on = vals;
+    f.depends_on_line = line;
+  }
+  return f;
+}
+
+RevisionSet RevisionSet::from_files(std::vector<RevisionFile> files) {
+  RevisionSet s;
+  s.files_ = std::move(files);
+  std::sort(s.files_.begin(), s.files_.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return s;
+}
+
+RevisionSet RevisionSet::read_dir(const fs::path& dir) {
+  std::vector<RevisionFile> files;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    RevisionFile f;
+    f.path = dir;
+    f.error = "versions directory does not exist";
+    files.push_back(f);
+    return from_files(std::move(files));
+  }
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file() || e.path().extension() != ".py") continue;
+    if (e.path().filename() == "__init__.py") continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    if (!in) {
+      RevisionFile f;
+      f.path = e.path();
+      f.error = "cannot open the file";
+      files.push_back(f);
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    files.push_back(parse_revision_source(ss.str(), e.path()));
+  }
+  return from_files(std::move(files));
+}
+
+bool RevisionSet::complete() const {
+  return std::none_of(files_.begin(), files_.end(), [](const auto& f) { return !f.error.empty(); });
+}
+
+const RevisionFile* RevisionSet::find(const std::string& rev) const {
+  for (const auto& f : files_)
+    if (f.error.empty() && f.revision == rev) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> RevisionSet::heads() const {
+  std::set<std::string> parents;
+  for (const auto& f : files_)
+    for (const auto& d : f.down_revisions) parents.insert(d);
+  std::vector<std::string> out;
+  for (const auto& f : files_)
+    if (f.error.empty() && !parents.count(f.revision)) out.push_back(f.revision);
+  return out;
+}
+
+std::vector<std::string> RevisionSet::ancestors_including(const std::vector<std::string>& revs) const {
+  std::set<std::string> seen;
+  std::vector<std::string> todo(revs.begin(), revs.end());
+  while (!todo.empty()) {
+    std::string r = todo.back();
+    todo.pop_back();
+    if (!seen.insert(r).second) continue;
+    if (const RevisionFile* f = find(r)) {
+      for (const auto& d : f->down_revisions) todo.push_back(d);
+      for (const auto& d : f->depends_on) todo.push_back(d);
+    }
+  }
+  return {seen.begin(), seen.end()};
+}
+
+std::optional<std::vector<std::string>> RevisionSet::pending(const std::vector<std::string>& current) const {
+  for (const auto& c : current)
+    if (!find(c)) return std::nullopt;
+  auto done_v = ancestors_including(current);
+  std::set<std::string> done(done_v.begin(), done_v.end());
+  auto want_v = ancestors_including(heads());
+  std::set<std::string> want(want_v.begin(), want_v.end());
+  // Topological order: repeatedly take revisions whose parents are all done.
+  std::vector<std::string> out;
+  std::set<std::string> todo;
+  for (const auto& r : want)
+    if (!done.count(r) && find(r)) todo.insert(r);
+  while (!todo.empty()) {
+    bool progressed = false;
+    for (const auto& f : files_) {
+      if (!todo.count(f.revision)) continue;
+      bool ready = true;
+      for (const auto& d : f.down_revisions)
+        if (!done.count(d) && find(d)) ready = false;
+      if (!ready) continue;
+      out.push_back(f.revision);
+      done.insert(f.revision);
+      todo.erase(f.revision);
+      progressed = true;
+    }
+    if (!progressed) break;  // a cycle: `check` reports it
+  }
+  return out;
+}
+
+std::optional<std::vector<fs::path>> versions_dirs_from_ini(const fs::path& ini) {
+  std::ifstream in(ini);
+  if (!in) return std::nullopt;
+  std::string line, section, script_location, version_locations;
+  while (std::getline(in, line)) {
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+    if (t[0] == '[') {
+      section = t;
+      continue;
+    }
+    if (section != "[alembic]") continue;
+    auto eq = t.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = trim(t.substr(0, eq)), val = trim(t.substr(eq + 1));
+    if (key == "script_location") script_location = val;
+    if (key == "version_locations") version_locations = val;
+  }
+  const std::string here = fs::absolute(ini).parent_path().string();
+  auto expand = [&](std::string v) -> std::optional<fs::path> {
+    const std::string tok = "%(here)s";
+    for (size_t p; (p = v.find(tok)) != std::string::npos;) v.replace(p, tok.size(), here);
+    if (v.find("%(") != std::string::npos || v.find(':') != std::string::npos) return std::nullopt;
+    fs::path p(v);
+    return p.is_absolute() ? p : fs::path(here) / p;
+  };
+  std::vector<fs::path> out;
+  if (!version_locations.empty()) {
+    std::string norm = version_locations;
+    std::replace(norm.begin(), norm.end(), ',', ' ');
+    std::istringstream ss(norm);
+    std::string item;
+    while (ss >> item) {
+      auto p = expand(item);
+      if (!p) return std::nullopt;
+      out.push_back(*p);
+    }
+    return out;
+  }
+  if (script_location.empty()) return std::nullopt;
+  auto p = expand(script_location);
+  if (!p) return std::nullopt;
+  out.push_back(*p / "versions");
+  return out;
+}
+
+}  // namespace orch

@@ -1,0 +1,205 @@
+#include "process/child_process.h"
+
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+
+#include <array>
+
+namespace bp = boost::process;
+
+namespace orch {
+
+namespace {
+
+// Puts the child into a process group of its own before exec, so signals reach its children too.
+struct NewProcessGroup : bp::extend::handler {
+  template <class Executor>
+  void on_exec_setup(Executor&) const {
+    ::setpgid(0, 0);
+  }
+};
+
+// Splits a byte stream into lines; a final line without '\n' is flushed at EOF.
+struct LineSplitter {
+  std::string pending;
+  template <class F>
+  void feed(const char* data, size_t n, F&& emit) {
+    for (size_t i = 0; i < n; ++i) {
+      char c = data[i];
+      if (c == '\n') {
+        if (!pending.empty() && pending.back() == '\r') pending.pop_back();
+        emit(pending);
+        pending.clear();
+      } else {
+        pending += c;
+      }
+    }
+  }
+  template <class F>
+  void flush(F&& emit) {
+    if (!pending.empty()) emit(pending);
+    pending.clear();
+  }
+};
+
+}  // namespace
+
+struct AsyncChild::Impl {
+  boost::asio::io_context& io;
+  ChildSpec spec;
+  LineFn on_line;
+  ExitFn on_exit;
+  bp::async_pipe out;
+  bp::async_pipe err;
+  std::unique_ptr<bp::child> child;
+  std::array<char, 8192> out_buf{};
+  std::array<char, 8192> err_buf{};
+  LineSplitter out_lines, err_lines;
+  bool out_done = false, err_done = false, exited = false, finished = false;
+  ChildExit result;
+  boost::asio::steady_timer timeout_timer;
+  boost::asio::steady_timer kill_timer;
+
+  Impl(boost::asio::io_context& io_, ChildSpec s, LineFn l, ExitFn e)
+      : io(io_), spec(std::move(s)), on_line(std::move(l)), on_exit(std::move(e)), out(io_), err(io_),
+        timeout_timer(io_), kill_timer(io_) {}
+};
+
+AsyncChild::AsyncChild(boost::asio::io_context& io, ChildSpec spec, LineFn on_line, ExitFn on_exit)
+    : impl_(std::make_unique<Impl>(io, std::move(spec), std::move(on_line), std::move(on_exit))) {}
+
+AsyncChild::~AsyncChild() = default;
+
+std::shared_ptr<AsyncChild> AsyncChild::launch(boost::asio::io_context& io, ChildSpec spec, LineFn on_line,
+                                               ExitFn on_exit) {
+  std::shared_ptr<AsyncChild> c(new AsyncChild(io, std::move(spec), std::move(on_line), std::move(on_exit)));
+  c->start();
+  return c;
+}
+
+void AsyncChild::start() {
+  Impl& m = *impl_;
+  auto self = shared_from_this();
+  if (m.spec.argv.empty()) {
+    m.result.spawn_error = "empty command";
+    m.finished = true;
+    boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+    return;
+  }
+  boost::filesystem::path exe = m.spec.argv[0];
+  if (m.spec.argv[0].find('/') == std::string::npos) {
+    exe = bp::search_path(m.spec.argv[0]);
+    if (exe.empty()) {
+      m.result.spawn_error = "\"" + m.spec.argv[0] + "\" was not found on PATH";
+      m.finished = true;
+      boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+      return;
+    }
+  }
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [k, v] : m.spec.env) env[k] = v;
+  std::vector<std::string> args(m.spec.argv.begin() + 1, m.spec.argv.end());
+  std::error_code ec;
+  std::weak_ptr<AsyncChild> weak = self;
+  m.child = std::make_unique<bp::child>(
+      bp::exe = exe, bp::args = args, bp::start_dir = m.spec.cwd.string(), env, bp::std_in < bp::null,
+      bp::std_out > m.out, bp::std_err > m.err, m.io, NewProcessGroup{},
+      bp::on_exit =
+          [weak](int code, const std::error_code&) {
+            auto s = weak.lock();
+            if (!s) return;
+            Impl& mm = *s->impl_;
+            mm.exited = true;
+            int native = mm.child ? mm.child->native_exit_code() : 0;
+            mm.result.signaled = WIFSIGNALED(native);
+            mm.result.code = code;
+            s->maybe_finish();
+          },
+      ec);
+  if (ec) {
+    m.result.spawn_error = "cannot start " + exe.string() + ": " + ec.message();
+    m.finished = true;
+    boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+    return;
+  }
+  pid_ = m.child->id();
+
+  // Read both pipes until EOF; each read re-arms itself.
+  auto reader = [self](bp::async_pipe& pipe, std::array<char, 8192>& buf, LineSplitter& lines, bool& done) {
+    auto step = std::make_shared<std::function<void()>>();
+    *step = [self, &pipe, &buf, &lines, &done, step] {
+      pipe.async_read_some(boost::asio::buffer(buf), [self, &buf, &lines, &done, step](
+                                                         const boost::system::error_code& e, size_t n) {
+        Impl& mm = *self->impl_;
+        if (n > 0) lines.feed(buf.data(), n, mm.on_line);
+        if (e) {
+          lines.flush(mm.on_line);
+          done = true;
+          self->maybe_finish();
+          *step = nullptr;  // break the self-reference cycle
+          return;
+        }
+        (*step)();
+      });
+    };
+    (*step)();
+  };
+  reader(m.out, m.out_buf, m.out_lines, m.out_done);
+  reader(m.err, m.err_buf, m.err_lines, m.err_done);
+
+  if (m.spec.timeout) {
+    m.timeout_timer.expires_after(*m.spec.timeout);
+    m.timeout_timer.async_wait([weak](const boost::system::error_code& e) {
+      auto s = weak.lock();
+      if (e || !s || s->impl_->finished) return;
+      s->impl_->result.timed_out = true;
+      s->kill_group(SIGTERM);
+    });
+  }
+}
+
+void AsyncChild::kill_group(int sig) {
+  Impl& m = *impl_;
+  if (pid_ <= 0 || m.finished) return;
+  ::kill(-pid_, sig);
+  if (sig == SIGTERM) {
+    std::weak_ptr<AsyncChild> weak = shared_from_this();
+    m.kill_timer.expires_after(m.spec.grace);
+    m.kill_timer.async_wait([weak](const boost::system::error_code& e) {
+      auto s = weak.lock();
+      if (e || !s || s->impl_->finished) return;
+      s->kill_group(SIGKILL);
+    });
+  }
+}
+
+void AsyncChild::terminate() {
+  impl_->result.interrupted = true;
+  kill_group(SIGTERM);
+}
+
+void AsyncChild::maybe_finish() {
+  Impl& m = *impl_;
+  if (m.finished || !m.exited) return;
+  if (!(m.out_done && m.err_done)) {
+    // The tool exited but something it started still holds the pipes open: stop the whole group, as
+    // a half-finished background helper must not outlive the run.
+    if (!m.result.signaled) ::kill(-pid_, SIGTERM);
+    return;
+  }
+  m.finished = true;
+  m.timeout_timer.cancel();
+  m.kill_timer.cancel();
+  // Whatever the tool left behind in its group goes too.
+  ::kill(-pid_, SIGKILL);
+  auto self = shared_from_this();
+  boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+}
+
+}  // namespace orch

@@ -1,0 +1,60 @@
+#pragma once
+// A child process driven from the scheduler's io_context: output streamed line by line through
+// Boost.Asio pipes, exit observed asynchronously, and a process group of its own so a timeout or
+// Ctrl-C can stop the tool together with everything it started.
+#include <boost/asio/io_context.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util/duration.h"
+
+namespace orch {
+
+struct ChildSpec {
+  std::vector<std::string> argv;  // argv[0] is looked up on PATH unless it holds a '/'
+  std::filesystem::path cwd;
+  std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing in) this process's
+  std::optional<Millis> timeout;
+  Millis grace{5000};  // between SIGTERM and SIGKILL
+};
+
+struct ChildExit {
+  int code = -1;             // exit status, or the signal number when killed
+  bool signaled = false;
+  bool timed_out = false;
+  bool interrupted = false;  // stopped by terminate()
+  std::string spawn_error;   // set when the process could not start at all
+};
+
+class AsyncChild : public std::enable_shared_from_this<AsyncChild> {
+ public:
+  using LineFn = std::function<void(const std::string&)>;
+  using ExitFn = std::function<void(const ChildExit&)>;
+
+  // Starts the child; on_exit runs once, after the exit status is known and both pipes are drained.
+  static std::shared_ptr<AsyncChild> launch(boost::asio::io_context& io, ChildSpec spec, LineFn on_line,
+                                            ExitFn on_exit);
+
+  // SIGTERM to the whole process group, SIGKILL after the grace period.
+  void terminate();
+  int pid() const { return pid_; }
+  ~AsyncChild();
+
+ private:
+  struct Impl;
+  AsyncChild(boost::asio::io_context& io, ChildSpec spec, LineFn on_line, ExitFn on_exit);
+  void start();
+  void kill_group(int sig);
+  void maybe_finish();
+
+  std::unique_ptr<Impl> impl_;
+  int pid_ = 0;
+};
+
+}  // namespace orch

@@ -1,0 +1,14 @@
+#pragma once
+// What every runner gets: the scheduler's io_context (callbacks go there) and a thread pool for the
+// blocking libpq calls, so a slow database never stalls the scheduler or the output streams.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+namespace orch {
+
+struct RunnerContext {
+  boost::asio::io_context& io;
+  boost::asio::thread_pool& pool;
+};
+
+}  // namespace orch

@@ -1,0 +1,71 @@
+#include "sql/sql_migrations.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "util/sha256.h"
+#include "util/text.h"
+
+namespace fs = std::filesystem;
+
+namespace orch {
+
+SqlMigrationSet read_sql_migrations(const fs::path& dir) {
+  SqlMigrationSet set;
+  static const std::regex up_re(R"(^(\d+)_([^/]+?)\.sql$)");
+  static const std::regex down_re(R"(^(\d+)_([^/]+?)\.down\.sql$)");
+  std::map<long long, fs::path> downs;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file() && e.path().extension() == ".sql") files.push_back(e.path());
+  if (ec) {
+    set.errors.push_back("cannot list " + dir.string() + ": " + ec.message());
+    return set;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& p : files) {
+    std::string fname = p.filename().string();
+    std::smatch m;
+    if (std::regex_match(fname, m, down_re)) {
+      downs[std::stoll(m[1].str())] = p;
+      continue;
+    }
+    if (!std::regex_match(fname, m, up_re)) {
+      set.errors.push_back(fname + ": name does not start with a version number (expected NNNN_name.sql)");
+      continue;
+    }
+    SqlMigration mig;
+    mig.version_text = m[1].str();
+    mig.version = std::stoll(mig.version_text);
+    mig.name = m[2].str();
+    mig.path = p;
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      set.errors.push_back(fname + ": cannot be read");
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    mig.contents = ss.str();
+    mig.checksum = sha256_hex(mig.contents);
+    std::string first = mig.contents.substr(0, mig.contents.find('\n'));
+    mig.no_transaction = trim(first) == "-- orchestrate:no-transaction";
+    set.migrations.push_back(std::move(mig));
+  }
+  std::stable_sort(set.migrations.begin(), set.migrations.end(),
+                   [](const auto& a, const auto& b) { return a.version < b.version; });
+  for (size_t i = 1; i < set.migrations.size(); ++i)
+    if (set.migrations[i].version == set.migrations[i - 1].version)
+      set.errors.push_back("version " + std::to_string(set.migrations[i].version) + " is used by both " +
+                           set.migrations[i - 1].path.filename().string() + " and " +
+                           set.migrations[i].path.filename().string());
+  for (auto& mig : set.migrations)
+    if (auto it = downs.find(mig.version); it != downs.end()) mig.down_path = it->second;
+  return set;
+}
+
+}  // namespace orch
