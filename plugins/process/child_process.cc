@@ -65,6 +65,7 @@ struct AsyncChild::Impl {
   ChildExit result;
   boost::asio::steady_timer timeout_timer;
   boost::asio::steady_timer kill_timer;
+  std::shared_ptr<AsyncChild> keep_alive;  // until on_exit has run: callbacks only hold weak references
 
   Impl(boost::asio::io_context& io_, ChildSpec s, LineFn l, ExitFn e)
       : io(io_), spec(std::move(s)), on_line(std::move(l)), on_exit(std::move(e)), out(io_), err(io_),
@@ -86,10 +87,14 @@ std::shared_ptr<AsyncChild> AsyncChild::launch(boost::asio::io_context& io, Chil
 void AsyncChild::start() {
   Impl& m = *impl_;
   auto self = shared_from_this();
+  m.keep_alive = self;
   if (m.spec.argv.empty()) {
     m.result.spawn_error = "empty command";
     m.finished = true;
-    boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+    boost::asio::post(m.io, [self] {
+      self->impl_->on_exit(self->impl_->result);
+      self->impl_->keep_alive.reset();
+    });
     return;
   }
   boost::filesystem::path exe = m.spec.argv[0];
@@ -98,7 +103,10 @@ void AsyncChild::start() {
     if (exe.empty()) {
       m.result.spawn_error = "\"" + m.spec.argv[0] + "\" was not found on PATH";
       m.finished = true;
-      boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+      boost::asio::post(m.io, [self] {
+      self->impl_->on_exit(self->impl_->result);
+      self->impl_->keep_alive.reset();
+    });
       return;
     }
   }
@@ -125,7 +133,10 @@ void AsyncChild::start() {
   if (ec) {
     m.result.spawn_error = "cannot start " + exe.string() + ": " + ec.message();
     m.finished = true;
-    boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+    boost::asio::post(m.io, [self] {
+      self->impl_->on_exit(self->impl_->result);
+      self->impl_->keep_alive.reset();
+    });
     return;
   }
   pid_ = m.child->id();
@@ -199,7 +210,10 @@ void AsyncChild::maybe_finish() {
   // Whatever the tool left behind in its group goes too.
   ::kill(-pid_, SIGKILL);
   auto self = shared_from_this();
-  boost::asio::post(m.io, [self] { self->impl_->on_exit(self->impl_->result); });
+  boost::asio::post(m.io, [self] {
+      self->impl_->on_exit(self->impl_->result);
+      self->impl_->keep_alive.reset();
+    });
 }
 
 }  // namespace orch

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages orchestrate needs, only those that are missing.
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config git
+  libboost-dev libboost-filesystem-dev
+  libpqxx-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev
+  postgresql-15 postgresql-client-15
+  python3 python3-alembic python3-sqlalchemy python3-psycopg2
+  util-linux procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "error: missing packages and not root; run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "installed ${#missing[@]} package(s)"
