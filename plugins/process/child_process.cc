@@ -122,12 +122,16 @@ void AsyncChild::start() {
           [weak](int code, const std::error_code&) {
             auto s = weak.lock();
             if (!s) return;
-            Impl& mm = *s->impl_;
-            mm.exited = true;
-            int native = mm.child ? mm.child->native_exit_code() : 0;
-            mm.result.signaled = WIFSIGNALED(native);
-            mm.result.code = code;
-            s->maybe_finish();
+            // Boost.Process may call this synchronously inside the child's constructor when the child
+            // has already exited, before pid_ and child are set: handle it on the next turn instead.
+            boost::asio::post(s->impl_->io, [s, code] {
+              Impl& mm = *s->impl_;
+              mm.exited = true;
+              int native = mm.child ? mm.child->native_exit_code() : 0;
+              mm.result.signaled = WIFSIGNALED(native);
+              mm.result.code = code;
+              s->maybe_finish();
+            });
           },
       ec);
   if (ec) {
@@ -198,6 +202,7 @@ void AsyncChild::terminate() {
 void AsyncChild::maybe_finish() {
   Impl& m = *impl_;
   if (m.finished || !m.exited) return;
+  if (pid_ <= 0) return;  // never kill(0) or kill(-1): that would signal our own group, or everything
   if (!(m.out_done && m.err_done)) {
     // The tool exited but something it started still holds the pipes open: stop the whole group, as
     // a half-finished background helper must not outlive the run.

@@ -1,0 +1,215 @@
+// Manifest errors must name file:line:column and say how to fix.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "manifest/manifest.h"
+
+namespace fs = std::filesystem;
+using namespace orch;
+
+namespace {
+
+class ManifestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("orch-manifest-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "svc" / "a");
+    fs::create_directories(dir_ / "svc" / "b");
+    std::ofstream(dir_ / "svc" / "a" / "alembic.ini") << "[alembic]\nscript_location = %(here)s/m\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& text) {
+    fs::path p = dir_ / "services.toml";
+    std::ofstream(p) << text;
+    return p;
+  }
+
+  // Loads and returns the errors (fails the test when loading succeeds).
+  std::vector<ManifestError> errors_of(const std::string& text) {
+    try {
+      load_manifest(write(text));
+    } catch (const ManifestErrors& e) {
+      return e.errors();
+    }
+    ADD_FAILURE() << "manifest was accepted";
+    return {};
+  }
+
+  fs::path dir_;
+};
+
+const char* kHeader = R"([project]
+name = "p"
+database = "env:ORCH_TEST_DB"
+)";
+
+}  // namespace
+
+TEST_F(ManifestTest, ValidManifestKeepsFileOrderAndDefaults) {
+  auto m = load_manifest(write(std::string(kHeader) + R"(
+[services.zeta]
+schema = "z"
+runner = "sql"
+path = "svc/b"
+
+[services.alpha]
+schema = "a"
+runner = "alembic"
+path = "svc/a"
+depends_on = ["zeta"]
+timeout = "90s"
+env = { X = "1" }
+)"));
+  ASSERT_EQ(m.services.size(), 2u);
+  EXPECT_EQ(m.services[0].name, "zeta");  // file order, not alphabetical
+  EXPECT_EQ(m.services[1].name, "alpha");
+  EXPECT_EQ(m.services[1].command, (std::vector<std::string>{"python3", "-m", "alembic"}));
+  EXPECT_EQ(m.services[1].version_table, "alembic_version");
+  EXPECT_EQ(m.services[0].version_table, "orchestrate_migrations");
+  EXPECT_EQ(m.services[1].timeout->count(), 90000);
+  EXPECT_EQ(m.services[1].env.at(0).first, "X");
+  EXPECT_EQ(m.services[1].path, (dir_ / "svc" / "a").lexically_normal());
+  EXPECT_EQ(m.checksum.size(), 64u);
+}
+
+TEST_F(ManifestTest, TomlSyntaxErrorHasPosition) {
+  auto errs = errors_of("[project]\nname = \"p\"\ndatabase = \n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].pos.line, 3);
+  EXPECT_GT(errs[0].pos.column, 0);
+  EXPECT_NE(errs[0].message.find("TOML syntax"), std::string::npos);
+  EXPECT_NE(errs[0].pos.str().find("services.toml:3:"), std::string::npos);
+}
+
+TEST_F(ManifestTest, UnknownKeySuggestsTheKnownOne) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.a]
+schema = "a"
+runner = "sql"
+path = "svc/b"
+dependson = []
+)");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].pos.line, 9);
+  EXPECT_EQ(errs[0].pos.column, 1);
+  EXPECT_NE(errs[0].message.find("unknown key \"dependson\" in [services.a]"), std::string::npos);
+  EXPECT_EQ(errs[0].hint, "did you mean \"depends_on\"?");
+}
+
+TEST_F(ManifestTest, WrongTypeNamesBoth) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.a]
+schema = 5
+runner = "sql"
+path = "svc/b"
+)");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].pos.line, 6);
+  EXPECT_EQ(errs[0].pos.column, 10);
+  EXPECT_NE(errs[0].message.find("must be a string, not an integer"), std::string::npos);
+}
+
+TEST_F(ManifestTest, UnknownRunner) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.a]
+schema = "a"
+runner = "alembik"
+path = "svc/a"
+)");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].pos.line, 7);
+  EXPECT_NE(errs[0].message.find("unknown runner \"alembik\""), std::string::npos);
+  EXPECT_EQ(errs[0].hint, "did you mean \"alembic\"?");
+}
+
+TEST_F(ManifestTest, UnknownDependencyPointsAtTheEntry) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.users]
+schema = "u"
+runner = "sql"
+path = "svc/b"
+
+[services.habits]
+schema = "h"
+runner = "sql"
+path = "svc/b"
+depends_on = ["user"]
+)");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].pos.line, 14);
+  EXPECT_EQ(errs[0].pos.column, 15);
+  EXPECT_NE(errs[0].message.find("depends on \"user\", which is not a service"), std::string::npos);
+  EXPECT_EQ(errs[0].hint, "did you mean \"users\"?");
+}
+
+TEST_F(ManifestTest, CycleIsPrinted) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.a]
+schema = "a"
+runner = "sql"
+path = "svc/b"
+depends_on = ["b"]
+
+[services.b]
+schema = "b"
+runner = "sql"
+path = "svc/b"
+depends_on = ["a"]
+)");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].message.find("dependency cycle: a -> b -> a"), std::string::npos) << errs[0].message;
+  EXPECT_EQ(errs[0].pos.line, 9);
+}
+
+TEST_F(ManifestTest, MissingPathAndAllErrorsAtOnce) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.a]
+schema = "a"
+runner = "sql"
+path = "svc/nope"
+
+[services.b]
+schema = "b"
+runner = "alembic"
+path = "svc/b"
+)");
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_EQ(errs[0].pos.line, 8);
+  EXPECT_NE(errs[0].message.find("path \"svc/nope\" of service a is not a directory"), std::string::npos);
+  EXPECT_NE(errs[1].message.find("alembic config \"alembic.ini\" not found in svc/b"), std::string::npos);
+}
+
+TEST_F(ManifestTest, UnsetEnvVariableAndUnreadableFile) {
+  auto m = load_manifest(write(std::string(kHeader) + "\n[services.a]\nschema = \"a\"\nrunner = \"sql\"\npath = \"svc/b\"\n"));
+  ::unsetenv("ORCH_TEST_DB");
+  try {
+    resolve_database(m.database);
+    FAIL() << "unset variable accepted";
+  } catch (const ManifestErrors& e) {
+    EXPECT_EQ(e.errors()[0].pos.line, 3);
+    EXPECT_EQ(e.errors()[0].pos.column, 12);
+    EXPECT_NE(e.errors()[0].message.find("environment variable ORCH_TEST_DB is not set"), std::string::npos);
+  }
+  DatabaseRef ref{"file:" + (dir_ / "missing-secret").string(), SourcePos{"services.toml", 3, 12}};
+  try {
+    resolve_database(ref);
+    FAIL() << "unreadable file accepted";
+  } catch (const ManifestErrors& e) {
+    EXPECT_NE(e.errors()[0].message.find("cannot read database URL file"), std::string::npos);
+  }
+  std::ofstream(dir_ / "secret") << "postgres://u:pw-in-file@h/db\n";
+  DatabaseRef ok{"file:" + (dir_ / "secret").string(), {}};
+  EXPECT_EQ(resolve_database(ok), "postgresql://u:pw-in-file@h/db");
+}
+
+TEST(DatabaseUrl, NormalisesDriverSchemes) {
+  EXPECT_EQ(normalise_database_url("postgres://a@b/c"), "postgresql://a@b/c");
+  EXPECT_EQ(normalise_database_url("postgresql+asyncpg://a@b/c"), "postgresql://a@b/c");
+  EXPECT_EQ(normalise_database_url("postgresql://a@b/c"), "postgresql://a@b/c");
+}

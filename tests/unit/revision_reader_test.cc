@@ -1,0 +1,114 @@
+// The C++ reader of Alembic revision files, on the shapes real projects write.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "alembic/revision_reader.h"
+
+using namespace orch;
+namespace fs = std::filesystem;
+
+TEST(RevisionReader, PlainStringsAndNone) {
+  auto f = parse_revision_source(
+      "\"\"\"create users\n\nRevision ID: abc\n\"\"\"\nfrom alembic import op\n\nrevision = 'abc'\n"
+      "down_revision = None\nbranch_labels = None\ndepends_on = None\n",
+      "abc_create_users.py");
+  EXPECT_TRUE(f.error.empty()) << f.error;
+  EXPECT_EQ(f.revision, "abc");
+  EXPECT_EQ(f.revision_line, 7);
+  EXPECT_TRUE(f.down_revisions.empty());
+  EXPECT_EQ(f.message, "create users");
+}
+
+TEST(RevisionReader, TypeAnnotationsAndUnionTypes) {
+  auto f = parse_revision_source(
+      "from typing import Sequence, Union\n"
+      "revision: str = \"def\"\n"
+      "down_revision: Union[str, None] = \"abc\"\n"
+      "branch_labels: Union[str, Sequence[str], None] = None\n"
+      "depends_on: Union[str, Sequence[str], None] = None\n",
+      "x.py");
+  EXPECT_TRUE(f.error.empty()) << f.error;
+  EXPECT_EQ(f.revision, "def");
+  EXPECT_EQ(f.down_revisions, std::vector<std::string>{"abc"});
+  EXPECT_EQ(f.down_revision_line, 3);
+}
+
+TEST(RevisionReader, MergeTuplesAcrossLinesWithComments) {
+  auto f = parse_revision_source(
+      "# a merge\nrevision = 'm1'  # the merge point\ndown_revision = (\n    'a1',  # left\n    \"b2\",\n)\n"
+      "depends_on = ('x9',)\n",
+      "m1.py");
+  EXPECT_TRUE(f.error.empty()) << f.error;
+  EXPECT_EQ(f.revision, "m1");
+  EXPECT_EQ(f.down_revisions, (std::vector<std::string>{"a1", "b2"}));
+  EXPECT_EQ(f.depends_on, std::vector<std::string>{"x9"});
+}
+
+TEST(RevisionReader, WindowsLineEndsAndIndentedNamesIgnored) {
+  auto f = parse_revision_source(
+      "revision = 'w1'\r\ndown_revision = 'w0'\r\n\r\ndef upgrade():\r\n    revision = 'not-me'\r\n", "w.py");
+  EXPECT_TRUE(f.error.empty()) << f.error;
+  EXPECT_EQ(f.revision, "w1");
+  EXPECT_EQ(f.down_revisions, std::vector<std::string>{"w0"});
+}
+
+TEST(RevisionReader, ComputedValuesAreNotGuessed) {
+  auto f = parse_revision_source("revision = make_id()\ndown_revision = None\n", "c.py");
+  EXPECT_FALSE(f.error.empty());
+  auto g = parse_revision_source("down_revision = None\n", "g.py");
+  EXPECT_NE(g.error.find("no module-level `revision"), std::string::npos);
+}
+
+TEST(RevisionSet, HeadsPendingAndUnknownCurrent) {
+  std::vector<RevisionFile> files;
+  auto add = [&](std::string rev, std::vector<std::string> down) {
+    RevisionFile f;
+    f.path = rev + ".py";
+    f.revision = rev;
+    f.down_revisions = std::move(down);
+    files.push_back(f);
+  };
+  add("a", {});
+  add("b", {"a"});
+  add("c", {"a"});  // branch
+  add("m", {"b", "c"});  // merge
+  add("z", {"m"});
+  auto set = RevisionSet::from_files(files);
+  EXPECT_EQ(set.heads(), std::vector<std::string>{"z"});
+  EXPECT_EQ(*set.pending({}), (std::vector<std::string>{"a", "b", "c", "m", "z"}));
+  EXPECT_EQ(*set.pending({"b"}), (std::vector<std::string>{"c", "m", "z"}));
+  EXPECT_TRUE(set.pending({"z"})->empty());
+  EXPECT_FALSE(set.pending({"squashed-away"}).has_value());
+}
+
+TEST(RevisionSet, SeveralHeads) {
+  std::vector<RevisionFile> files(3);
+  files[0].revision = "a";
+  files[0].path = "a.py";
+  files[1].revision = "b";
+  files[1].path = "b.py";
+  files[1].down_revisions = {"a"};
+  files[2].revision = "c";
+  files[2].path = "c.py";
+  files[2].down_revisions = {"a"};
+  auto set = RevisionSet::from_files(files);
+  EXPECT_EQ(set.heads(), (std::vector<std::string>{"b", "c"}));
+}
+
+TEST(AlembicIni, ScriptLocationAndVersionLocations) {
+  fs::path dir = fs::temp_directory_path() / ("orch-ini-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "alembic.ini") << "[alembic]\nscript_location = %(here)s/migrations\n[other]\nscript_location = no\n";
+  auto dirs = versions_dirs_from_ini(dir / "alembic.ini");
+  ASSERT_TRUE(dirs);
+  EXPECT_EQ(dirs->at(0), dir / "migrations" / "versions");
+  std::ofstream(dir / "b.ini") << "[alembic]\nscript_location = alembic\nversion_locations = %(here)s/v1 %(here)s/v2\n";
+  dirs = versions_dirs_from_ini(dir / "b.ini");
+  ASSERT_TRUE(dirs);
+  EXPECT_EQ(dirs->size(), 2u);
+  std::ofstream(dir / "c.ini") << "[alembic]\nscript_location = myapp:migrations\n";
+  EXPECT_FALSE(versions_dirs_from_ini(dir / "c.ini"));  // a package reference: ask Alembic
+  fs::remove_all(dir);
+}
