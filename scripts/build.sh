@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Configures and builds into build/ (Ninja, RelWithDebInfo). Prints only what matters.
+# Configures and builds into build/ (Ninja, RelWithDebInfo). Quiet unless something fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+mkdir -p build
 if [[ ! -f build/build.ninja ]]; then
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >build-configure.log 2>&1 || {
-    cat build-configure.log >&2
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/configure.log 2>&1 || {
+    cat build/configure.log >&2
+    echo "error: cmake configure failed (log above, also in build/configure.log)" >&2
     exit 1
   }
-  rm -f build-configure.log
 fi
-ninja -C build -j "$(nproc)" | grep -v '^\[' || true
-test "${PIPESTATUS[0]}" -eq 0
+if ! ninja -C build -j "$(nproc)" >build/ninja.log 2>&1; then
+  grep -v '^\[' build/ninja.log >&2 || cat build/ninja.log >&2
+  echo "error: build failed (full log in build/ninja.log)" >&2
+  exit 1
+fi
+echo "built build/orchestrate"
