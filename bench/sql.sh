@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# bench/sql.sh [COUNT] [ROUNDS]: COUNT tiny migrations (a CREATE TABLE and an INSERT each) into an empty
+# schema, with a ledger row per file, four ways:
+#   orchestrate up (sql runner)
+#   one psql session, each file in BEGIN/COMMIT with its ledger insert (the floor)
+#   one `psql -1 -f` process per file
+#   sqitch deploy of the same changes, when sqitch is installed
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+count=${1:-500}
+rounds=${2:-3}
+bench_setup sql
+work=$(mktemp -d)
+trap 'rm -rf "$work"; "$root/scripts/dev-postgres.sh" stop >/dev/null 2>&1 || true' EXIT
+mkdir -p "$work/tiny"
+for ((n = 1; n <= count; n++)); do
+  printf 'CREATE TABLE t_%d (id int PRIMARY KEY, note text);\nINSERT INTO t_%d VALUES (%d, %s);\n' \
+    "$n" "$n" "$n" "'row $n'" >"$work/tiny/$(printf '%04d' "$n")_t$n.sql"
+done
+cat >"$work/services.toml" <<EOT
+[project]
+name = "bench"
+database = "env:DATABASE_URL"
+[services.tiny]
+schema = "tiny"
+runner = "sql"
+path = "tiny"
+EOT
+ledger="CREATE SCHEMA tiny; CREATE TABLE tiny.ledger (version bigint PRIMARY KEY, name text, checksum text, applied_at timestamptz DEFAULT now(), duration_ms bigint, applied_by text);"
+# The floor: one session, each file in its own transaction with its ledger row.
+{
+  echo "$ledger"
+  echo "SET search_path TO tiny, public;"
+  for f in "$work"/tiny/*.sql; do
+    b=$(basename "$f" .sql); v=$((10#${b%%_*}))
+    echo "BEGIN;"; echo "\\i $f"
+    echo "INSERT INTO tiny.ledger (version, name, checksum, duration_ms, applied_by) VALUES ($v, '$b', '$(sha256sum "$f" | cut -c1-64)', 0, 'bench');"
+    echo "COMMIT;"
+  done
+} >"$work/session.sql"
+
+have_sqitch=0
+if command -v sqitch >/dev/null; then
+  have_sqitch=1
+  (cd "$work" && mkdir sq && cd sq && sqitch init bench --engine pg >/dev/null)
+  for f in "$work"/tiny/*.sql; do
+    b=$(basename "$f" .sql)
+    (cd "$work/sq" && sqitch add "$b" -n "$b" >/dev/null && { echo "SET search_path TO tiny, public;"; cat "$f"; } >"deploy/$b.sql")
+  done
+fi
+
+o=() s=() p=() q=()
+for ((i = 1; i <= rounds; i++)); do
+  url=$(fresh_db bench_o); t=$(now_ms); (cd "$work" && DATABASE_URL=$url "$ORCH" up >/dev/null); o+=($(($(now_ms) - t)))
+  url=$(fresh_db bench_s); t=$(now_ms); "$PSQL" -q -X -v ON_ERROR_STOP=1 -f "$work/session.sql" "$url" >/dev/null; s+=($(($(now_ms) - t)))
+  url=$(fresh_db bench_p); t=$(now_ms)
+  "$PSQL" -q -X "$url" -c "$ledger" >/dev/null
+  for f in "$work"/tiny/*.sql; do
+    b=$(basename "$f" .sql); v=$((10#${b%%_*}))
+    PGOPTIONS="-c search_path=tiny,public" "$PSQL" -q -X -v ON_ERROR_STOP=1 -1 -f "$f" \
+      -c "INSERT INTO tiny.ledger (version, name, checksum, duration_ms, applied_by) VALUES ($v, '$b', 'x', 0, 'bench')" "$url" >/dev/null
+  done
+  p+=($(($(now_ms) - t)))
+  if ((have_sqitch)); then
+    url=$(fresh_db bench_q); "$PSQL" -q -X "$url" -c "CREATE SCHEMA tiny" >/dev/null
+    t=$(now_ms); (cd "$work/sq" && sqitch deploy "db:pg:${url#postgresql:}" >/dev/null); q+=($(($(now_ms) - t)))
+  fi
+  echo "round $i: orchestrate ${o[-1]} ms, psql session ${s[-1]} ms, psql per file ${p[-1]} ms${q:+, sqitch ${q[-1]} ms}" >&2
+done
+mo=$(median "${o[@]}") ms=$(median "${s[@]}") mp=$(median "${p[@]}")
+per() { awk -v t="$1" -v n="$count" 'BEGIN { printf "%.2f", t / n }'; }
+echo
+echo "$count tiny migrations into an empty schema, ledger row each, median of $rounds rounds"
+printf '  %-40s %8s ms  %6s ms/migration\n' "orchestrate up (sql runner)" "$mo" "$(per "$mo")" \
+  "psql, one session, BEGIN/COMMIT per file" "$ms" "$(per "$ms")" "psql -1 -f, one process per file" "$mp" "$(per "$mp")"
+if ((have_sqitch)); then
+  mq=$(median "${q[@]}"); printf '  %-40s %8s ms  %6s ms/migration\n' "sqitch deploy" "$mq" "$(per "$mq")"
+else
+  echo "  sqitch deploy: not installed (apt-get install sqitch to compare)"
+fi
+echo
+r=$(ratio "$mo" "$ms")
+printf '  sql/psql_session  = %s  (goal <= 1.3: %s)\n' "$r" "$(verdict "$r" 1.3)"
+printf '  sql/psql_per_file = %s\n' "$(ratio "$mo" "$mp")"
