@@ -1,4 +1,4 @@
-// `orchestrate up`: lock, then the scheduler, then the report.
+// `orchestrate up`: lock, history, the scheduler over every service, the RLS phase, the report.
 #include <signal.h>
 
 #include <boost/asio/io_context.hpp>
@@ -11,10 +11,13 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
+#include "cli/run_lock_wait.h"
 #include "db/database.h"
-#include "db/run_lock.h"
 #include "graph/service_graph.h"
+#include "history/history.h"
+#include "report/formats.h"
 #include "report/run_report.h"
+#include "rls/rls_phase.h"
 #include "runner_set.h"
 #include "scheduler/builder.h"
 #include "scheduler/plan.h"
@@ -25,65 +28,105 @@
 
 namespace orch {
 
+namespace {
+
+// --only: the named services and everything they depend on. Empty optional after printing an error.
+std::optional<std::vector<int>> select_services(const Manifest& m, const std::vector<std::string>& only) {
+  ServiceGraph graph(m.services);
+  std::vector<int> selected;
+  if (only.empty()) {
+    for (size_t i = 0; i < m.services.size(); ++i) selected.push_back(static_cast<int>(i));
+    return selected;
+  }
+  std::vector<int> roots;
+  std::vector<std::string> names;
+  for (const auto& s : m.services) names.push_back(s.name);
+  for (const auto& n : only) {
+    int i = graph.index(trim(n));
+    if (i < 0) {
+      std::string guess = closest_match(n, names);
+      std::cerr << "error: --only names \"" << n << "\", which is not a service in " << m.file.string() << "\n"
+                << "  hint: " << (guess.empty() ? "services: " + join(names, ", ") : "did you mean \"" + guess + "\"?")
+                << "\n";
+      return std::nullopt;
+    }
+    roots.push_back(i);
+  }
+  return graph.with_dependencies(roots);
+}
+
+// The RLS phase runs only when every service of the run succeeded: policies over a half-migrated
+// database would protect the wrong tables.
+RlsResult rls_phase(const Manifest& m, const std::string& url, const RunReport& report, bool whole_run,
+                    StatusPrinter& printer) {
+  RlsResult r;
+  bool configured = !m.rls.empty() || std::any_of(m.services.begin(), m.services.end(),
+                                                  [](const ServiceSpec& s) { return !s.rls.empty(); });
+  if (!configured) return r;
+  std::vector<std::string> not_ok;
+  for (const auto& s : report.services)
+    if (s.result.outcome != Outcome::Applied && s.result.outcome != Outcome::UpToDate)
+      not_ok.push_back(s.name + " " + (s.result.outcome == Outcome::Skipped ? "skipped" : to_string(s.result.outcome)));
+  if (report.interrupted) {
+    r.state = RlsState::Skipped;
+    r.reason = "the run was interrupted";
+    return r;
+  }
+  if (!not_ok.empty()) {
+    r.state = RlsState::Skipped;
+    r.reason = "not every service succeeded (" + join(not_ok, ", ") + ")";
+    return r;
+  }
+  if (!whole_run) {
+    r.state = RlsState::Skipped;
+    r.reason = "--only ran part of the services; run `orchestrate rls` or a full `up` to apply policies";
+    return r;
+  }
+  printer.note("RLS phase: applying policies in one transaction");
+  try {
+    auto c = connect(url, "orchestrate/rls");
+    r = apply_rls(*c, m);
+  } catch (const std::exception& e) {
+    r.state = RlsState::Failed;
+    r.reason = "cannot connect: " + first_error_line(e.what());
+  }
+  return r;
+}
+
+}  // namespace
+
 int run_up(const GlobalOptions& g, const UpOptions& o) {
   auto loaded = load_for_command(g);
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
   const std::string& url = loaded->database_url;
-
-  // --only: the named services and everything they depend on.
-  ServiceGraph graph(m.services);
-  std::vector<int> selected;
-  if (o.only.empty()) {
-    for (size_t i = 0; i < m.services.size(); ++i) selected.push_back(static_cast<int>(i));
-  } else {
-    std::vector<int> roots;
-    std::vector<std::string> names;
-    for (const auto& s : m.services) names.push_back(s.name);
-    for (const auto& n : o.only) {
-      int i = graph.index(trim(n));
-      if (i < 0) {
-        std::string guess = closest_match(n, names);
-        std::cerr << "error: --only names \"" << n << "\", which is not a service in " << m.file.string() << "\n"
-                  << "  hint: " << (guess.empty() ? "services: " + join(names, ", ") : "did you mean \"" + guess + "\"?")
-                  << "\n";
-        return exit_code::kUsage;
-      }
-      roots.push_back(i);
-    }
-    selected = graph.with_dependencies(roots);
-  }
-  auto wait = parse_duration(o.lock_wait);
-  if (!wait) {
-    std::cerr << "error: --lock-wait \"" << o.lock_wait << "\" is not a duration (use e.g. 30s, 5m)\n";
+  auto selected = select_services(m, o.only);
+  if (!selected) return exit_code::kUsage;
+  std::vector<ReportTarget> reports;
+  std::string report_error;
+  if (!parse_report_targets(o.reports, reports, report_error)) {
+    std::cerr << "error: " << report_error << "\n";
     return exit_code::kUsage;
   }
   int jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
 
   const std::string run_id = new_run_id();
   size_t width = 11;
-  for (int i : selected) width = std::max(width, m.services[i].name.size());
+  for (int i : *selected) width = std::max(width, m.services[i].name.size());
   PlainPrinter printer(std::cout, width, want_color(1));
 
-  // One run at a time per project and database.
-  std::unique_ptr<RunLock> lock;
+  int rc = exit_code::kOk;
+  auto lock = take_run_lock(m, url, run_id, o.lock_wait, printer, rc);
+  if (!lock) return rc;
+
+  // History is worth having, not worth failing a migration for.
+  bool history = true;
   try {
-    lock = std::make_unique<RunLock>(url, m.project_name, "orchestrate/lock " + run_id);
+    ensure_history_schema(lock->connection());
+    record_run_start(lock->connection(), current_run_record(run_id, m.project_name, "default", "up", m.checksum));
   } catch (const std::exception& e) {
-    std::cerr << "error: cannot connect to " << secrets::redact_url(url) << ": " << secrets::scrub(first_error_line(e.what()))
-              << "\n  hint: is PostgreSQL running and is the URL in " << m.database.pos.str() << " right?\n";
-    return exit_code::kFailed;
-  }
-  bool got = lock->acquire(*wait, [&](const LockHolder& h) {
-    printer.note("waiting up to " + format_duration(*wait) + " for the run lock of " + m.project_name + ", held by " +
-                 h.describe());
-  });
-  if (!got) {
-    auto h = lock->holder();
-    std::cerr << "error: another orchestrate run holds the lock of project " << m.project_name << " on "
-              << secrets::redact_url(url) << (h ? ": " + h->describe() : std::string()) << "\n"
-              << "  hint: wait for it to finish (orchestrate status shows progress), or raise --lock-wait\n";
-    return exit_code::kLockBusy;
+    history = false;
+    printer.note("warning: run history not recorded: " + first_error_line(e.what()));
   }
 
   boost::asio::io_context io;
@@ -92,7 +135,7 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
   PlanOptions popts;
   popts.max_parallel = jobs;
   popts.fail_fast = o.fail_fast;
-  Plan plan(m.services, selected, popts);
+  Plan plan(m.services, *selected, popts);
   SteadyClock clock;
   Builder builder(io, m.services, plan, runners, printer, clock);
   RunLogs logs(m.dir / ".orchestrate" / "logs" / run_id);
@@ -104,12 +147,12 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
   header.project = m.project_name;
   header.target = "default";
   header.database = secrets::redact_url(url);
-  header.services = static_cast<int>(selected.size());
+  header.services = static_cast<int>(selected->size());
   header.max_parallel = jobs;
   printer.run_started(header);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& e, int sig) {
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& e, int) {
     if (e) return;
     if (builder.interrupted()) printer.note("already stopping; waiting for running services to roll back");
     builder.interrupt();
@@ -117,26 +160,43 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
   };
   signals.async_wait(on_signal);
 
-  auto t0 = clock.now();
-  builder.start([&] { signals.cancel(); });
-  io.run();
-  pool.join();
-  lock->release();
-
   RunReport report;
   report.run_id = run_id;
   report.project = m.project_name;
   report.target = "default";
-  report.duration = std::chrono::duration_cast<Millis>(clock.now() - t0);
+  report.started_at = iso8601_now();
+  auto t0 = clock.now();
+  builder.start([&] { signals.cancel(); });
+  io.run();
+  pool.join();
+
   report.interrupted = builder.interrupted();
   report.log_dir = logs.dir().string();
-  for (int i : selected) {
+  for (int i : *selected) {
     const ServiceSpec& s = m.services[i];
     report.services.push_back({s.name, to_string(s.runner), s.schema, builder.result(i)});
   }
+  report.rls = rls_phase(m, url, report, o.only.empty(), printer);
+  report.duration = std::chrono::duration_cast<Millis>(clock.now() - t0);
+  report.finished_at = iso8601_now();
+
+  std::string outcome = report.interrupted ? "interrupted" : (report.ok() ? "succeeded" : "failed");
+  if (history) {
+    try {
+      record_run_end(lock->connection(), report, outcome);
+    } catch (const std::exception& e) {
+      printer.note("warning: run history not recorded: " + first_error_line(e.what()));
+    }
+  }
+  lock->release();
+
   render_table(report, std::cout, want_color(1));
+  if (auto err = write_reports(reports, nullptr, &report); !err.empty()) {
+    std::cerr << "error: " << err << "\n";
+    if (report.ok()) return exit_code::kFailed;
+  }
   if (report.interrupted) return exit_code::kInterrupted;
-  return report.all_succeeded() ? exit_code::kOk : exit_code::kFailed;
+  return report.ok() ? exit_code::kOk : exit_code::kFailed;
 }
 
 }  // namespace orch

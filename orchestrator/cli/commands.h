@@ -1,5 +1,5 @@
 #pragma once
-// Each subcommand is a function from parsed options to an exit code.
+// Each subcommand is a function from parsed options to an exit code (docs/exit-codes.md).
 #include <string>
 #include <vector>
 
@@ -18,8 +18,29 @@ struct UpOptions {
   std::vector<std::string> only;
   bool fail_fast = false;
   std::string lock_wait = "60s";
+  std::vector<std::string> reports;  // FORMAT:PATH
+};
+
+struct StatusOptions {
+  std::string format;  // table | json | markdown; empty: table
+  bool check = false;
+  std::vector<std::string> reports;
+};
+
+struct RlsOptions {
+  bool verify_only = false;
+  std::string lock_wait = "60s";
+  std::vector<std::string> reports;
+};
+
+struct HistoryOptions {
+  int limit = 20;
+  std::string format = "table";
 };
 
 int run_up(const GlobalOptions& g, const UpOptions& o);
+int run_status(const GlobalOptions& g, const StatusOptions& o);
+int run_rls(const GlobalOptions& g, const RlsOptions& o);
+int run_history(const GlobalOptions& g, const HistoryOptions& o);
 
 }  // namespace orch

@@ -23,6 +23,25 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--only", up.only, "these services and their dependencies (comma-separated)")->delimiter(',');
   up_cmd->add_flag("--fail-fast", up.fail_fast, "start nothing new after the first failure");
   up_cmd->add_option("--lock-wait", up.lock_wait, "how long to wait for another run's lock")->capture_default_str();
+  up_cmd->add_option("--report", up.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+
+  StatusOptions st;
+  CLI::App* status_cmd = app.add_subcommand("status", "where every service stands; never changes anything, never waits for the lock");
+  status_cmd->add_option("--format", st.format, "table (default), json or markdown")
+      ->check(CLI::IsMember({"table", "json", "markdown"}));
+  status_cmd->add_flag("--check", st.check, "exit 3 when anything is pending, ahead, failing or unprotected; 0 when all is up to date");
+  status_cmd->add_option("--report", st.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+
+  RlsOptions rl;
+  CLI::App* rls_cmd = app.add_subcommand("rls", "apply the Row-Level-Security phase alone, then verify coverage");
+  rls_cmd->add_flag("--verify", rl.verify_only, "only verify coverage; change nothing");
+  rls_cmd->add_option("--lock-wait", rl.lock_wait, "how long to wait for another run's lock")->capture_default_str();
+  rls_cmd->add_option("--report", rl.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+
+  HistoryOptions hi;
+  CLI::App* history_cmd = app.add_subcommand("history", "the runs recorded in the database, newest first");
+  history_cmd->add_option("--limit", hi.limit, "how many runs")->capture_default_str()->check(CLI::Range(1, 100000));
+  history_cmd->add_option("--format", hi.format, "table or json")->check(CLI::IsMember({"table", "json"}));
 
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
   app.footer("Exit codes: 0 ok, 1 failed, 2 usage or manifest error, 3 findings, 4 lock busy, 130 interrupted.\n"
@@ -39,5 +58,8 @@ int main(int argc, char** argv) {
     return exit_code::kOk;
   }
   if (*up_cmd) return run_up(g, up);
+  if (*status_cmd) return run_status(g, st);
+  if (*rls_cmd) return run_rls(g, rl);
+  if (*history_cmd) return run_history(g, hi);
   return exit_code::kUsage;
 }

@@ -47,6 +47,20 @@ std::optional<std::vector<std::string>> read_version_column(pqxx::connection& c,
   return out;
 }
 
+std::string to_pg_array(const std::vector<std::string>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ",";
+    out += "\"";
+    for (char ch : v[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
 std::string first_error_line(const std::string& what) {
   std::string line = what.substr(0, what.find('\n'));
   for (const char* p : {"ERROR:  ", "FATAL:  ", "ERROR: ", "FATAL: "})

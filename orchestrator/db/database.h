@@ -19,6 +19,9 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url, const std::str
 std::optional<std::vector<std::string>> read_version_column(pqxx::connection& c, const std::string& schema,
                                                             const std::string& table, const std::string& column);
 
+// A text[] literal ('{"a","b"}') for passing a list as one query parameter.
+std::string to_pg_array(const std::vector<std::string>& v);
+
 // The first line of a libpq error ("relation \"x\" does not exist"), without "ERROR:" and the context.
 std::string first_error_line(const std::string& what);
 

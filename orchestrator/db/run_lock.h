@@ -31,6 +31,8 @@ class RunLock {
   bool acquire(Millis wait, const std::function<void(const LockHolder&)>& on_wait);
   std::optional<LockHolder> holder();
   void release();
+  // The lock's own session, idle between lock calls: the run history is written on it.
+  pqxx::connection& connection() { return *conn_; }
 
   // The lock's two keys, as they appear in pg_locks (classid, objid).
   static int class_key();

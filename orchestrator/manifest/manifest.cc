@@ -176,7 +176,7 @@ Manifest load_manifest(const fs::path& file) {
   m.dir = fs::absolute(file).parent_path();
   m.checksum = sha256_hex(bytes);
 
-  L.check_keys(doc, {"project", "runners", "services"}, "the manifest");
+  L.check_keys(doc, {"project", "runners", "services", "rls"}, "the manifest");
 
   // [project]
   if (const toml::node* pn = doc.get("project"); !pn) {
@@ -235,7 +235,15 @@ Manifest load_manifest(const fs::path& file) {
             "add a [services.NAME] table for each service, with schema, runner and path");
   }
   const std::vector<std::string> service_keys = {"schema", "runner", "path", "depends_on", "env", "timeout",
-                                                 "config", "command", "version_table", "exclusive"};
+                                                 "config", "command", "version_table", "exclusive", "rls"};
+  // A file the manifest names must exist now, not halfway through a run.
+  auto manifest_file = [&](const toml::node& n, const std::string& text, const std::string& what) {
+    fs::path p = fs::path(text).is_absolute() ? fs::path(text) : m.dir / text;
+    if (!fs::is_regular_file(p, ec))
+      L.error(L.pos(n), what + " \"" + text + "\" not found (looked in " + p.lexically_normal().string() + ")",
+              "paths are relative to the manifest's directory");
+    return p.lexically_normal();
+  };
   if (services) {
     for (auto&& [k, v] : *services) {
       ServiceSpec s;
@@ -323,6 +331,14 @@ Manifest load_manifest(const fs::path& file) {
         L.error(s.pos, "service " + s.name + " uses the command runner but has no command",
                 "add command = [\"program\", \"arg\", ...] to " + where);
 
+      std::vector<SourcePos> rls_pos;
+      if (auto files = L.get_string_array(*t, "rls", where, &rls_pos)) {
+        const toml::array& arr = *t->get("rls")->as_array();
+        for (size_t i = 0; i < files->size(); ++i) {
+          s.rls.push_back(manifest_file(arr[i], (*files)[i], "RLS file"));
+          s.rls_text.push_back((*files)[i]);
+        }
+      }
       // Where the version information lives, so status can read it without starting the tool.
       s.version_schema = s.schema;
       s.version_table = s.runner == RunnerKind::Sql ? "orchestrate_migrations" : "alembic_version";
@@ -337,6 +353,71 @@ Manifest load_manifest(const fs::path& file) {
       m.services.push_back(std::move(s));
     }
   }
+  // [rls] and [[rls.policy]]
+  if (const toml::node* rn = doc.get("rls")) {
+    if (const toml::table* rt = rn->as_table()) {
+      L.check_keys(*rt, {"files", "require", "exclude", "force", "policy"}, "[rls]");
+      if (auto files = L.get_string_array(*rt, "files", "[rls]")) {
+        const toml::array& arr = *rt->get("files")->as_array();
+        for (size_t i = 0; i < files->size(); ++i) {
+          m.rls.files.push_back(manifest_file(arr[i], (*files)[i], "RLS file"));
+          m.rls.files_text.push_back((*files)[i]);
+        }
+      }
+      if (auto v = L.get_string_array(*rt, "require", "[rls]")) m.rls.require = *v;
+      std::vector<SourcePos> ex_pos;
+      if (auto v = L.get_string_array(*rt, "exclude", "[rls]", &ex_pos)) {
+        m.rls.exclude = *v;
+        for (size_t i = 0; i < v->size(); ++i)
+          if ((*v)[i].find('.') == std::string::npos)
+            L.error(ex_pos[i], "exclude entry \"" + (*v)[i] + "\" must be schema.table", "for example \"habits.lookup_codes\"");
+      }
+      if (const toml::node* fn = rt->get("force")) {
+        if (auto b = fn->as_boolean()) m.rls.force = b->get();
+        else L.error(L.pos(*fn), "\"force\" in [rls] must be true or false");
+      }
+      if (const toml::node* pn = rt->get("policy")) {
+        const toml::array* arr = pn->as_array();
+        if (!arr) L.error(L.pos(*pn), "policies are written as [[rls.policy]] tables");
+        for (size_t i = 0; arr && i < arr->size(); ++i) {
+          const toml::table* pt = (*arr)[i].as_table();
+          if (!pt) {
+            L.error(L.pos((*arr)[i]), "each [[rls.policy]] must be a table");
+            continue;
+          }
+          const std::string where = "[[rls.policy]]";
+          L.check_keys(*pt, {"name", "schemas", "when_column", "command", "roles", "using", "with_check"}, where);
+          PolicySpec ps;
+          ps.pos = L.pos(*pt);
+          if (auto v = L.get_string(*pt, "name", where, true)) ps.name = *v;
+          if (auto v = L.get_string_array(*pt, "schemas", where)) ps.schemas = *v;
+          if (ps.schemas.empty()) L.error(ps.pos, "[[rls.policy]] " + ps.name + " names no schemas", "add schemas = [\"...\"]");
+          if (auto v = L.get_string(*pt, "when_column", where, false)) ps.when_column = *v;
+          if (auto v = L.get_string(*pt, "command", where, false)) {
+            ps.command = *v;
+            for (auto& c : ps.command) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            static const std::vector<std::string> cmds = {"ALL", "SELECT", "INSERT", "UPDATE", "DELETE"};
+            if (std::find(cmds.begin(), cmds.end(), ps.command) == cmds.end())
+              L.error(L.pos(*pt->get("command")), "unknown policy command \"" + *v + "\"", "use one of: ALL, SELECT, INSERT, UPDATE, DELETE");
+          }
+          if (auto v = L.get_string_array(*pt, "roles", where)) ps.roles = *v;
+          if (auto v = L.get_string(*pt, "using", where, false)) ps.using_expr = *v;
+          if (auto v = L.get_string(*pt, "with_check", where, false)) ps.with_check = *v;
+          if (ps.command == "INSERT" && !ps.using_expr.empty())
+            L.error(L.pos(*pt->get("using")), "an INSERT policy takes only with_check, not using");
+          if ((ps.command == "SELECT" || ps.command == "DELETE") && !ps.with_check.empty())
+            L.error(L.pos(*pt->get("with_check")), "a " + ps.command + " policy takes only using, not with_check");
+          if (ps.using_expr.empty() && ps.with_check.empty())
+            L.error(ps.pos, "[[rls.policy]] " + ps.name + " has neither using nor with_check",
+                    "add using = \"...\" (and with_check for ALL, INSERT, UPDATE)");
+          m.rls.policies.push_back(std::move(ps));
+        }
+      }
+    } else {
+      L.error(L.pos(*rn), "\"rls\" must be a table");
+    }
+  }
+
   // toml++ keeps tables sorted by key; people read the file top to bottom, so keep that order.
   std::stable_sort(m.services.begin(), m.services.end(), [](const ServiceSpec& a, const ServiceSpec& b) {
     return a.pos.line < b.pos.line;

@@ -45,6 +45,32 @@ struct ServiceSpec {
   std::string version_schema;           // where the version table/ledger lives
   std::string version_table;            // its name inside version_schema
   bool exclusive = false;               // runs alone: extensions, roles, database-wide changes
+  std::vector<std::filesystem::path> rls;  // this service's policy files, applied in the RLS phase
+  std::vector<std::string> rls_text;       // as written, for messages
+};
+
+// A [[rls.policy]]: rendered to ENABLE ROW LEVEL SECURITY + DROP POLICY IF EXISTS + CREATE POLICY for
+// every table in `schemas` that has `when_column` (every table when it is empty), so new tables are
+// covered without anyone editing SQL.
+struct PolicySpec {
+  std::string name;
+  std::vector<std::string> schemas;
+  std::string when_column;
+  std::string command = "ALL";  // ALL | SELECT | INSERT | UPDATE | DELETE
+  std::vector<std::string> roles = {"public"};
+  std::string using_expr;
+  std::string with_check;
+  SourcePos pos;
+};
+
+struct RlsSpec {
+  std::vector<std::filesystem::path> files;  // applied in this order after every service succeeded
+  std::vector<std::string> files_text;
+  std::vector<std::string> require;          // schemas in which every table must be protected
+  std::vector<std::string> exclude;          // "schema.table" deliberately left open
+  bool force = false;                        // also require FORCE ROW LEVEL SECURITY
+  std::vector<PolicySpec> policies;
+  bool empty() const { return files.empty() && require.empty() && policies.empty(); }
 };
 
 struct Manifest {
@@ -54,6 +80,7 @@ struct Manifest {
   DatabaseRef database;
   std::optional<int> max_parallel;
   std::vector<ServiceSpec> services;  // in the order they appear in the file
+  RlsSpec rls;
   std::string checksum;               // sha256 of the file's bytes, recorded with every run
 
   const ServiceSpec* find(const std::string& name) const;

@@ -28,6 +28,49 @@ static std::string state_text(const RunResult& r) {
   return to_string(r.outcome);
 }
 
+void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color) {
+  const char* red = color ? "\x1b[31m" : "";
+  const char* green = color ? "\x1b[32m" : "";
+  const char* yellow = color ? "\x1b[33m" : "";
+  const char* off = color ? "\x1b[0m" : "";
+  switch (rls.state) {
+    case RlsState::NotConfigured:
+      if (!rls.coverage.checked && rls.coverage.error.empty()) return;
+      break;
+    case RlsState::Skipped:
+      out << '\n' << yellow << "RLS phase skipped" << off << ": " << rls.reason << '\n';
+      return;
+    case RlsState::Failed:
+      out << '\n' << red << "RLS phase FAILED" << off << ": " << secrets::scrub(rls.reason) << '\n';
+      return;
+    case RlsState::Applied:
+      out << '\n' << green << "RLS phase applied" << off << ": " << rls.files << " file" << (rls.files == 1 ? "" : "s")
+          << " and declarative policies on " << rls.policy_tables << " table" << (rls.policy_tables == 1 ? "" : "s") << " ("
+          << rls.statements << " statements) in one transaction\n";
+      break;
+    case RlsState::VerifiedOnly:
+      out << '\n';
+      break;
+  }
+  const RlsCoverage& c = rls.coverage;
+  if (!c.error.empty()) {
+    out << red << "RLS verification failed" << off << ": " << c.error << '\n';
+    return;
+  }
+  if (!c.checked) return;
+  if (c.uncovered.empty()) {
+    out << green << "RLS verified" << off << ": all " << c.tables_checked << " tables in " << join(c.schemas, ", ")
+        << " have RLS enabled and a policy\n";
+  } else {
+    out << red << "RLS verification FAILED" << off << ": " << c.uncovered.size() << " of " << c.tables_checked
+        << " tables in " << join(c.schemas, ", ") << " are not protected:\n";
+    for (const auto& u : c.uncovered) out << "    " << u.table << ": " << u.reason << '\n';
+    out << "  add policies for them (a [[rls.policy]] or an RLS file), or list them in [rls] exclude\n";
+  }
+  if (!c.bypass_roles.empty())
+    out << yellow << "warning" << off << ": roles that can log in and bypass RLS: " << join(c.bypass_roles, ", ") << '\n';
+}
+
 void render_table(const RunReport& report, std::ostream& out, bool color) {
   const std::vector<std::string> head = {"SERVICE", "RUNNER", "SCHEMA", "REVISION", "APPLIED", "DURATION", "STATE"};
   std::vector<std::vector<std::string>> rows;
@@ -78,6 +121,8 @@ void render_table(const RunReport& report, std::ostream& out, bool color) {
   if (report.count(Outcome::Interrupted)) out << ", " << report.count(Outcome::Interrupted) << " interrupted";
   out << "; " << applied << " migration" << (applied == 1 ? "" : "s") << " applied in "
       << format_duration(report.duration) << " (run " << report.run_id << ")\n";
+
+  render_rls_summary(report.rls, out, color);
 
   for (const auto& s : report.services) {
     const RunResult& r = s.result;

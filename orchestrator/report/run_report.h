@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "rls/rls_result.h"
 #include "scheduler/runner.h"
 
 namespace orch {
@@ -24,13 +25,20 @@ struct RunReport {
   Millis duration{0};
   bool interrupted = false;
   std::string log_dir;
+  std::string started_at;   // ISO 8601 UTC
+  std::string finished_at;
+  RlsResult rls;
 
   int count(Outcome o) const;
-  bool all_succeeded() const;
+  bool all_succeeded() const;  // services only
+  bool ok() const { return all_succeeded() && rls.ok(); }
 };
 
 // The table printed at the end of `up`, then a one-line total, then the details of each failure.
 void render_table(const RunReport& report, std::ostream& out, bool color);
+
+// The RLS lines of the report: applied or why not, and what verification found.
+void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color);
 
 // Revisions as a person reads them: "(none)", "abc123", "abc123+def456" for several heads.
 std::string format_revisions(const std::vector<std::string>& revs);

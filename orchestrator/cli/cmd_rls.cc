@@ -1,0 +1,75 @@
+// `orchestrate rls`: the RLS phase alone, for policy-only changes; `--verify` only checks coverage.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/manifest_loading.h"
+#include "cli/run_lock_wait.h"
+#include "db/database.h"
+#include "history/history.h"
+#include "report/formats.h"
+#include "report/run_report.h"
+#include "rls/rls_phase.h"
+#include "status/plain_printer.h"
+#include "status/run_logs.h"
+
+namespace orch {
+
+int run_rls(const GlobalOptions& g, const RlsOptions& o) {
+  auto loaded = load_for_command(g);
+  if (!loaded) return exit_code::kUsage;
+  const Manifest& m = loaded->manifest;
+  std::vector<ReportTarget> reports;
+  std::string error;
+  if (!parse_report_targets(o.reports, reports, error)) {
+    std::cerr << "error: " << error << "\n";
+    return exit_code::kUsage;
+  }
+  bool any = !m.rls.empty();
+  for (const auto& s : m.services) any = any || !s.rls.empty();
+  if (!any) {
+    std::cerr << "error: " << m.file.string() << " configures no RLS: add an [rls] table (files, require, "
+              << "[[rls.policy]]) or rls = [...] to a service; see docs/rls.md\n";
+    return exit_code::kUsage;
+  }
+  PlainPrinter printer(std::cout, 11, want_color(1));
+  RunReport report;
+  report.run_id = new_run_id();
+  report.project = m.project_name;
+  report.target = "default";
+  report.started_at = iso8601_now();
+  if (o.verify_only) {
+    try {
+      auto c = connect(loaded->database_url, "orchestrate/rls");
+      report.rls.state = RlsState::VerifiedOnly;
+      report.rls.coverage = verify_rls(*c, m);
+    } catch (const std::exception& e) {
+      report.rls.state = RlsState::Failed;
+      report.rls.reason = "cannot connect: " + first_error_line(e.what());
+    }
+  } else {
+    int rc = exit_code::kOk;
+    auto lock = take_run_lock(m, loaded->database_url, report.run_id, o.lock_wait, printer, rc);
+    if (!lock) return rc;
+    bool history = true;
+    try {
+      ensure_history_schema(lock->connection());
+      record_run_start(lock->connection(), current_run_record(report.run_id, m.project_name, "default", "rls", m.checksum));
+    } catch (const std::exception& e) {
+      history = false;
+    }
+    report.rls = apply_rls(lock->connection(), m);
+    report.finished_at = iso8601_now();
+    if (history) {
+      try {
+        record_run_end(lock->connection(), report, report.rls.ok() ? "succeeded" : "failed");
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  render_rls_summary(report.rls, std::cout, want_color(1));
+  if (auto err = write_reports(reports, nullptr, &report); !err.empty()) std::cerr << "error: " << err << "\n";
+  return report.rls.ok() ? exit_code::kOk : exit_code::kFailed;
+}
+
+}  // namespace orch

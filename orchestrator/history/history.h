@@ -1,0 +1,55 @@
+#pragma once
+// Every `up` leaves a record in the database it changed (schema "orchestrate"): who ran what, when,
+// with which manifest, and how each service went. `history` lists runs; `status` shows each service's
+// last one. Writing history must never fail a migration: errors here become warnings.
+#include <pqxx/pqxx>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/run_report.h"
+
+namespace orch {
+
+struct RunRecord {
+  std::string run_id;
+  std::string project;
+  std::string target;
+  std::string command;   // "up", "rls", "rollout"
+  std::string os_user;
+  std::string host;
+  std::string version;
+  std::string manifest_checksum;
+};
+
+struct RunRow {
+  std::string run_id, project, target, command, os_user, host, version, outcome;
+  std::string started_at, finished_at;  // ISO 8601, finished empty while running
+  long long duration_ms = 0;
+  int services = 0, applied = 0, failed = 0, skipped = 0;
+};
+
+struct LastStep {
+  std::string run_id;
+  std::string state;
+  std::string finished_at;
+  int applied = 0;
+  std::string error;
+  std::string last_applied_at;  // the newest run in which this service applied something
+};
+
+RunRecord current_run_record(const std::string& run_id, const std::string& project, const std::string& target,
+                             const std::string& command, const std::string& manifest_checksum);
+
+// Creates the schema and tables when missing.
+void ensure_history_schema(pqxx::connection& c);
+void record_run_start(pqxx::connection& c, const RunRecord& r);
+void record_run_end(pqxx::connection& c, const RunReport& report, const std::string& outcome);
+
+// Newest first. Empty when there is no history yet.
+std::vector<RunRow> list_runs(pqxx::connection& c, const std::string& project, int limit);
+std::map<std::string, LastStep> last_steps(pqxx::connection& c, const std::string& project);
+
+}  // namespace orch

@@ -1,0 +1,34 @@
+#pragma once
+// Machine- and review-friendly renderings of status and run reports: JSON (stable key order, documented
+// in docs/status-json.md), Markdown (a pull-request comment), JUnit XML (CI test views: one testcase per
+// service plus one for RLS).
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "report/run_report.h"
+#include "report/status_report.h"
+
+namespace orch {
+
+nlohmann::ordered_json status_to_json(const StatusReport& r);
+nlohmann::ordered_json run_to_json(const RunReport& r);
+std::string status_to_markdown(const StatusReport& r);
+std::string run_to_markdown(const RunReport& r);
+std::string status_to_junit(const StatusReport& r);
+std::string run_to_junit(const RunReport& r);
+
+// "--report FORMAT:PATH"
+struct ReportTarget {
+  std::string format;  // json | markdown | junit
+  std::string path;
+};
+// Parses every --report value; on a bad one returns false and says why in `error`.
+bool parse_report_targets(const std::vector<std::string>& specs, std::vector<ReportTarget>& out, std::string& error);
+// Writes each; returns the error of the first that failed, empty when all were written.
+std::string write_reports(const std::vector<ReportTarget>& targets, const StatusReport* status, const RunReport* run);
+
+std::string iso8601_now();
+
+}  // namespace orch

@@ -1,0 +1,86 @@
+#include "report/status_report.h"
+
+#include <algorithm>
+
+#include "util/text.h"
+
+namespace orch {
+
+bool StatusReport::clean() const {
+  for (const auto& s : services)
+    if (s.state != service_state::kUpToDate && s.state != service_state::kUntracked) return false;
+  if (rls_configured && rls.checked && !rls.ok()) return false;
+  if (rls_configured && !rls.error.empty()) return false;
+  return true;
+}
+
+static std::string revs(const std::vector<std::string>& v) { return v.empty() ? "(none)" : join(v, "+"); }
+
+void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
+  const std::vector<std::string> head = {"SERVICE", "RUNNER", "SCHEMA", "CURRENT", "HEAD", "PENDING", "STATE", "LAST APPLIED"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : r.services) {
+    bool untracked = s.state == service_state::kUntracked;
+    rows.push_back({s.name, s.runner, s.schema, untracked ? "-" : elide(revs(s.current), 30),
+                    untracked ? "-" : elide(revs(s.heads), 30), untracked ? "-" : std::to_string(s.pending.size()),
+                    s.state, s.last_applied_at.empty() ? "-" : s.last_applied_at});
+  }
+  std::vector<size_t> w(head.size());
+  for (size_t c = 0; c < head.size(); ++c) {
+    w[c] = head[c].size();
+    for (const auto& row : rows) w[c] = std::max(w[c], row[c].size());
+  }
+  auto color_of = [&](const std::string& state) -> const char* {
+    if (!color) return "";
+    if (state == service_state::kUpToDate) return "\x1b[32m";
+    if (state == service_state::kPending || state == service_state::kNotInitialised) return "\x1b[33m";
+    if (state == service_state::kUntracked) return "";
+    return "\x1b[31m";
+  };
+  auto line = [&](const std::vector<std::string>& cells, bool body) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      bool state_col = c == 6 && body;
+      if (state_col) out << color_of(cells[c]);
+      out << cells[c];
+      if (state_col && color) out << "\x1b[0m";
+      if (c + 1 < cells.size()) out << std::string(w[c] - cells[c].size() + 2, ' ');
+    }
+    out << '\n';
+  };
+  out << r.project << " on " << r.target << " (" << r.database << ")\n\n";
+  line(head, false);
+  for (const auto& row : rows) line(row, true);
+
+  bool notes = false;
+  for (const auto& s : r.services) {
+    if (s.detail.empty() && s.pending.empty()) continue;
+    if (!notes) out << '\n';
+    notes = true;
+    if (!s.pending.empty()) {
+      out << s.name << ": pending ";
+      for (size_t i = 0; i < s.pending.size(); ++i) {
+        out << (i ? ", " : "") << s.pending[i];
+        if (i < s.pending_messages.size() && !s.pending_messages[i].empty()) out << " (" << s.pending_messages[i] << ")";
+      }
+      out << '\n';
+    }
+    if (!s.detail.empty()) out << s.name << ": " << s.detail << '\n';
+  }
+  if (r.rls_configured) {
+    out << '\n';
+    if (!r.rls.error.empty()) {
+      out << "RLS: could not verify: " << r.rls.error << '\n';
+    } else if (r.rls.checked) {
+      out << "RLS: " << r.rls.tables_checked << " tables in " << join(r.rls.schemas, ", ") << ": ";
+      if (r.rls.uncovered.empty()) out << "all protected\n";
+      else {
+        out << r.rls.uncovered.size() << " uncovered\n";
+        for (const auto& u : r.rls.uncovered) out << "  " << u.table << ": " << u.reason << '\n';
+      }
+      if (!r.rls.bypass_roles.empty())
+        out << "warning: roles that can log in and bypass RLS: " << join(r.rls.bypass_roles, ", ") << '\n';
+    }
+  }
+}
+
+}  // namespace orch

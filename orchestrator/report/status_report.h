@@ -1,0 +1,59 @@
+#pragma once
+// Where every service stands on one target: what `orchestrate status` prints and `--format json` emits.
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "rls/rls_result.h"
+
+namespace orch {
+
+// States a service can be in, as status names them.
+namespace service_state {
+constexpr const char* kUpToDate = "up-to-date";
+constexpr const char* kPending = "pending";
+constexpr const char* kAhead = "ahead/unknown";
+constexpr const char* kNotInitialised = "not-initialised";
+constexpr const char* kTablesWithoutVersion = "tables-without-version";
+constexpr const char* kUnreachable = "unreachable";
+constexpr const char* kError = "error";
+constexpr const char* kUntracked = "untracked";  // command runner: orchestrate cannot see its versions
+}  // namespace service_state
+
+struct LastRunInfo {
+  std::string run_id;
+  std::string state;
+  std::string finished_at;
+};
+
+struct ServiceStatus {
+  std::string name;
+  std::string runner;
+  std::string schema;
+  std::vector<std::string> current;
+  std::vector<std::string> heads;
+  std::vector<std::string> pending;           // in the order they would run
+  std::vector<std::string> pending_messages;  // one per pending revision ("create users")
+  std::string state;
+  std::string detail;  // why: the unknown revision, the unreachable error, the hint
+  std::string last_applied_at;
+  std::optional<LastRunInfo> last_run;
+};
+
+struct StatusReport {
+  std::string project;
+  std::string target;
+  std::string database;  // redacted
+  std::string generated_at;
+  std::vector<ServiceStatus> services;
+  bool rls_configured = false;
+  RlsCoverage rls;
+
+  // For `status --check`: nothing pending, ahead, failing or uncovered.
+  bool clean() const;
+};
+
+void render_status_table(const StatusReport& r, std::ostream& out, bool color);
+
+}  // namespace orch

@@ -1,0 +1,187 @@
+#include "rls/rls_phase.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "db/database.h"
+#include "rls/policy_render.h"
+#include "util/sql_split.h"
+#include "util/text.h"
+
+namespace orch {
+
+const char* to_string(RlsState s) {
+  switch (s) {
+    case RlsState::NotConfigured: return "not-configured";
+    case RlsState::Applied: return "applied";
+    case RlsState::Skipped: return "skipped";
+    case RlsState::Failed: return "failed";
+    case RlsState::VerifiedOnly: return "verified";
+  }
+  return "?";
+}
+
+std::vector<std::pair<std::filesystem::path, std::string>> rls_files(const Manifest& m) {
+  std::vector<std::pair<std::filesystem::path, std::string>> out;
+  for (size_t i = 0; i < m.rls.files.size(); ++i) out.emplace_back(m.rls.files[i], m.rls.files_text[i]);
+  for (const auto& s : m.services)
+    for (size_t i = 0; i < s.rls.size(); ++i) out.emplace_back(s.rls[i], s.rls_text[i]);
+  return out;
+}
+
+namespace {
+
+// Tables no policy should be demanded of: version tables, ledgers, orchestrate's own history.
+std::set<std::string> bookkeeping_tables(const Manifest& m) {
+  std::set<std::string> out;
+  for (const auto& s : m.services) out.insert(s.version_schema + "." + s.version_table);
+  out.insert("orchestrate.runs");
+  out.insert("orchestrate.run_steps");
+  return out;
+}
+
+struct Failure {
+  std::string message;
+};
+
+}  // namespace
+
+std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx, const Manifest& m) {
+  std::vector<std::string> out;
+  auto skip = bookkeeping_tables(m);
+  auto& conn = tx.conn();
+  QuoteFn quote = [&conn](const std::string& s) { return conn.quote_name(s); };
+  for (const auto& p : m.rls.policies) {
+    for (const auto& schema : p.schemas) {
+      auto rows = tx.exec_params(
+          "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+          "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') "
+          "  AND ($2 = '' OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $2 "
+          "                          AND a.attnum > 0 AND NOT a.attisdropped)) "
+          "ORDER BY c.relname",
+          schema, p.when_column);
+      for (const auto& r : rows) {
+        std::string table = r[0].c_str();
+        if (skip.count(schema + "." + table)) continue;
+        for (auto& st : render_policy(p, schema, table, m.rls.force, quote)) out.push_back(st);
+      }
+    }
+  }
+  return out;
+}
+
+RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
+  RlsResult r;
+  auto files = rls_files(m);
+  if (files.empty() && m.rls.policies.empty()) {
+    r.state = RlsState::NotConfigured;
+    if (!m.rls.require.empty()) r.coverage = verify_rls(c, m);
+    return r;
+  }
+  // Read and check every file before touching the database.
+  std::vector<std::pair<std::string, std::vector<SqlStatement>>> parsed;
+  for (const auto& [path, text] : files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      r.state = RlsState::Failed;
+      r.reason = text + ": cannot be read";
+      return r;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    auto stmts = split_sql(ss.str());
+    for (const auto& st : stmts) {
+      if (is_transaction_control(st)) {
+        r.state = RlsState::Failed;
+        r.reason = text + ":" + std::to_string(st.line) + ": " + st.keyword +
+                   " is not allowed in an RLS file: the RLS phase runs every file in one transaction, all or "
+                   "nothing; remove the transaction control statements";
+        return r;
+      }
+    }
+    parsed.emplace_back(text, std::move(stmts));
+  }
+  std::string where;
+  try {
+    pqxx::work tx(c, "rls");
+    for (const auto& [text, stmts] : parsed) {
+      ++r.files;
+      for (const auto& st : stmts) {
+        where = text + ":" + std::to_string(st.line);
+        try {
+          tx.exec(st.text);
+        } catch (const pqxx::sql_error& e) {
+          int rel = error_line(e.what());
+          int line = st.line + (rel > 0 ? rel - 1 : 0);
+          throw Failure{text + ":" + std::to_string(line) + ": " + first_error_line(e.what())};
+        }
+        ++r.statements;
+      }
+    }
+    where = "declarative policies";
+    std::set<std::string> tables;
+    for (const auto& st : render_declarative_policies(tx, m)) {
+      try {
+        tx.exec(st);
+      } catch (const pqxx::sql_error& e) {
+        throw Failure{"[[rls.policy]]: " + first_error_line(e.what()) + " in: " + st};
+      }
+      ++r.statements;
+      if (starts_with(st, "CREATE POLICY")) ++r.policy_tables;
+    }
+    tx.commit();
+    r.state = RlsState::Applied;
+  } catch (const Failure& f) {
+    r.state = RlsState::Failed;
+    r.reason = f.message + " (the RLS phase was rolled back; no policy changed)";
+    return r;
+  } catch (const std::exception& e) {
+    r.state = RlsState::Failed;
+    r.reason = where + ": " + first_error_line(e.what()) + " (the RLS phase was rolled back; no policy changed)";
+    return r;
+  }
+  r.coverage = verify_rls(c, m);
+  return r;
+}
+
+RlsCoverage verify_rls(pqxx::connection& c, const Manifest& m) {
+  RlsCoverage cov;
+  cov.schemas = m.rls.require;
+  try {
+    pqxx::read_transaction tx(c, "rls-verify");
+    auto skip = bookkeeping_tables(m);
+    std::set<std::string> excluded(m.rls.exclude.begin(), m.rls.exclude.end());
+    for (const auto& schema : m.rls.require) {
+      auto exists = tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema);
+      if (exists[0].as<int>() == 0) {
+        cov.uncovered.push_back({schema + ".*", "schema does not exist"});
+        continue;
+      }
+      auto rows = tx.exec_params(
+          "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+          "       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+          "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+          schema);
+      for (const auto& row : rows) {
+        std::string table = schema + "." + row[0].c_str();
+        if (skip.count(table) || excluded.count(table)) continue;
+        ++cov.tables_checked;
+        std::vector<std::string> why;
+        if (!row[1].as<bool>()) why.push_back("RLS not enabled");
+        else if (m.rls.force && !row[2].as<bool>()) why.push_back("RLS not forced");
+        if (row[3].as<long>() == 0) why.push_back("no policy");
+        if (!why.empty()) cov.uncovered.push_back({table, join(why, ", ")});
+      }
+    }
+    for (const auto& row : tx.exec("SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolbypassrls OR rolsuper) ORDER BY 1"))
+      cov.bypass_roles.push_back(row[0].c_str());
+    cov.checked = true;
+  } catch (const std::exception& e) {
+    cov.error = first_error_line(e.what());
+  }
+  return cov;
+}
+
+}  // namespace orch

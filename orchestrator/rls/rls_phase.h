@@ -1,0 +1,25 @@
+#pragma once
+// The final phase of `up` (and all of `orchestrate rls`): every RLS file, then every declarative
+// policy, in ONE transaction, so a policy script that names a missing table can never leave half its
+// policies behind. Then verification: in each `require` schema every table must have RLS enabled (and
+// forced when asked) and at least one policy.
+#include <pqxx/pqxx>
+
+#include "manifest/manifest.h"
+#include "rls/rls_result.h"
+
+namespace orch {
+
+// Applies files and policies; on failure nothing is applied and the result names file:line.
+RlsResult apply_rls(pqxx::connection& c, const Manifest& m);
+
+// Reads coverage without changing anything (status, rls --verify, and after apply).
+RlsCoverage verify_rls(pqxx::connection& c, const Manifest& m);
+
+// Every RLS file in application order: [rls].files, then each service's rls files in manifest order.
+std::vector<std::pair<std::filesystem::path, std::string>> rls_files(const Manifest& m);
+
+// The statements the phase would run, rendered against the tables that exist now (plan --sql).
+std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx, const Manifest& m);
+
+}  // namespace orch

@@ -1,0 +1,38 @@
+#pragma once
+// What the RLS phase did and what verification found, for the report, JSON, Markdown and JUnit.
+#include <string>
+#include <vector>
+
+namespace orch {
+
+struct UncoveredTable {
+  std::string table;   // schema.table
+  std::string reason;  // "RLS not enabled", "RLS not forced", "no policy", "schema does not exist"
+};
+
+struct RlsCoverage {
+  bool checked = false;                 // verification ran
+  std::vector<std::string> schemas;     // the require list
+  int tables_checked = 0;
+  std::vector<UncoveredTable> uncovered;
+  std::vector<std::string> bypass_roles;  // roles that may log in and bypass RLS (warning)
+  std::string error;                     // verification itself failed (unreachable, ...)
+  bool ok() const { return checked && error.empty() && uncovered.empty(); }
+};
+
+enum class RlsState { NotConfigured, Applied, Skipped, Failed, VerifiedOnly };
+const char* to_string(RlsState s);
+
+struct RlsResult {
+  RlsState state = RlsState::NotConfigured;
+  std::string reason;  // Skipped: why ("meals failed"); Failed: file:line: message
+  int files = 0;
+  int statements = 0;
+  int policy_tables = 0;  // tables the declarative policies were rendered for
+  RlsCoverage coverage;
+  bool ok() const {
+    return state != RlsState::Failed && state != RlsState::Skipped && (!coverage.checked || coverage.ok());
+  }
+};
+
+}  // namespace orch
