@@ -74,7 +74,7 @@ RlsResult rls_phase(const Manifest& m, const std::string& url, const RunReport& 
   }
   if (!not_ok.empty()) {
     r.state = RlsState::Skipped;
-    r.reason = "not every service succeeded (" + join(not_ok, ", ") + ")";
+    r.reason = "not every service succeeded: " + join(not_ok, ", ");
     return r;
   }
   if (!whole_run) {

@@ -177,8 +177,10 @@ std::string run_to_markdown(const RunReport& r) {
                       : (x.before == x.after || x.after.empty()) ? md_revs(x.before)
                                                                   : md_revs(x.before) + " → " + md_revs(x.after);
     std::string state = x.outcome == Outcome::Skipped ? "skipped (" + x.reason + ")" : to_string(x.outcome);
-    o << "| " << s.name << " | " << s.runner << " | " << s.schema << " | " << rev << " | " << x.applied << " | "
-      << format_duration(x.duration) << " | " << state << " |\n";
+    bool ran = x.outcome != Outcome::Skipped;
+    o << "| " << s.name << " | " << s.runner << " | " << s.schema << " | " << rev << " | "
+      << (ran ? std::to_string(x.applied) : "-") << " | " << (ran ? format_duration(x.duration) : "-") << " | " << state
+      << " |\n";
   }
   for (const auto& s : r.services) {
     if (s.result.error.empty()) continue;
@@ -228,8 +230,8 @@ struct Case {
 std::string junit(const std::string& suite, const std::vector<Case>& cases, const std::string& total_time) {
   int failures = 0, skipped = 0;
   for (const auto& c : cases) {
-    if (!c.failure.empty()) ++failures;
     if (c.skipped) ++skipped;
+    else if (!c.failure.empty()) ++failures;
   }
   std::ostringstream o;
   o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -213,3 +213,57 @@ TEST(DatabaseUrl, NormalisesDriverSchemes) {
   EXPECT_EQ(normalise_database_url("postgresql+asyncpg://a@b/c"), "postgresql://a@b/c");
   EXPECT_EQ(normalise_database_url("postgresql://a@b/c"), "postgresql://a@b/c");
 }
+
+TEST_F(ManifestTest, RlsSectionAndPolicies) {
+  std::ofstream(dir_ / "p.sql") << "SELECT 1;\n";
+  auto m = load_manifest(write(std::string(kHeader) + R"(
+[services.a]
+schema = "a"
+runner = "sql"
+path = "svc/b"
+rls = ["p.sql"]
+
+[rls]
+files = ["p.sql"]
+require = ["a"]
+exclude = ["a.open"]
+force = true
+
+[[rls.policy]]
+name = "owner"
+schemas = ["a"]
+when_column = "user_id"
+command = "select"
+roles = ["authenticated"]
+using = "user_id = 1"
+)"));
+  EXPECT_EQ(m.rls.files.size(), 1u);
+  EXPECT_TRUE(m.rls.force);
+  ASSERT_EQ(m.rls.policies.size(), 1u);
+  EXPECT_EQ(m.rls.policies[0].command, "SELECT");
+  EXPECT_EQ(m.services[0].rls.size(), 1u);
+}
+
+TEST_F(ManifestTest, RlsErrorsArePositioned) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.a]
+schema = "a"
+runner = "sql"
+path = "svc/b"
+
+[rls]
+files = ["missing.sql"]
+exclude = ["no_schema_here"]
+
+[[rls.policy]]
+name = "p"
+schemas = ["a"]
+command = "SELECT"
+with_check = "true"
+)");
+  ASSERT_EQ(errs.size(), 3u);
+  EXPECT_EQ(errs[0].pos.line, 11);
+  EXPECT_NE(errs[0].message.find("RLS file \"missing.sql\" not found"), std::string::npos);
+  EXPECT_NE(errs[1].message.find("must be schema.table"), std::string::npos);
+  EXPECT_NE(errs[2].message.find("a SELECT policy takes only using"), std::string::npos);
+}
