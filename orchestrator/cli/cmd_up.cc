@@ -79,6 +79,7 @@ RlsResult rls_phase(const Manifest& m, const std::string& url, const RunReport& 
   }
   if (!whole_run) {
     r.state = RlsState::Skipped;
+    r.deliberate = true;
     r.reason = "--only ran part of the services; run `orchestrate rls` or a full `up` to apply policies";
     return r;
   }

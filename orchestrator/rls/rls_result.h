@@ -26,12 +26,14 @@ const char* to_string(RlsState s);
 struct RlsResult {
   RlsState state = RlsState::NotConfigured;
   std::string reason;  // Skipped: why ("meals failed"); Failed: file:line: message
+  bool deliberate = false;  // Skipped because the user asked for part of the run (--only): not a failure
   int files = 0;
   int statements = 0;
   int policy_tables = 0;  // tables the declarative policies were rendered for
   RlsCoverage coverage;
   bool ok() const {
-    return state != RlsState::Failed && state != RlsState::Skipped && (!coverage.checked || coverage.ok());
+    if (state == RlsState::Failed || (state == RlsState::Skipped && !deliberate)) return false;
+    return !coverage.checked || coverage.ok();
   }
 };
 
