@@ -14,7 +14,7 @@ bench_setup() {
 
 # fresh_db NAME: drops and creates it, prints its URL.
 fresh_db() {
-  "$PSQL" -q -X "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
+  "$PSQL" -q -X "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null 2>&1
   echo "${ADMIN_URL%/*}/$1"
 }
 
