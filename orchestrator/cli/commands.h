@@ -38,6 +38,12 @@ struct HistoryOptions {
   std::string format = "table";
 };
 
+struct CheckOptions {
+  bool strict = false;
+  bool offline = false;  // files and runners only, no database
+};
+
+int run_check(const GlobalOptions& g, const CheckOptions& o);
 int run_up(const GlobalOptions& g, const UpOptions& o);
 int run_status(const GlobalOptions& g, const StatusOptions& o);
 int run_rls(const GlobalOptions& g, const RlsOptions& o);

@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
   rls_cmd->add_option("--lock-wait", rl.lock_wait, "how long to wait for another run's lock")->capture_default_str();
   rls_cmd->add_option("--report", rl.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
 
+  CheckOptions ck;
+  CLI::App* check_cmd = app.add_subcommand("check", "find what would break, before touching a database; changes nothing");
+  check_cmd->add_flag("--strict", ck.strict, "warnings count as findings too");
+  check_cmd->add_flag("--offline", ck.offline, "check files and runners only; do not connect");
+
   HistoryOptions hi;
   CLI::App* history_cmd = app.add_subcommand("history", "the runs recorded in the database, newest first");
   history_cmd->add_option("--limit", hi.limit, "how many runs")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -61,5 +66,6 @@ int main(int argc, char** argv) {
   if (*status_cmd) return run_status(g, st);
   if (*rls_cmd) return run_rls(g, rl);
   if (*history_cmd) return run_history(g, hi);
+  if (*check_cmd) return run_check(g, ck);
   return exit_code::kUsage;
 }

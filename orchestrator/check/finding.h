@@ -1,0 +1,19 @@
+#pragma once
+// One thing `orchestrate check` found: where it is, what is wrong, what to do.
+#include <string>
+#include <vector>
+
+namespace orch {
+
+enum class Severity { Error, Warning, Info };
+const char* to_string(Severity s);
+
+struct Finding {
+  Severity severity = Severity::Error;
+  std::string where;    // "path:line", "services.toml:12:3", a service name, or "database"
+  std::string message;
+  std::string hint;     // may be empty
+  std::string service;  // may be empty
+};
+
+}  // namespace orch

@@ -1,0 +1,15 @@
+#pragma once
+// Forensics on an Alembic revision graph, from the files alone: the broken chains that otherwise show
+// up only when a fresh production database fails `alembic upgrade head`.
+#include <filesystem>
+#include <vector>
+
+#include "alembic/revision_reader.h"
+#include "check/finding.h"
+
+namespace orch {
+
+// `display_root` shortens paths in findings (relative to the manifest's directory).
+std::vector<Finding> check_revision_graph(const RevisionSet& set, const std::filesystem::path& display_root);
+
+}  // namespace orch
