@@ -43,6 +43,13 @@ struct CheckOptions {
   bool offline = false;  // files and runners only, no database
 };
 
+struct PlanOptionsCli {
+  bool sql = false;
+  std::string format = "text";
+  int jobs = 0;
+};
+
+int run_plan(const GlobalOptions& g, const PlanOptionsCli& o);
 int run_check(const GlobalOptions& g, const CheckOptions& o);
 int run_up(const GlobalOptions& g, const UpOptions& o);
 int run_status(const GlobalOptions& g, const StatusOptions& o);

@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
   check_cmd->add_flag("--strict", ck.strict, "warnings count as findings too");
   check_cmd->add_flag("--offline", ck.offline, "check files and runners only; do not connect");
 
+  PlanOptionsCli pl;
+  CLI::App* plan_cmd = app.add_subcommand("plan", "what `up` would do, in which order, without doing it");
+  plan_cmd->add_flag("--sql", pl.sql, "print the SQL that would run (Alembic offline mode, sql files, RLS), for review");
+  plan_cmd->add_option("--format", pl.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  plan_cmd->add_option("-j,--jobs", pl.jobs, "as for up")->check(CLI::Range(1, 256));
+
   HistoryOptions hi;
   CLI::App* history_cmd = app.add_subcommand("history", "the runs recorded in the database, newest first");
   history_cmd->add_option("--limit", hi.limit, "how many runs")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -67,5 +73,6 @@ int main(int argc, char** argv) {
   if (*rls_cmd) return run_rls(g, rl);
   if (*history_cmd) return run_history(g, hi);
   if (*check_cmd) return run_check(g, ck);
+  if (*plan_cmd) return run_plan(g, pl);
   return exit_code::kUsage;
 }

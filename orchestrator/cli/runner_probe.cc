@@ -12,12 +12,19 @@ namespace orch {
 int run_tool(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
              const std::vector<std::pair<std::string, std::string>>& env, Millis timeout,
              std::vector<std::string>& output, std::string& spawn_error) {
+  return run_tool_split(argv, cwd, env, timeout, output, nullptr, spawn_error);
+}
+
+int run_tool_split(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                   const std::vector<std::pair<std::string, std::string>>& env, Millis timeout,
+                   std::vector<std::string>& output, std::vector<std::string>* err, std::string& spawn_error) {
   boost::asio::io_context io;
   ChildSpec spec;
   spec.argv = argv;
   spec.cwd = cwd;
   spec.env = env;
   spec.timeout = timeout;
+  if (err) spec.on_stderr_line = [err](const std::string& l) { err->push_back(l); };
   ChildExit result;
   auto child = AsyncChild::launch(
       io, spec, [&](const std::string& l) { output.push_back(l); }, [&](const ChildExit& e) { result = e; });

@@ -22,4 +22,9 @@ int run_tool(const std::vector<std::string>& argv, const std::filesystem::path& 
              const std::vector<std::pair<std::string, std::string>>& env, Millis timeout,
              std::vector<std::string>& output, std::string& spawn_error);
 
+// The same with stderr kept apart from stdout when `err` is given.
+int run_tool_split(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                   const std::vector<std::pair<std::string, std::string>>& env, Millis timeout,
+                   std::vector<std::string>& out, std::vector<std::string>* err, std::string& spawn_error);
+
 }  // namespace orch

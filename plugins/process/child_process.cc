@@ -146,15 +146,15 @@ void AsyncChild::start() {
   pid_ = m.child->id();
 
   // Read both pipes until EOF; each read re-arms itself.
-  auto reader = [self](bp::async_pipe& pipe, std::array<char, 8192>& buf, LineSplitter& lines, bool& done) {
+  auto reader = [self](bp::async_pipe& pipe, std::array<char, 8192>& buf, LineSplitter& lines, bool& done,
+                       LineFn sink) {
     auto step = std::make_shared<std::function<void()>>();
-    *step = [self, &pipe, &buf, &lines, &done, step] {
-      pipe.async_read_some(boost::asio::buffer(buf), [self, &buf, &lines, &done, step](
+    *step = [self, &pipe, &buf, &lines, &done, step, sink] {
+      pipe.async_read_some(boost::asio::buffer(buf), [self, &buf, &lines, &done, step, sink](
                                                          const boost::system::error_code& e, size_t n) {
-        Impl& mm = *self->impl_;
-        if (n > 0) lines.feed(buf.data(), n, mm.on_line);
+        if (n > 0) lines.feed(buf.data(), n, sink);
         if (e) {
-          lines.flush(mm.on_line);
+          lines.flush(sink);
           done = true;
           self->maybe_finish();
           *step = nullptr;  // break the self-reference cycle
@@ -165,8 +165,8 @@ void AsyncChild::start() {
     };
     (*step)();
   };
-  reader(m.out, m.out_buf, m.out_lines, m.out_done);
-  reader(m.err, m.err_buf, m.err_lines, m.err_done);
+  reader(m.out, m.out_buf, m.out_lines, m.out_done, m.on_line);
+  reader(m.err, m.err_buf, m.err_lines, m.err_done, m.spec.on_stderr_line ? LineFn(m.spec.on_stderr_line) : m.on_line);
 
   if (m.spec.timeout) {
     m.timeout_timer.expires_after(*m.spec.timeout);

@@ -22,6 +22,9 @@ struct ChildSpec {
   std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing in) this process's
   std::optional<Millis> timeout;
   Millis grace{5000};  // between SIGTERM and SIGKILL
+  // When set, stderr lines go here instead of to the line callback (to keep a tool's output apart
+  // from its log, as `plan --sql` must).
+  std::function<void(const std::string&)> on_stderr_line;
 };
 
 struct ChildExit {

@@ -23,7 +23,7 @@ def upgrade() -> None:
         schema="habits",
     )
     op.bulk_insert(
-        sa.table("lookup_codes", sa.column("code"), sa.column("label"), schema="habits"),
+        sa.table("lookup_codes", sa.column("code", sa.Text()), sa.column("label", sa.Text()), schema="habits"),
         [{"code": "streak", "label": "Streak"}, {"code": "skip", "label": "Skipped day"}],
     )
 
