@@ -49,6 +49,24 @@ struct PlanOptionsCli {
   int jobs = 0;
 };
 
+struct DownOptions {
+  std::string service;
+  std::string to;  // empty: one step; "base"; a revision
+  bool cascade = false;
+  bool yes = false;
+  std::string lock_wait = "60s";
+};
+
+struct BaselineOptions {
+  std::string service;
+  std::string to;
+  bool force = false;
+  bool yes = false;
+  std::string lock_wait = "60s";
+};
+
+int run_down(const GlobalOptions& g, const DownOptions& o);
+int run_baseline(const GlobalOptions& g, const BaselineOptions& o);
 int run_plan(const GlobalOptions& g, const PlanOptionsCli& o);
 int run_check(const GlobalOptions& g, const CheckOptions& o);
 int run_up(const GlobalOptions& g, const UpOptions& o);

@@ -49,6 +49,22 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--format", pl.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   plan_cmd->add_option("-j,--jobs", pl.jobs, "as for up")->check(CLI::Range(1, 256));
 
+  DownOptions dn;
+  CLI::App* down_cmd = app.add_subcommand("down", "downgrade one service (default: one step), after listing its dependents");
+  down_cmd->add_option("service", dn.service, "the service")->required();
+  down_cmd->add_option("--to", dn.to, "a revision (alembic) or version (sql), or base");
+  down_cmd->add_flag("--cascade", dn.cascade, "downgrade every dependent first, in reverse dependency order");
+  down_cmd->add_flag("-y,--yes", dn.yes, "do not ask for confirmation (required without a terminal)");
+  down_cmd->add_option("--lock-wait", dn.lock_wait, "how long to wait for another run's lock")->capture_default_str();
+
+  BaselineOptions bl;
+  CLI::App* baseline_cmd = app.add_subcommand("baseline", "record a revision as applied without running anything (alembic stamp)");
+  baseline_cmd->add_option("service", bl.service, "the service")->required();
+  baseline_cmd->add_option("--to", bl.to, "the revision (alembic), version (sql), or head")->required();
+  baseline_cmd->add_flag("--force", bl.force, "even when the service is already versioned");
+  baseline_cmd->add_flag("-y,--yes", bl.yes, "do not ask for confirmation (required without a terminal)");
+  baseline_cmd->add_option("--lock-wait", bl.lock_wait, "how long to wait for another run's lock")->capture_default_str();
+
   HistoryOptions hi;
   CLI::App* history_cmd = app.add_subcommand("history", "the runs recorded in the database, newest first");
   history_cmd->add_option("--limit", hi.limit, "how many runs")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -74,5 +90,7 @@ int main(int argc, char** argv) {
   if (*history_cmd) return run_history(g, hi);
   if (*check_cmd) return run_check(g, ck);
   if (*plan_cmd) return run_plan(g, pl);
+  if (*down_cmd) return run_down(g, dn);
+  if (*baseline_cmd) return run_baseline(g, bl);
   return exit_code::kUsage;
 }

@@ -1,0 +1,216 @@
+// check, plan, down and baseline: the real binary, a real PostgreSQL, real Alembic.
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+using namespace itest;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kPsql = "/usr/lib/postgresql/15/bin/psql";
+
+RunResult orch(const TestDatabase& db, std::vector<std::string> args, const fs::path& cwd = source_dir()) {
+  return run_orchestrate(std::move(args), {{"DATABASE_URL", db.url()}}, cwd);
+}
+
+std::string tables(const TestDatabase& db) {
+  return db.scalar(
+      "SELECT string_agg(schemaname || '.' || tablename, ',' ORDER BY schemaname, tablename) FROM pg_tables "
+      "WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'orchestrate')");
+}
+
+std::string graph_manifest(const std::string& tree) {
+  return "[project]\nname = \"graphs\"\ndatabase = \"env:DATABASE_URL\"\n\n[runners.alembic]\n"
+         "command = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n\n[services.svc]\nschema = \"svc\"\nrunner = \"alembic\"\n"
+         "path = \"" + (source_dir() / "tests" / "fixtures" / "revision_graphs" / tree).string() + "\"\n";
+}
+
+}  // namespace
+
+TEST(Check, CleanExampleExitsZero) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  auto r = orch(db, {"check"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("runner alembic: `/usr/bin/python3 -m alembic`: alembic"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("may create schemas"), std::string::npos);
+  EXPECT_NE(r.output.find("3 pending (not-initialised)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("0 errors"), std::string::npos);
+}
+
+TEST(Check, BrokenTreesExitThreeWithPathAndLine) {
+  REQUIRE_DATABASE();
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"renamed_base",
+       {"189b1231afd4_bootstrap_tables.py:4: file name says revision 189b1231afd4, but the file declares revision '2a3f4c9d1cde'",
+        "189b1231afd4_bootstrap_tables.py:5: down_revision '189b1231afd4' of revision 2a3f4c9d1cde is not declared"}},
+      {"missing_parent", {"b2b2b2b2_next.py:5: down_revision 'zz99zz99'"}},
+      {"two_heads", {"2 heads and no merge: b2b2b2b2 (", "alembic merge -m \"merge heads\" b2b2b2b2 c3c3c3c3"}},
+      {"cycle", {"revision cycle: "}},
+      {"duplicate", {"revision a1a1a1a1 is declared by 2 files"}},
+  };
+  for (const auto& [tree, expected] : cases) {
+    TempDir dir("graph-" + tree);
+    dir.write("services.toml", graph_manifest(tree));
+    auto r = run_orchestrate({"check", "--offline"}, {}, dir.path());
+    EXPECT_EQ(r.code, 3) << tree << "\n" << r.output;
+    for (const auto& e : expected) EXPECT_NE(r.output.find(e), std::string::npos) << tree << ": " << e << "\n" << r.output;
+  }
+  for (const std::string clean : {"merge", "squashed"}) {
+    TempDir dir("graph-" + clean);
+    dir.write("services.toml", graph_manifest(clean));
+    auto r = run_orchestrate({"check", "--offline"}, {}, dir.path());
+    EXPECT_EQ(r.code, 0) << clean << "\n" << r.output;
+  }
+}
+
+TEST(Check, FindsDriftSquashedHistoryAndTablesWithoutVersionOnARealDatabase) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("check-drift");
+  dir.write("s/0001_one.sql", "CREATE TABLE one (id int);\n");
+  dir.write("s/0003_three.sql", "CREATE TABLE three (id int);\n");
+  std::string manifest = graph_manifest("squashed") +
+                         "\n[services.s]\nschema = \"s\"\nrunner = \"sql\"\npath = \"s\"\n"
+                         "\n[services.legacy]\nschema = \"legacy\"\nrunner = \"sql\"\npath = \"legacy\"\n";
+  dir.write("legacy/0001_x.sql", "CREATE TABLE x (id int);\n");
+  dir.write("services.toml", manifest);
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("CREATE SCHEMA svc; CREATE TABLE svc.alembic_version (version_num varchar(32) PRIMARY KEY);"
+            "INSERT INTO svc.alembic_version VALUES ('a1b2c3d4e5f6')");  // the pre-squash history
+    tx.exec("CREATE SCHEMA legacy; CREATE TABLE legacy.x (id int)");  // created outside migrations
+  }
+  ASSERT_EQ(orch(db, {"up", "--only", "s"}, dir.path()).code, 0);
+  dir.write("s/0001_one.sql", "CREATE TABLE one (id bigint);\n");  // edited after it was applied
+  auto r = orch(db, {"check"}, dir.path());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("s/0003_three.sql: gap in versions: nothing between 0001 and 0003"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("s: error: s/0001_one.sql was changed after it was applied"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("svc: ahead/unknown: the database holds revision a1b2c3d4e5f6"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("legacy: tables-without-version"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("orchestrate baseline legacy --to REV"), std::string::npos);
+}
+
+TEST(Plan, WavesAndJson) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  auto r = orch(db, {"plan", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.output;
+  json j = json::parse(r.output);
+  ASSERT_EQ(j["waves"].size(), 3u);
+  EXPECT_EQ(j["waves"][0]["services"][0]["name"], "users");
+  EXPECT_EQ(j["waves"][1]["services"].size(), 4u);
+  EXPECT_EQ(j["waves"][2]["services"][0]["name"], "practices");
+  EXPECT_EQ(j["waves"][0]["services"][0]["pending"][1]["message"], "create users");
+  EXPECT_EQ(j["rls"]["policies"][0]["name"], "owner_access");
+  auto text = orch(db, {"plan"});
+  EXPECT_NE(text.output.find("wave 2: habits, journal, meals, movements (together"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("13 migrations pending"), std::string::npos);
+}
+
+TEST(Plan, SqlAppliedWithPsqlReproducesWhatUpCreates) {
+  REQUIRE_DATABASE();
+  TestDatabase planned, applied, migrated;
+  auto sql = orch(planned, {"plan", "--sql"});
+  ASSERT_EQ(sql.code, 0) << sql.output;
+  TempDir dir("plansql");
+  auto file = dir.write("plan.sql", sql.output);
+  std::string cmd = kPsql + " -X -q -v ON_ERROR_STOP=1 -f " + file.string() + " '" + applied.url() + "' >/dev/null 2>" +
+                    (dir.path() / "err").string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_all(dir.path() / "err");
+  ASSERT_EQ(orch(migrated, {"up"}).code, 0);
+  EXPECT_EQ(tables(applied), tables(migrated));
+  EXPECT_FALSE(tables(applied).empty());
+  EXPECT_EQ(applied.scalar("SELECT count(*) FROM pg_policies"), migrated.scalar("SELECT count(*) FROM pg_policies"));
+  // The script also records versions: status sees the database as up to date.
+  auto st = orch(applied, {"status", "--check"});
+  EXPECT_EQ(st.code, 0) << st.output;
+}
+
+TEST(Down, OneStepAndBackUp) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  ASSERT_EQ(orch(db, {"up"}).code, 0);
+  auto refused = orch(db, {"down", "journal"});
+  EXPECT_EQ(refused.code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("no terminal to ask on; pass --yes"), std::string::npos);
+  EXPECT_EQ(db.scalar("SELECT version_num FROM journal.alembic_version"), "6d2f0c8b1a37");
+  auto down = orch(db, {"down", "journal", "--yes"});
+  ASSERT_EQ(down.code, 0) << down.output;
+  EXPECT_EQ(db.scalar("SELECT version_num FROM journal.alembic_version"), "0b8e6d4a2f10");
+  EXPECT_FALSE(db.table_exists("journal.prompts"));
+  EXPECT_NE(down.output.find("journal: now at 0b8e6d4a2f10 (pending"), std::string::npos) << down.output;
+  auto up = orch(db, {"up"});
+  ASSERT_EQ(up.code, 0) << up.output;
+  EXPECT_NE(up.output.find("0b8e6d4a2f10 -> 6d2f0c8b1a37  1"), std::string::npos) << up.output;
+}
+
+TEST(Down, CascadeDowngradesDependentsFirstAndSqlDownFiles) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  ASSERT_EQ(orch(db, {"up"}).code, 0);
+  auto r = orch(db, {"down", "movements", "--cascade", "--to", "base", "--yes"});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_LT(r.output.find("practices   | $"), r.output.find("movements   | reverting 0002"));
+  EXPECT_FALSE(db.table_exists("practices.routines"));
+  EXPECT_FALSE(db.table_exists("movements.exercises"));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM movements.orchestrate_migrations"), "0");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM practices.alembic_version"), "0");
+  // meals has no .down.sql files: a clear error, and nothing changed.
+  auto meals = orch(db, {"down", "meals", "--yes"});
+  EXPECT_EQ(meals.code, 1);
+  EXPECT_NE(meals.output.find("no down file for 0003_index_nutrients_concurrently.sql"), std::string::npos) << meals.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM meals.orchestrate_migrations"), "3");
+  ASSERT_EQ(orch(db, {"up"}).code, 0);
+  EXPECT_TRUE(db.table_exists("practices.routines"));
+}
+
+TEST(Baseline, ThenUpAppliesOnlyLaterRevisions) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  ASSERT_EQ(orch(db, {"up", "--only", "habits"}).code, 0);
+  ASSERT_EQ(orch(db, {"down", "habits", "--yes"}).code, 0);
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("DROP TABLE habits.alembic_version");  // as if made by metadata.create_all()
+  }
+  auto st = orch(db, {"status", "--format", "json"});
+  EXPECT_NE(st.output.find("tables-without-version"), std::string::npos);
+  auto refused = orch(db, {"baseline", "habits", "--to", "189b1231afd4"});
+  EXPECT_EQ(refused.code, 2);  // no terminal, no --yes
+  auto b = orch(db, {"baseline", "habits", "--to", "189b1231afd4", "--yes"});
+  ASSERT_EQ(b.code, 0) << b.output;
+  EXPECT_NE(b.output.find("habits: now at 189b1231afd4 (pending, 1 pending)"), std::string::npos) << b.output;
+  auto again = orch(db, {"baseline", "habits", "--to", "189b1231afd4", "--yes"});
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.output.find("already versioned"), std::string::npos);
+  auto up = orch(db, {"up", "--only", "habits"});
+  ASSERT_EQ(up.code, 0) << up.output;
+  EXPECT_NE(up.output.find("189b1231afd4 -> 2a3f4c9d1cde  1"), std::string::npos) << up.output;
+  EXPECT_TRUE(db.table_exists("habits.lookup_codes"));
+}
+
+TEST(Baseline, SqlRecordsFilesWithoutRunningThem) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("baseline-sql");
+  dir.write("s/0001_one.sql", "CREATE TABLE one (id int);\n");
+  dir.write("s/0002_two.sql", "CREATE TABLE two (id int);\n");
+  dir.write("services.toml", "[project]\nname = \"b\"\ndatabase = \"env:DATABASE_URL\"\n\n"
+                             "[services.s]\nschema = \"s\"\nrunner = \"sql\"\npath = \"s\"\n");
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("CREATE SCHEMA s; CREATE TABLE s.one (id int)");
+  }
+  ASSERT_EQ(orch(db, {"baseline", "s", "--to", "1", "--yes"}, dir.path()).code, 0);
+  auto up = orch(db, {"up"}, dir.path());
+  ASSERT_EQ(up.code, 0) << up.output;
+  EXPECT_EQ(db.scalar("SELECT string_agg((applied_by LIKE 'baseline%')::text, ',' ORDER BY version) FROM s.orchestrate_migrations"),
+            "true,false");
+  EXPECT_TRUE(db.table_exists("s.two"));
+}
