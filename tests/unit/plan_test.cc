@@ -126,3 +126,17 @@ TEST(Plan, OnlySelectedServicesRun) {
   p.finished(5, true);
   EXPECT_TRUE(p.done());
 }
+
+#include "graph/service_graph.h"
+
+TEST(ServiceGraph, WavesFollowTheLongestDependencyChain) {
+  auto s = mindmirror();
+  ServiceGraph g(s);
+  auto w = g.waves();
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0], std::vector<int>{0});
+  EXPECT_EQ(w[1], (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(w[2], std::vector<int>{5});
+  EXPECT_EQ(g.transitive_dependents(4), std::vector<int>{5});
+  EXPECT_EQ(g.with_dependencies({5}), (std::vector<int>{0, 4, 5}));
+}
