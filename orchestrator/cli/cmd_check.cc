@@ -47,7 +47,7 @@ class FindingPrinter {
 }  // namespace
 
 int run_check(const GlobalOptions& g, const CheckOptions& o) {
-  auto loaded = load_for_command(g, !o.offline);
+  auto loaded = load_for_command(g, !o.offline, "check");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
   FindingPrinter p(want_color(1));
@@ -123,7 +123,7 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
           p.ok("run lock", "free");
       } catch (const std::exception&) {
       }
-      StatusReport st = inspect_status(m, url, "default");
+      StatusReport st = inspect_status(m, url, loaded->target_name);
       for (const auto& s : st.services) {
         if (s.state == service_state::kUpToDate || s.state == service_state::kUntracked) {
           p.ok(s.name, s.state == service_state::kUpToDate ? "up to date" : "untracked (command runner)");

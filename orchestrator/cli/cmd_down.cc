@@ -11,6 +11,7 @@
 
 #include "alembic/revision_reader.h"
 #include "cli/commands.h"
+#include "cli/confirm.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/run_lock_wait.h"
@@ -41,23 +42,6 @@ int find_service(const Manifest& m, const std::string& name) {
   std::cerr << "error: \"" << name << "\" is not a service in " << m.file.string() << "\n  hint: "
             << (guess.empty() ? "services: " + join(names, ", ") : "did you mean \"" + guess + "\"?") << "\n";
   return -1;
-}
-
-// On a terminal, ask; otherwise --yes is required. Returns true to go ahead.
-bool confirm(const std::string& question, bool yes, int& rc) {
-  if (yes) return true;
-  if (!isatty(0)) {
-    std::cerr << "error: refusing to " << question << " without confirmation: no terminal to ask on; pass --yes\n";
-    rc = exit_code::kUsage;
-    return false;
-  }
-  std::cout << question << "? [y/N] " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  if (answer == "y" || answer == "Y" || answer == "yes") return true;
-  std::cout << "nothing changed\n";
-  rc = exit_code::kOk;
-  return false;
 }
 
 // Runs a tool to completion, streaming its lines through the printer. Returns a failure text, or "".
@@ -146,7 +130,7 @@ std::string sql_down(const ServiceSpec& s, const std::string& to, const std::str
 }  // namespace
 
 int run_down(const GlobalOptions& g, const DownOptions& o) {
-  auto loaded = load_for_command(g);
+  auto loaded = load_for_command(g, true, "down");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
   int target = find_service(m, o.service);
@@ -160,7 +144,7 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
   auto dependents = graph.transitive_dependents(target);
   std::vector<std::string> dep_names;
   for (int d : dependents) dep_names.push_back(m.services[d].name);
-  StatusReport st = inspect_status(m, loaded->database_url, "default");
+  StatusReport st = inspect_status(m, loaded->database_url, loaded->target_name);
 
   std::vector<Step> steps;
   if (o.cascade) {
@@ -195,10 +179,10 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
   RunReport report;
   report.run_id = run_id;
   report.project = m.project_name;
-  report.target = "default";
+  report.target = loaded->target_name;
   try {
     ensure_history_schema(lock->connection());
-    record_run_start(lock->connection(), current_run_record(run_id, m.project_name, "default", "down", m.checksum));
+    record_run_start(lock->connection(), current_run_record(run_id, m.project_name, loaded->target_name, "down", m.checksum));
   } catch (const std::exception&) {
   }
   bool failed = false;
@@ -229,7 +213,7 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
     printer.service_line(s, "downgraded");
   }
   // What the database holds now, whatever happened.
-  StatusReport after = inspect_status(m, loaded->database_url, "default");
+  StatusReport after = inspect_status(m, loaded->database_url, loaded->target_name);
   for (auto& sr : report.services)
     for (const auto& ss : after.services)
       if (ss.name == sr.name) sr.result.after = ss.current;
@@ -250,13 +234,13 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
 }
 
 int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {
-  auto loaded = load_for_command(g);
+  auto loaded = load_for_command(g, true, "baseline");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
   int idx = find_service(m, o.service);
   if (idx < 0) return exit_code::kUsage;
   const ServiceSpec& s = m.services[idx];
-  StatusReport st = inspect_status(m, loaded->database_url, "default");
+  StatusReport st = inspect_status(m, loaded->database_url, loaded->target_name);
   const ServiceStatus& ss = st.services[idx];
   if (s.runner == RunnerKind::Command) {
     std::cerr << "error: " << s.name << " uses the command runner; orchestrate cannot record its versions\n";
@@ -321,7 +305,7 @@ int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {
     std::cerr << "error: baseline of " << s.name << " failed: " << error << "\n";
     return exit_code::kFailed;
   }
-  StatusReport after = inspect_status(m, loaded->database_url, "default");
+  StatusReport after = inspect_status(m, loaded->database_url, loaded->target_name);
   const ServiceStatus& a = after.services[idx];
   std::cout << s.name << ": now at " << (a.current.empty() ? "(none)" : join(a.current, "+")) << " (" << a.state
             << (a.pending.empty() ? "" : ", " + std::to_string(a.pending.size()) + " pending") << ")\n";

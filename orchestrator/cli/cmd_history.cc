@@ -14,7 +14,7 @@
 namespace orch {
 
 int run_history(const GlobalOptions& g, const HistoryOptions& o) {
-  auto loaded = load_for_command(g);
+  auto loaded = load_for_command(g, true, "history");
   if (!loaded) return exit_code::kUsage;
   std::vector<RunRow> runs;
   try {

@@ -105,10 +105,10 @@ std::string declarative_policies_block(const Manifest& m) {
 }  // namespace
 
 int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
-  auto loaded = load_for_command(g);
+  auto loaded = load_for_command(g, true, "plan");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
-  StatusReport st = inspect_status(m, loaded->database_url, "default");
+  StatusReport st = inspect_status(m, loaded->database_url, loaded->target_name);
   for (const auto& s : st.services)
     if (s.state == service_state::kUnreachable) {
       std::cerr << "error: " << s.detail << " (" << st.database << ")\n";
@@ -177,7 +177,7 @@ int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
     nlohmann::ordered_json j;
     j["schema_version"] = 1;
     j["project"] = m.project_name;
-    j["target"] = "default";
+    j["target"] = loaded->target_name;
     j["max_parallel"] = jobs;
     nlohmann::ordered_json jw = nlohmann::ordered_json::array();
     for (size_t w = 0; w < waves.size(); ++w) {
@@ -209,7 +209,7 @@ int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
     return exit_code::kOk;
   }
 
-  std::cout << "plan for " << m.project_name << " on default (" << st.database << "), up to " << jobs
+  std::cout << "plan for " << m.project_name << " on " << loaded->target_name << " (" << st.database << "), up to " << jobs
             << " services at once\n";
   int total = 0;
   for (size_t w = 0; w < waves.size(); ++w) {

@@ -16,7 +16,7 @@
 namespace orch {
 
 int run_rls(const GlobalOptions& g, const RlsOptions& o) {
-  auto loaded = load_for_command(g);
+  auto loaded = load_for_command(g, true, "rls");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
   std::vector<ReportTarget> reports;
@@ -36,7 +36,7 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
   RunReport report;
   report.run_id = new_run_id();
   report.project = m.project_name;
-  report.target = "default";
+  report.target = loaded->target_name;
   report.started_at = iso8601_now();
   if (o.verify_only) {
     try {
@@ -54,7 +54,7 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
     bool history = true;
     try {
       ensure_history_schema(lock->connection());
-      record_run_start(lock->connection(), current_run_record(report.run_id, m.project_name, "default", "rls", m.checksum));
+      record_run_start(lock->connection(), current_run_record(report.run_id, m.project_name, loaded->target_name, "rls", m.checksum));
     } catch (const std::exception& e) {
       history = false;
     }

@@ -1,6 +1,12 @@
-// `orchestrate status`: where every service stands, read-only and lock-free.
-#include <iostream>
+// `orchestrate status`: where every service stands on each target, read-only and lock-free.
+#include <unistd.h>
 
+#include <condition_variable>
+#include <future>
+#include <iostream>
+#include <mutex>
+
+#include "cli/cancel_hub.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
@@ -9,6 +15,47 @@
 #include "status/plain_printer.h"
 
 namespace orch {
+
+std::vector<ReportTarget> reports_for_target(const std::vector<ReportTarget>& in, const std::string& target, bool several);
+
+namespace {
+
+std::vector<StatusReport> inspect_all(const LoadedManifest& l) {
+  std::vector<std::future<StatusReport>> futures;
+  for (const auto& t : l.targets)
+    futures.push_back(std::async(std::launch::async, [&l, &t] { return inspect_status(l.manifest, t.url, t.name); }));
+  std::vector<StatusReport> out;
+  for (auto& f : futures) out.push_back(f.get());
+  return out;
+}
+
+void render(const std::vector<StatusReport>& rs, const std::string& format, bool color) {
+  if (format == "json") {
+    if (rs.size() == 1) {
+      std::cout << status_to_json(rs[0]).dump(2) << "\n";
+    } else {
+      nlohmann::ordered_json j;
+      j["schema_version"] = 1;
+      j["project"] = rs[0].project;
+      j["generated_at"] = rs[0].generated_at;
+      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+      for (const auto& r : rs) arr.push_back(status_to_json(r));
+      j["targets"] = arr;
+      bool clean = true;
+      for (const auto& r : rs) clean = clean && r.clean();
+      j["clean"] = clean;
+      std::cout << j.dump(2) << "\n";
+    }
+  } else if (format == "markdown") {
+    for (const auto& r : rs) std::cout << status_to_markdown(r) << (rs.size() > 1 ? "\n" : "");
+  } else if (rs.size() == 1) {
+    render_status_table(rs[0], std::cout, color);
+  } else {
+    render_status_matrix(rs, std::cout, color);
+  }
+}
+
+}  // namespace
 
 int run_status(const GlobalOptions& g, const StatusOptions& o) {
   auto loaded = load_for_command(g);
@@ -19,18 +66,52 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
     std::cerr << "error: " << error << "\n";
     return exit_code::kUsage;
   }
-  StatusReport r = inspect_status(loaded->manifest, loaded->database_url, "default");
   const std::string format = o.format.empty() ? "table" : o.format;
-  if (format == "json") std::cout << status_to_json(r).dump(2) << "\n";
-  else if (format == "markdown") std::cout << status_to_markdown(r);
-  else render_status_table(r, std::cout, want_color(1));
-  if (auto err = write_reports(reports, &r, nullptr); !err.empty()) {
-    std::cerr << "error: " << err << "\n";
-    return exit_code::kFailed;
+  bool color = want_color(1);
+
+  if (o.watch) {
+    // Redraws until Ctrl-C: the operator's view during a rollout.
+    auto interval = parse_duration(o.interval);
+    if (!interval || interval->count() < 100) {
+      std::cerr << "error: --interval \"" << o.interval << "\" is not a duration of at least 100ms\n";
+      return exit_code::kUsage;
+    }
+    CancelHub hub;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stop = false;
+    hub.add([&] {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+      cv.notify_all();
+    });
+    SignalWatcher watcher(hub, nullptr);
+    bool tty = isatty(1);
+    for (;;) {
+      auto rs = inspect_all(*loaded);
+      if (tty) std::cout << "\x1b[H\x1b[2J";
+      render(rs, format, color);
+      std::cout << "\n" << (tty ? "refreshing every " + format_duration(*interval) + "; Ctrl-C to stop\n" : "") << std::flush;
+      std::unique_lock<std::mutex> lock(mu);
+      if (cv.wait_for(lock, *interval, [&] { return stop; })) break;
+    }
+    return exit_code::kOk;
   }
-  bool unreachable = false;
-  for (const auto& s : r.services) unreachable = unreachable || s.state == service_state::kUnreachable;
-  if (o.check) return r.clean() ? exit_code::kOk : exit_code::kFindings;
+
+  auto rs = inspect_all(*loaded);
+  render(rs, format, color);
+  bool several = rs.size() > 1;
+  for (const auto& r : rs)
+    if (auto err = write_reports(reports_for_target(reports, r.target, several), &r, nullptr); !err.empty()) {
+      std::cerr << "error: " << err << "\n";
+      return exit_code::kFailed;
+    }
+  bool unreachable = false, clean = true;
+  for (const auto& r : rs) {
+    clean = clean && r.clean();
+    for (const auto& s : r.services) unreachable = unreachable || s.state == service_state::kUnreachable;
+  }
+  if (o.check) return clean ? exit_code::kOk : exit_code::kFindings;
   return unreachable ? exit_code::kFailed : exit_code::kOk;
 }
 

@@ -19,12 +19,15 @@ struct UpOptions {
   bool fail_fast = false;
   std::string lock_wait = "60s";
   std::vector<std::string> reports;  // FORMAT:PATH
+  bool yes = false;                  // protected targets without a prompt
 };
 
 struct StatusOptions {
   std::string format;  // table | json | markdown; empty: table
   bool check = false;
   std::vector<std::string> reports;
+  bool watch = false;
+  std::string interval = "2s";
 };
 
 struct RlsOptions {

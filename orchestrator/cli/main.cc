@@ -24,12 +24,15 @@ int main(int argc, char** argv) {
   up_cmd->add_flag("--fail-fast", up.fail_fast, "start nothing new after the first failure");
   up_cmd->add_option("--lock-wait", up.lock_wait, "how long to wait for another run's lock")->capture_default_str();
   up_cmd->add_option("--report", up.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+  up_cmd->add_flag("-y,--yes", up.yes, "change protected targets without asking (required for them without a terminal)");
 
   StatusOptions st;
   CLI::App* status_cmd = app.add_subcommand("status", "where every service stands; never changes anything, never waits for the lock");
   status_cmd->add_option("--format", st.format, "table (default), json or markdown")
       ->check(CLI::IsMember({"table", "json", "markdown"}));
   status_cmd->add_flag("--check", st.check, "exit 3 when anything is pending, ahead, failing or unprotected; 0 when all is up to date");
+  status_cmd->add_flag("--watch", st.watch, "redraw until Ctrl-C (the operator's view during a rollout)");
+  status_cmd->add_option("--interval", st.interval, "with --watch: how often")->capture_default_str();
   status_cmd->add_option("--report", st.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
 
   RlsOptions rl;

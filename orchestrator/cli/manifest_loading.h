@@ -1,20 +1,26 @@
 #pragma once
-// Shared by every command that needs the manifest and a database: loads, validates and resolves,
-// printing positioned errors on failure.
+// Shared by every command: loads and validates the manifest and resolves --target, printing positioned
+// errors on failure.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "manifest/manifest.h"
+#include "targets/targets.h"
 
 namespace orch {
 
 struct LoadedManifest {
   Manifest manifest;
-  std::string database_url;  // secret
+  std::vector<ResolvedTarget> targets;  // at least one when a database was needed
+  std::string database_url;             // the first target's (secret)
+  std::string target_name;              // the first target's name
 };
 
-// Prints errors to stderr and returns nullopt when the manifest or its database reference is wrong.
-std::optional<LoadedManifest> load_for_command(const GlobalOptions& g, bool need_database = true);
+// Prints errors to stderr and returns nullopt when the manifest, its database references or --target
+// are wrong. `single_target` refuses several targets for commands that act on one.
+std::optional<LoadedManifest> load_for_command(const GlobalOptions& g, bool need_database = true,
+                                               const char* single_target = nullptr);
 
 }  // namespace orch

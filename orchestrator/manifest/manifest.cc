@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "graph/service_graph.h"
 #include "util/secrets.h"
@@ -176,7 +177,7 @@ Manifest load_manifest(const fs::path& file) {
   m.dir = fs::absolute(file).parent_path();
   m.checksum = sha256_hex(bytes);
 
-  L.check_keys(doc, {"project", "runners", "services", "rls"}, "the manifest");
+  L.check_keys(doc, {"project", "runners", "services", "rls", "targets", "targets_from", "rollout"}, "the manifest");
 
   // [project]
   if (const toml::node* pn = doc.get("project"); !pn) {
@@ -187,7 +188,9 @@ Manifest load_manifest(const fs::path& file) {
   } else {
     L.check_keys(*p, {"name", "database", "max_parallel"}, "[project]");
     if (auto s = L.get_string(*p, "name", "[project]", true)) m.project_name = *s;
-    if (auto s = L.get_string(*p, "database", "[project]", true)) {
+    // With [targets], a default database is optional: every command then needs --target.
+    bool targets_declared = doc.get("targets") || doc.get("targets_from");
+    if (auto s = L.get_string(*p, "database", "[project]", !targets_declared)) {
       m.database.spec = *s;
       m.database.pos = L.pos(*p->get("database"));
     }
@@ -415,6 +418,105 @@ Manifest load_manifest(const fs::path& file) {
       }
     } else {
       L.error(L.pos(*rn), "\"rls\" must be a table");
+    }
+  }
+
+  // [targets.NAME], [targets_from], [[rollout.wave]]
+  if (const toml::node* tn = doc.get("targets")) {
+    if (const toml::table* tt = tn->as_table()) {
+      for (auto&& [k, v] : *tt) {
+        TargetSpec t;
+        t.name = std::string(k.str());
+        t.pos = L.pos(k);
+        const std::string where = "[targets." + t.name + "]";
+        const toml::table* body = v.as_table();
+        if (!body) {
+          L.error(L.pos(v), where + " must be a table");
+          continue;
+        }
+        if (t.name == "all" || t.name == "default")
+          L.error(t.pos, "\"" + t.name + "\" is reserved and cannot name a target", "choose another name");
+        L.check_keys(*body, {"database", "protected"}, where);
+        if (auto d = L.get_string(*body, "database", where, true)) t.database = {*d, L.pos(*body->get("database"))};
+        if (const toml::node* pn = body->get("protected")) {
+          if (auto b = pn->as_boolean()) t.is_protected = b->get();
+          else L.error(L.pos(*pn), "\"protected\" must be true or false");
+        }
+        m.targets.push_back(std::move(t));
+      }
+      std::stable_sort(m.targets.begin(), m.targets.end(),
+                       [](const TargetSpec& a, const TargetSpec& b) { return a.pos.line < b.pos.line; });
+    } else {
+      L.error(L.pos(*tn), "\"targets\" must be a table of [targets.NAME] tables");
+    }
+  }
+  if (const toml::node* fn = doc.get("targets_from")) {
+    if (const toml::table* ft = fn->as_table()) {
+      L.check_keys(*ft, {"file", "query", "database", "protected"}, "[targets_from]");
+      TargetsFrom tf;
+      tf.pos = L.pos(*ft);
+      if (auto f = L.get_string(*ft, "file", "[targets_from]", false)) {
+        tf.file_text = *f;
+        tf.file = manifest_file(*ft->get("file"), *f, "targets file");
+      }
+      if (auto q = L.get_string(*ft, "query", "[targets_from]", false)) tf.query = *q;
+      if (auto d = L.get_string(*ft, "database", "[targets_from]", false)) tf.control = {*d, L.pos(*ft->get("database"))};
+      if (const toml::node* pn = ft->get("protected")) {
+        if (auto b = pn->as_boolean()) tf.is_protected = b->get();
+        else L.error(L.pos(*pn), "\"protected\" must be true or false");
+      }
+      if (tf.file_text.empty() == tf.query.empty())
+        L.error(tf.pos, "[targets_from] needs exactly one of file or query",
+                "file = \"tenants.txt\" (name=URL per line) or query = \"SELECT name, url FROM tenants\"");
+      m.targets_from = tf;
+    } else {
+      L.error(L.pos(*fn), "\"targets_from\" must be a table");
+    }
+  }
+  if (const toml::node* rn = doc.get("rollout")) {
+    const toml::table* rt = rn->as_table();
+    const toml::node* wn = rt ? rt->get("wave") : nullptr;
+    if (rt) L.check_keys(*rt, {"wave"}, "[rollout]");
+    const toml::array* waves = wn ? wn->as_array() : nullptr;
+    if (!waves) {
+      L.error(L.pos(*rn), "rollout waves are written as [[rollout.wave]] tables");
+    } else {
+      for (const auto& wv : *waves) {
+        const toml::table* w = wv.as_table();
+        if (!w) continue;
+        RolloutWave rw;
+        rw.pos = L.pos(*w);
+        L.check_keys(*w, {"name", "targets", "max_parallel", "max_failures"}, "[[rollout.wave]]");
+        if (auto n = L.get_string(*w, "name", "[[rollout.wave]]", true)) rw.name = *n;
+        std::vector<SourcePos> tpos;
+        if (auto t = L.get_string_array(*w, "targets", "[[rollout.wave]]", &tpos)) {
+          rw.targets = *t;
+          for (size_t i = 0; i < t->size(); ++i) {
+            const std::string& name = (*t)[i];
+            if (name.find('*') != std::string::npos) continue;
+            bool known = std::any_of(m.targets.begin(), m.targets.end(), [&](const TargetSpec& x) { return x.name == name; });
+            if (!known && !m.targets_from) {
+              std::vector<std::string> names;
+              for (const auto& x : m.targets) names.push_back(x.name);
+              std::string guess = closest_match(name, names);
+              L.error(tpos[i], "rollout wave \"" + rw.name + "\" names target \"" + name + "\", which is not declared",
+                      guess.empty() ? "declare it as [targets." + name + "]" : "did you mean \"" + guess + "\"?");
+            }
+          }
+        }
+        if (rw.targets.empty()) L.error(rw.pos, "rollout wave \"" + rw.name + "\" has no targets");
+        for (auto [key, dst, lo] : {std::tuple<const char*, int*, int>{"max_parallel", &rw.max_parallel, 1},
+                                    std::tuple<const char*, int*, int>{"max_failures", &rw.max_failures, 0}}) {
+          if (const toml::node* n = w->get(key)) {
+            auto v = n->value<int64_t>();
+            if (!n->is_integer() || !v || *v < lo || *v > 10000)
+              L.error(L.pos(*n), "\"" + std::string(key) + "\" must be a whole number from " + std::to_string(lo) + " to 10000");
+            else
+              *dst = static_cast<int>(*v);
+          }
+        }
+        m.rollout.push_back(std::move(rw));
+      }
     }
   }
 

@@ -73,6 +73,33 @@ struct RlsSpec {
   bool empty() const { return files.empty() && require.empty() && policies.empty(); }
 };
 
+// A database the services run on: staging, a production region, a tenant.
+struct TargetSpec {
+  std::string name;
+  DatabaseRef database;
+  bool is_protected = false;  // production: never changed without confirmation
+  SourcePos pos;
+};
+
+// Targets listed elsewhere, for many tenants: a file of URLs or name=URL lines, or a query returning
+// (name, url) rows run against a control database.
+struct TargetsFrom {
+  std::filesystem::path file;
+  std::string file_text;
+  std::string query;
+  DatabaseRef control;  // for query; defaults to [project] database
+  bool is_protected = false;
+  SourcePos pos;
+};
+
+struct RolloutWave {
+  std::string name;
+  std::vector<std::string> targets;  // names, or globs with '*' ("tenant-*")
+  int max_parallel = 4;              // targets migrated at once inside this wave
+  int max_failures = 0;              // error budget: more failed targets than this halts the rollout
+  SourcePos pos;
+};
+
 struct Manifest {
   std::filesystem::path file;       // as given
   std::filesystem::path dir;        // paths in the manifest are relative to this
@@ -81,6 +108,10 @@ struct Manifest {
   std::optional<int> max_parallel;
   std::vector<ServiceSpec> services;  // in the order they appear in the file
   RlsSpec rls;
+  std::vector<TargetSpec> targets;
+  std::optional<TargetsFrom> targets_from;
+  std::vector<RolloutWave> rollout;
+  bool has_default_database() const { return !database.spec.empty(); }
   std::string checksum;               // sha256 of the file's bytes, recorded with every run
 
   const ServiceSpec* find(const std::string& name) const;

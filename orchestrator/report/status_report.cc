@@ -84,3 +84,63 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
 }
 
 }  // namespace orch
+
+namespace orch {
+
+void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream& out, bool color) {
+  if (reports.empty()) return;
+  std::vector<std::string> head = {"SERVICE"};
+  for (const auto& r : reports) head.push_back(r.target);
+  std::vector<std::vector<std::string>> rows;
+  const auto& first = reports.front();
+  for (size_t i = 0; i < first.services.size(); ++i) {
+    std::vector<std::string> row = {first.services[i].name};
+    for (const auto& r : reports) {
+      const ServiceStatus& s = r.services[i];
+      std::string cell = s.state;
+      if (s.state == service_state::kPending || s.state == service_state::kNotInitialised)
+        cell += " (" + std::to_string(s.pending.size()) + ")";
+      row.push_back(cell);
+    }
+    rows.push_back(row);
+  }
+  std::vector<std::string> rls_row = {"(rls)"};
+  bool any_rls = false;
+  for (const auto& r : reports) {
+    any_rls = any_rls || r.rls_configured;
+    if (!r.rls_configured) rls_row.push_back("-");
+    else if (!r.rls.error.empty()) rls_row.push_back("error");
+    else rls_row.push_back(r.rls.uncovered.empty() ? "protected" : std::to_string(r.rls.uncovered.size()) + " uncovered");
+  }
+  if (any_rls) rows.push_back(rls_row);
+  std::vector<size_t> w(head.size());
+  for (size_t c = 0; c < head.size(); ++c) {
+    w[c] = head[c].size();
+    for (const auto& row : rows) w[c] = std::max(w[c], row[c].size());
+  }
+  auto color_of = [&](const std::string& cell) -> const char* {
+    if (!color) return "";
+    if (starts_with(cell, service_state::kUpToDate) || cell == "protected") return "\x1b[32m";
+    if (starts_with(cell, service_state::kPending) || starts_with(cell, service_state::kNotInitialised)) return "\x1b[33m";
+    if (cell == "-" || starts_with(cell, service_state::kUntracked)) return "";
+    return "\x1b[31m";
+  };
+  out << first.project << ": " << reports.size() << " targets\n\n";
+  for (size_t c = 0; c < head.size(); ++c) out << head[c] << std::string(c + 1 < head.size() ? w[c] - head[c].size() + 2 : 0, ' ');
+  out << '\n';
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      const char* on = c == 0 ? "" : color_of(row[c]);
+      out << on << row[c] << (color && *on ? "\x1b[0m" : "");
+      if (c + 1 < row.size()) out << std::string(w[c] - row[c].size() + 2, ' ');
+    }
+    out << '\n';
+  }
+  for (const auto& r : reports)
+    for (const auto& s : r.services)
+      if (s.state == service_state::kUnreachable || s.state == service_state::kError || s.state == service_state::kAhead ||
+          s.state == service_state::kTablesWithoutVersion)
+        out << r.target << "/" << s.name << ": " << s.detail << '\n';
+}
+
+}  // namespace orch

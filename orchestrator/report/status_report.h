@@ -57,3 +57,8 @@ struct StatusReport {
 void render_status_table(const StatusReport& r, std::ostream& out, bool color);
 
 }  // namespace orch
+
+namespace orch {
+// Several targets: services down, targets across, each cell the service's state on that target.
+void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream& out, bool color);
+}  // namespace orch

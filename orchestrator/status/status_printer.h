@@ -24,6 +24,7 @@ class StatusPrinter {
   virtual void service_line(const ServiceSpec& s, const std::string& line) = 0;
   virtual void service_finished(const ServiceSpec& s, const RunResult& r) = 0;
   virtual void note(const std::string& text) = 0;  // anything else worth a line: lock waits, interrupts
+  virtual void finish() {}  // the run is over: a live view draws its last frame and lets go of the screen
 };
 
 }  // namespace orch

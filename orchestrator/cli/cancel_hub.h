@@ -1,0 +1,43 @@
+#pragma once
+// Ctrl-C for a run that may span several targets, each on its own thread and io_context: one watcher
+// thread turns SIGINT/SIGTERM into a call to every registered canceller.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace orch {
+
+class CancelHub {
+ public:
+  // Registers a canceller; runs it at once when the hub was already cancelled. Returns a handle.
+  int add(std::function<void()> cancel);
+  void remove(int handle);
+  void cancel_all();
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  std::mutex mu_;
+  std::map<int, std::function<void()>> cancellers_;
+  int next_ = 0;
+  std::atomic<bool> cancelled_{false};
+};
+
+// Watches SIGINT and SIGTERM on a thread of its own for as long as it lives.
+class SignalWatcher {
+ public:
+  SignalWatcher(CancelHub& hub, std::function<void(int count)> on_signal);
+  ~SignalWatcher();
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  std::thread thread_;
+  int count_ = 0;
+};
+
+}  // namespace orch

@@ -1,0 +1,61 @@
+#include "cli/confirm.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/exit_codes.h"
+#include "inspect/status_inspector.h"
+#include "util/text.h"
+
+namespace orch {
+
+bool confirm(const std::string& question, bool yes, int& rc) {
+  if (yes) return true;
+  if (!isatty(0)) {
+    std::cerr << "error: refusing to " << question << " without confirmation: no terminal to ask on; pass --yes\n";
+    rc = 2;
+    return false;
+  }
+  std::cout << question << "? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "Y" || answer == "yes") return true;
+  std::cout << "nothing changed\n";
+  rc = 0;
+  return false;
+}
+
+bool confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& targets, bool yes, int& rc) {
+  std::vector<const ResolvedTarget*> prot;
+  for (const auto& t : targets)
+    if (t.is_protected) prot.push_back(&t);
+  if (prot.empty() || yes) return true;
+  std::vector<std::string> names;
+  for (auto* t : prot) names.push_back(t->name);
+  if (!isatty(0)) {
+    std::cerr << "error: " << join(names, ", ") << (prot.size() == 1 ? " is a protected target" : " are protected targets")
+              << "; refusing to change " << (prot.size() == 1 ? "it" : "them")
+              << " without confirmation, and there is no terminal to ask on\n  hint: pass --yes once you have "
+                 "reviewed `orchestrate plan --target "
+              << names.front() << "`\n";
+    rc = 2;
+    return false;
+  }
+  std::cout << "protected target" << (prot.size() == 1 ? "" : "s") << ":\n";
+  for (auto* t : prot) {
+    StatusReport st = inspect_status(m, t->url, t->name);
+    int pending = 0;
+    std::vector<std::string> what;
+    for (const auto& s : st.services) {
+      pending += static_cast<int>(s.pending.size());
+      if (!s.pending.empty()) what.push_back(s.name + " +" + std::to_string(s.pending.size()));
+    }
+    std::cout << "  " << t->name << " (" << st.database << "): "
+              << (pending ? std::to_string(pending) + " pending: " + join(what, ", ") : std::string("nothing pending"))
+              << "\n";
+  }
+  return confirm("apply to " + join(names, ", "), false, rc);
+}
+
+}  // namespace orch

@@ -1,0 +1,20 @@
+#pragma once
+// How progress is shown: the live dashboard on a terminal, plain timestamped lines otherwise (CI,
+// pipes, TERM=dumb, NO_COLOR, --no-dashboard).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "manifest/manifest.h"
+#include "status/status_printer.h"
+
+namespace orch {
+
+bool use_dashboard(const GlobalOptions& g);
+bool want_color_stdout(const GlobalOptions& g);
+std::unique_ptr<StatusPrinter> make_printer(const GlobalOptions& g, const Manifest& m, const std::vector<int>& selected,
+                                            const std::string& target);
+void finish_printer(StatusPrinter& p);
+
+}  // namespace orch

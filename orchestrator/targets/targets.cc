@@ -1,0 +1,150 @@
+#include "targets/targets.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "db/database.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+bool glob_match(const std::string& p, const std::string& s) {
+  size_t pi = 0, si = 0, star = std::string::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == s[si]) {
+      ++pi;
+      ++si;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+    } else if (star != std::string::npos) {
+      pi = star + 1;
+      si = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+static std::string name_from_url(const std::string& url) {
+  std::string base = url.substr(0, url.find('?'));
+  auto slash = base.rfind('/');
+  return slash == std::string::npos ? base : base.substr(slash + 1);
+}
+
+std::vector<std::pair<std::string, std::string>> parse_targets_file(const std::string& text, const std::string& display) {
+  std::vector<std::pair<std::string, std::string>> out;
+  int line_no = 0;
+  for (const auto& raw : split(text, '\n')) {
+    ++line_no;
+    std::string line = trim(raw.substr(0, raw.find('#') == std::string::npos || raw.find("://") < raw.find('#')
+                                              ? std::string::npos
+                                              : raw.find('#')));
+    if (line.empty()) continue;
+    std::string name, url;
+    auto eq = line.find('=');
+    auto scheme = line.find("://");
+    if (eq != std::string::npos && (scheme == std::string::npos || eq < scheme)) {
+      name = trim(line.substr(0, eq));
+      url = trim(line.substr(eq + 1));
+    } else {
+      url = line;
+      name = name_from_url(url);
+    }
+    if (name.empty() || url.find("://") == std::string::npos)
+      throw TargetError(display + ":" + std::to_string(line_no) + ": expected `name=postgresql://...` or a URL");
+    out.emplace_back(name, url);
+  }
+  return out;
+}
+
+std::vector<ResolvedTarget> all_targets(const Manifest& m) {
+  std::vector<ResolvedTarget> out;
+  for (const auto& t : m.targets) out.push_back({t.name, resolve_database(t.database), t.is_protected});
+  if (m.targets_from) {
+    const TargetsFrom& tf = *m.targets_from;
+    std::vector<std::pair<std::string, std::string>> rows;
+    if (!tf.file.empty()) {
+      std::ifstream in(tf.file);
+      if (!in) throw TargetError("cannot read targets file " + tf.file_text + " (" + tf.pos.str() + ")");
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      rows = parse_targets_file(ss.str(), tf.file_text);
+    } else {
+      const DatabaseRef& control = tf.control.spec.empty() ? m.database : tf.control;
+      if (control.spec.empty())
+        throw TargetError("[targets_from] query needs a control database: set [targets_from] database or [project] database");
+      std::string url = resolve_database(control);
+      try {
+        auto c = connect(url, "orchestrate/targets");
+        pqxx::read_transaction tx(*c, "targets");
+        for (const auto& r : tx.exec(tf.query)) {
+          if (r.size() < 2) throw TargetError("[targets_from] query must return (name, url) rows");
+          rows.emplace_back(r[0].c_str(), r[1].c_str());
+        }
+      } catch (const TargetError&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw TargetError("[targets_from] query failed on " + secrets::redact_url(url) + ": " + first_error_line(e.what()));
+      }
+    }
+    for (auto& [name, url] : rows) {
+      DatabaseRef ref{url, tf.pos};
+      out.push_back({name, resolve_database(ref), tf.is_protected});
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& t : out)
+    if (!seen.insert(t.name).second) throw TargetError("target \"" + t.name + "\" is declared twice");
+  return out;
+}
+
+std::vector<ResolvedTarget> resolve_targets(const Manifest& m, const std::vector<std::string>& names) {
+  if (names.empty() || (names.size() == 1 && names[0] == "default")) {
+    if (!m.has_default_database()) {
+      std::vector<std::string> known;
+      for (const auto& t : m.targets) known.push_back(t.name);
+      throw TargetError("this manifest has no [project] database: name one with --target (" +
+                        (known.empty() ? std::string("see [targets_from]") : join(known, ", ")) + ") or --target all");
+    }
+    return {{"default", resolve_database(m.database), false}};
+  }
+  bool needs_all = false;
+  for (const auto& n : names) needs_all = needs_all || n != "default";
+  std::vector<ResolvedTarget> known = needs_all ? all_targets(m) : std::vector<ResolvedTarget>{};
+  std::vector<ResolvedTarget> out;
+  std::set<std::string> picked;
+  auto add = [&](const ResolvedTarget& t) {
+    if (picked.insert(t.name).second) out.push_back(t);
+  };
+  for (const auto& n : names) {
+    if (n == "all") {
+      for (const auto& t : known) add(t);
+      continue;
+    }
+    if (n == "default") {
+      if (m.has_default_database()) add({"default", resolve_database(m.database), false});
+      continue;
+    }
+    bool matched = false;
+    for (const auto& t : known)
+      if (glob_match(n, t.name)) {
+        add(t);
+        matched = true;
+      }
+    if (!matched) {
+      std::vector<std::string> kn;
+      for (const auto& t : known) kn.push_back(t.name);
+      std::string guess = closest_match(n, kn);
+      throw TargetError("unknown target \"" + n + "\"" + (guess.empty() ? "" : "; did you mean \"" + guess + "\"?") +
+                        (kn.empty() ? " (this manifest declares no [targets])" : " (targets: " + join(kn, ", ") + ")"));
+    }
+  }
+  return out;
+}
+
+}  // namespace orch

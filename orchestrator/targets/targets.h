@@ -1,0 +1,37 @@
+#pragma once
+// Which databases a command runs on: `--target NAME` (repeatable), `--target all`, or by default the
+// [project] database, named "default". Targets come from [targets.NAME] and from [targets_from] (a file
+// or a query against a control database), for one database per tenant or region.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "manifest/manifest.h"
+
+namespace orch {
+
+struct ResolvedTarget {
+  std::string name;
+  std::string url;  // a secret: print only secrets::redact_url(url)
+  bool is_protected = false;
+};
+
+// A --target that names nothing, a [targets_from] source that cannot be read: a usage error (exit 2).
+class TargetError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Every target the manifest knows, in declaration order ([targets] first, then [targets_from]).
+std::vector<ResolvedTarget> all_targets(const Manifest& m);
+
+// What `--target` selects. Empty `names`: the default database. Throws TargetError or ManifestErrors.
+std::vector<ResolvedTarget> resolve_targets(const Manifest& m, const std::vector<std::string>& names);
+
+// `pattern` may hold '*' wildcards.
+bool glob_match(const std::string& pattern, const std::string& name);
+
+// Parses a targets file's text: `name=URL` or a bare URL per line (named after its database), '#' comments.
+std::vector<std::pair<std::string, std::string>> parse_targets_file(const std::string& text, const std::string& display);
+
+}  // namespace orch
