@@ -68,6 +68,15 @@ struct BaselineOptions {
   std::string lock_wait = "60s";
 };
 
+struct RolloutOptions {
+  std::string resume;  // a run id
+  bool pause = false;
+  bool yes = false;
+  int jobs = 0;
+  std::string lock_wait = "60s";
+};
+
+int run_rollout(const GlobalOptions& g, const RolloutOptions& o);
 int run_down(const GlobalOptions& g, const DownOptions& o);
 int run_baseline(const GlobalOptions& g, const BaselineOptions& o);
 int run_plan(const GlobalOptions& g, const PlanOptionsCli& o);

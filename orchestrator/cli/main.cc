@@ -68,6 +68,14 @@ int main(int argc, char** argv) {
   baseline_cmd->add_flag("-y,--yes", bl.yes, "do not ask for confirmation (required without a terminal)");
   baseline_cmd->add_option("--lock-wait", bl.lock_wait, "how long to wait for another run's lock")->capture_default_str();
 
+  RolloutOptions ro;
+  CLI::App* rollout_cmd = app.add_subcommand("rollout", "up on every target, wave by wave ([[rollout.wave]]), halting on failure");
+  rollout_cmd->add_option("--resume", ro.resume, "continue a halted or interrupted rollout by its run id");
+  rollout_cmd->add_flag("--pause", ro.pause, "ask before each wave after the first, showing the previous wave's results");
+  rollout_cmd->add_flag("-y,--yes", ro.yes, "change protected targets without asking");
+  rollout_cmd->add_option("-j,--jobs", ro.jobs, "services migrated at once on each target")->check(CLI::Range(1, 256));
+  rollout_cmd->add_option("--lock-wait", ro.lock_wait, "how long each target waits for its run lock")->capture_default_str();
+
   HistoryOptions hi;
   CLI::App* history_cmd = app.add_subcommand("history", "the runs recorded in the database, newest first");
   history_cmd->add_option("--limit", hi.limit, "how many runs")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -94,6 +102,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return run_check(g, ck);
   if (*plan_cmd) return run_plan(g, pl);
   if (*down_cmd) return run_down(g, dn);
+  if (*rollout_cmd) return run_rollout(g, ro);
   if (*baseline_cmd) return run_baseline(g, bl);
   return exit_code::kUsage;
 }

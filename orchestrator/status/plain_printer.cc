@@ -21,8 +21,14 @@ bool want_color(int fd) {
   return isatty(fd);
 }
 
-PlainPrinter::PlainPrinter(std::ostream& out, size_t name_width, bool color)
-    : out_(out), width_(name_width), color_(color) {}
+PlainPrinter::PlainPrinter(std::ostream& out, size_t name_width, bool color, std::string prefix)
+    : out_(out), width_(name_width + prefix.size()), color_(color), prefix_(std::move(prefix)) {}
+
+// One lock for every printer: targets migrating at once must not interleave half lines.
+static std::mutex& output_mutex() {
+  static std::mutex m;
+  return m;
+}
 
 static std::string clock_now() {
   std::time_t t = std::time(nullptr);
@@ -34,8 +40,8 @@ static std::string clock_now() {
 }
 
 void PlainPrinter::emit(const std::string& who, const std::string& text) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::string name = who;
+  std::lock_guard<std::mutex> lock(output_mutex());
+  std::string name = prefix_ + who;
   if (name.size() < width_) name.append(width_ - name.size(), ' ');
   out_ << clock_now() << ' ' << name << " | " << secrets::scrub(text) << '\n' << std::flush;
 }

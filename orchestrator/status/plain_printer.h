@@ -10,7 +10,7 @@ namespace orch {
 class PlainPrinter : public StatusPrinter {
  public:
   // `name_width` pads service names so streamed output lines up.
-  PlainPrinter(std::ostream& out, size_t name_width, bool color);
+  PlainPrinter(std::ostream& out, size_t name_width, bool color, std::string prefix = "");
   void run_started(const RunHeader& h) override;
   void service_started(const ServiceSpec& s) override;
   void service_line(const ServiceSpec& s, const std::string& line) override;
@@ -22,7 +22,7 @@ class PlainPrinter : public StatusPrinter {
   std::ostream& out_;
   size_t width_;
   bool color_;
-  std::mutex mu_;
+  std::string prefix_;  // "prod-eu/" when several targets share the screen
 };
 
 // Color on when writing to a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces it.

@@ -1,0 +1,296 @@
+// `orchestrate rollout`: waves of targets in order (staging, canary, the rest), targets inside a wave
+// at once up to its max_parallel, halting when a wave exceeds its error budget.
+#include <unistd.h>
+
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cli/cancel_hub.h"
+#include "cli/commands.h"
+#include "cli/confirm.h"
+#include "cli/exit_codes.h"
+#include "cli/manifest_loading.h"
+#include "cli/up_target.h"
+#include "report/formats.h"
+#include "rollout/rollout_state.h"
+#include "status/plain_printer.h"
+#include "status/run_logs.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+std::optional<std::vector<int>> select_services(const Manifest& m, const std::vector<std::string>& only);
+
+namespace {
+
+std::string short_state(const RunResult& r) {
+  return r.outcome == Outcome::Skipped ? "skipped" : to_string(r.outcome);
+}
+
+void print_matrix(const Manifest& m, const RolloutState& st, std::ostream& out, bool color) {
+  std::vector<std::string> head = {"WAVE", "TARGET", "STATE"};
+  for (const auto& s : m.services) head.push_back(s.name);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& w : st.waves)
+    for (const auto& t : w.targets) {
+      std::vector<std::string> row = {w.name, t.name, t.state};
+      for (const auto& s : m.services) {
+        auto it = t.services.find(s.name);
+        row.push_back(it == t.services.end() ? "-" : it->second);
+      }
+      rows.push_back(row);
+    }
+  std::vector<size_t> wd(head.size());
+  for (size_t c = 0; c < head.size(); ++c) {
+    wd[c] = head[c].size();
+    for (const auto& r : rows) wd[c] = std::max(wd[c], r[c].size());
+  }
+  auto paint = [&](const std::string& cell) -> const char* {
+    if (!color) return "";
+    if (cell == "succeeded" || cell == "applied" || cell == "up-to-date") return "\x1b[32m";
+    if (cell == "failed") return "\x1b[31m";
+    if (cell == "-") return "";
+    return "\x1b[33m";
+  };
+  out << "\n";
+  for (size_t c = 0; c < head.size(); ++c) out << head[c] << std::string(c + 1 < head.size() ? wd[c] - head[c].size() + 2 : 0, ' ');
+  out << "\n";
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size(); ++c) {
+      const char* on = c >= 2 ? paint(r[c]) : "";
+      out << on << r[c] << (*on ? "\x1b[0m" : "");
+      if (c + 1 < r.size()) out << std::string(wd[c] - r[c].size() + 2, ' ');
+    }
+    out << "\n";
+  }
+  out << "\n";
+  for (const auto& w : st.waves)
+    out << "wave " << w.name << ": " << w.count("succeeded") << " succeeded, " << w.count("failed") << " failed, "
+        << w.count("not-reached") << " not reached" << (w.count("interrupted") ? ", " + std::to_string(w.count("interrupted")) + " interrupted" : "")
+        << " (of " << w.targets.size() << "; error budget " << w.max_failures << ")\n";
+  for (const auto& w : st.waves)
+    for (const auto& t : w.targets)
+      if (!t.detail.empty() && t.state != "succeeded") out << "  " << t.name << ": " << secrets::scrub(t.detail) << "\n";
+}
+
+}  // namespace
+
+int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
+  if (!g.targets.empty()) {
+    std::cerr << "error: rollout takes its targets from [[rollout.wave]], not --target\n";
+    return exit_code::kUsage;
+  }
+  auto loaded = load_for_command(g, false);
+  if (!loaded) return exit_code::kUsage;
+  const Manifest& m = loaded->manifest;
+  if (m.rollout.empty()) {
+    std::cerr << "error: " << m.file.string() << " has no [[rollout.wave]]; see docs/rollout.md\n";
+    return exit_code::kUsage;
+  }
+  auto selected = select_services(m, {});
+  std::vector<ResolvedTarget> known;
+  try {
+    known = all_targets(m);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << secrets::scrub(e.what()) << "\n";
+    return exit_code::kUsage;
+  }
+  // Each wave's targets, globs expanded.
+  std::vector<std::vector<ResolvedTarget>> wave_targets;
+  for (const auto& w : m.rollout) {
+    std::vector<ResolvedTarget> ts;
+    for (const auto& pattern : w.targets) {
+      bool matched = false;
+      for (const auto& t : known)
+        if (glob_match(pattern, t.name)) {
+          matched = true;
+          if (std::none_of(ts.begin(), ts.end(), [&](const ResolvedTarget& x) { return x.name == t.name; })) ts.push_back(t);
+        }
+      if (!matched) {
+        std::cerr << "error: rollout wave \"" << w.name << "\" names \"" << pattern << "\", which matches no target ("
+                  << w.pos.str() << ")\n";
+        return exit_code::kUsage;
+      }
+    }
+    wave_targets.push_back(ts);
+  }
+
+  const auto state_dir = m.dir / ".orchestrate" / "rollouts";
+  RolloutState st;
+  if (!o.resume.empty()) {
+    try {
+      st = RolloutState::load(state_dir, o.resume);
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return exit_code::kUsage;
+    }
+    if (st.outcome == "succeeded") {
+      std::cout << "rollout " << st.run_id << " already succeeded; nothing to resume\n";
+      return exit_code::kOk;
+    }
+    ++st.attempt;
+    st.outcome = "running";
+    st.halted_reason.clear();
+    st.finished_at.clear();
+  } else {
+    st.run_id = new_run_id();
+    st.project = m.project_name;
+    st.started_at = iso8601_now();
+  }
+  // The manifest's waves are the truth; targets already done in an earlier attempt stay done.
+  std::vector<WaveOutcome> waves;
+  for (size_t w = 0; w < m.rollout.size(); ++w) {
+    WaveOutcome wo;
+    wo.name = m.rollout[w].name;
+    wo.max_parallel = m.rollout[w].max_parallel;
+    wo.max_failures = m.rollout[w].max_failures;
+    for (const auto& t : wave_targets[w]) {
+      TargetOutcome to;
+      to.name = t.name;
+      for (const auto& pw : st.waves)
+        for (const auto& pt : pw.targets)
+          if (pt.name == t.name && pt.state == "succeeded") to = pt;
+      wo.targets.push_back(to);
+    }
+    waves.push_back(wo);
+  }
+  st.waves = waves;
+
+  std::vector<ResolvedTarget> to_change;
+  for (size_t w = 0; w < waves.size(); ++w)
+    for (size_t i = 0; i < waves[w].targets.size(); ++i)
+      if (waves[w].targets[i].state != "succeeded") to_change.push_back(wave_targets[w][i]);
+  int rc = exit_code::kOk;
+  if (!confirm_protected(m, to_change, o.yes, rc)) return rc;
+  if (o.pause && !isatty(0)) {
+    std::cerr << "error: --pause asks before each wave, and there is no terminal to ask on\n";
+    return exit_code::kUsage;
+  }
+
+  CancelHub hub;
+  SignalWatcher watcher(hub, [](int n) {
+    std::cerr << (n == 1 ? "\ninterrupted: no new target starts; running targets stop and roll back\n"
+                         : "\nalready stopping\n");
+  });
+  std::mutex mu;
+  st.save(state_dir);
+  size_t width = 11;
+  for (const auto& s : m.services) width = std::max(width, s.name.size());
+  bool color = want_color(1);
+  std::cout << "rollout " << st.run_id << (st.attempt > 1 ? " (resumed, attempt " + std::to_string(st.attempt) + ")" : "")
+            << ": " << waves.size() << " waves, state in " << (state_dir / (st.run_id + ".json")).string() << "\n";
+
+  bool halted = false;
+  for (size_t w = 0; w < st.waves.size(); ++w) {
+    WaveOutcome& wave = st.waves[w];
+    if (halted || hub.cancelled()) {
+      for (auto& t : wave.targets)
+        if (t.state != "succeeded") {
+          t.state = "not-reached";
+          t.detail = hub.cancelled() ? "the rollout was interrupted" : st.halted_reason;
+        }
+      continue;
+    }
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < wave.targets.size(); ++i)
+      if (wave.targets[i].state != "succeeded") todo.push_back(i);
+    if (o.pause && w > 0 && !todo.empty()) {
+      const WaveOutcome& prev = st.waves[w - 1];
+      std::cout << "\nwave " << prev.name << ": " << prev.count("succeeded") << " succeeded, " << prev.count("failed")
+                << " failed\n";
+      int prc = 0;
+      if (!confirm("start wave " + wave.name + " (" + std::to_string(todo.size()) + " targets)", false, prc)) {
+        halted = true;
+        st.halted_reason = "stopped at the pause before wave " + wave.name;
+        --w;  // mark this wave not reached on the next turn
+        continue;
+      }
+    }
+    std::cout << "\n== wave " << wave.name << ": " << todo.size() << " target" << (todo.size() == 1 ? "" : "s")
+              << ", up to " << wave.max_parallel << " at once\n";
+    size_t next = 0;
+    auto worker = [&] {
+      for (;;) {
+        size_t idx;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (next >= todo.size() || hub.cancelled()) return;
+          idx = todo[next++];
+          wave.targets[idx].state = "running";
+        }
+        const ResolvedTarget& target = wave_targets[w][idx];
+        UpTargetOptions uo;
+        uo.selected = *selected;
+        uo.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
+        uo.lock_wait = o.lock_wait;
+        uo.run_id = st.attempt == 1 ? st.run_id : st.run_id + "-a" + std::to_string(st.attempt);
+        uo.command = "rollout";
+        PlainPrinter printer(std::cout, width, color, target.name + "/");
+        UpTargetResult r = up_on_target(m, target, uo, printer, hub);
+        std::lock_guard<std::mutex> lock(mu);
+        TargetOutcome& t = wave.targets[idx];
+        t.history_run_id = uo.run_id;
+        t.duration_ms = r.report.duration.count();
+        t.services.clear();
+        for (const auto& s : r.report.services) t.services[s.name] = short_state(s.result);
+        if (r.exit_code == exit_code::kOk) {
+          t.state = "succeeded";
+          t.detail.clear();
+        } else if (r.exit_code == exit_code::kInterrupted) {
+          t.state = "interrupted";
+          t.detail = "interrupted; its running migrations rolled back";
+        } else {
+          t.state = "failed";
+          if (!r.error.empty()) t.detail = r.error;
+          else {
+            for (const auto& s : r.report.services)
+              if (s.result.outcome == Outcome::Failed) {
+                t.detail = s.name + ": " + s.result.error;
+                break;
+              }
+            if (t.detail.empty() && !r.report.rls.ok())
+              t.detail = "RLS: " + (r.report.rls.reason.empty() ? std::to_string(r.report.rls.coverage.uncovered.size()) +
+                                                                        " uncovered table(s)"
+                                                                  : r.report.rls.reason);
+          }
+        }
+        st.save(state_dir);
+      }
+    };
+    std::vector<std::thread> threads;
+    size_t n = std::min<size_t>(static_cast<size_t>(wave.max_parallel), todo.size());
+    for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    for (auto& t : wave.targets)
+      if (t.state == "pending" || t.state == "running") {
+        t.state = "not-reached";
+        t.detail = "the rollout was interrupted";
+      }
+    int failed = wave.count("failed");
+    if (!hub.cancelled() && failed > wave.max_failures) {
+      halted = true;
+      st.halted_reason = "wave " + wave.name + " exceeded its error budget: " + std::to_string(failed) + " failed, " +
+                         std::to_string(wave.max_failures) + " allowed; later waves were not started";
+    }
+    st.save(state_dir);
+  }
+  st.finished_at = iso8601_now();
+  st.outcome = hub.cancelled() ? "interrupted" : halted ? "halted" : "succeeded";
+  for (const auto& w : st.waves)
+    if (st.outcome == "succeeded" && (w.count("failed") || w.count("not-reached"))) st.outcome = "failed";
+  st.save(state_dir);
+
+  print_matrix(m, st, std::cout, color);
+  std::cout << "\nrollout " << st.run_id << ": " << st.outcome;
+  if (!st.halted_reason.empty()) std::cout << ": " << st.halted_reason;
+  std::cout << "\n";
+  if (st.outcome != "succeeded")
+    std::cout << "after fixing the cause: orchestrate rollout --resume " << st.run_id
+              << " (targets already done are skipped)\n";
+  if (st.outcome == "interrupted") return exit_code::kInterrupted;
+  return st.outcome == "succeeded" ? exit_code::kOk : exit_code::kFailed;
+}
+
+}  // namespace orch
