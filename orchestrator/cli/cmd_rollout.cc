@@ -11,7 +11,9 @@
 #include "cli/confirm.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
+#include "cli/printer_factory.h"
 #include "cli/up_target.h"
+#include "dashboard/dashboard.h"
 #include "report/formats.h"
 #include "rollout/rollout_state.h"
 #include "status/plain_printer.h"
@@ -182,6 +184,27 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   std::cout << "rollout " << st.run_id << (st.attempt > 1 ? " (resumed, attempt " + std::to_string(st.attempt) + ")" : "")
             << ": " << waves.size() << " waves, state in " << (state_dir / (st.run_id + ".json")).string() << "\n";
 
+  // On a terminal: one live row per target; otherwise plain lines prefixed with the target.
+  std::unique_ptr<StdoutTerminal> term;
+  std::unique_ptr<Dashboard> dash;
+  if (use_dashboard(g) && !o.pause) {
+    DashHeader h;
+    h.title = "orchestrate rollout " + m.project_name;
+    h.run_id = st.run_id;
+    h.started_at = DashClock::now();
+    std::vector<DashRow> rows;
+    for (const auto& w : st.waves)
+      for (const auto& t : w.targets) {
+        DashRow r;
+        r.label = t.name;
+        r.state = t.state == "succeeded" ? "succeeded" : "queued";
+        r.waiting_for = w.name;
+        rows.push_back(r);
+      }
+    term = std::make_unique<StdoutTerminal>(color);
+    dash = std::make_unique<Dashboard>(*term, h, rows, std::chrono::milliseconds(100));
+  }
+
   bool halted = false;
   for (size_t w = 0; w < st.waves.size(); ++w) {
     WaveOutcome& wave = st.waves[w];
@@ -208,8 +231,11 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
         continue;
       }
     }
-    std::cout << "\n== wave " << wave.name << ": " << todo.size() << " target" << (todo.size() == 1 ? "" : "s")
-              << ", up to " << wave.max_parallel << " at once\n";
+    if (dash) dash->note("wave " + wave.name + ": " + std::to_string(todo.size()) + " targets, up to " +
+                         std::to_string(wave.max_parallel) + " at once");
+    else
+      std::cout << "\n== wave " << wave.name << ": " << todo.size() << " target" << (todo.size() == 1 ? "" : "s")
+                << ", up to " << wave.max_parallel << " at once\n";
     size_t next = 0;
     auto worker = [&] {
       for (;;) {
@@ -227,7 +253,10 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
         uo.lock_wait = o.lock_wait;
         uo.run_id = st.attempt == 1 ? st.run_id : st.run_id + "-a" + std::to_string(st.attempt);
         uo.command = "rollout";
-        PlainPrinter printer(std::cout, width, color, target.name + "/");
+        PlainPrinter plain(std::cout, width, color, target.name + "/");
+        std::unique_ptr<TargetDashboardPrinter> live;
+        if (dash) live = std::make_unique<TargetDashboardPrinter>(*dash, target.name, static_cast<int>(selected->size()));
+        StatusPrinter& printer = live ? static_cast<StatusPrinter&>(*live) : plain;
         UpTargetResult r = up_on_target(m, target, uo, printer, hub);
         std::lock_guard<std::mutex> lock(mu);
         TargetOutcome& t = wave.targets[idx];
@@ -256,6 +285,14 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
                                                                   : r.report.rls.reason);
           }
         }
+        if (dash)
+          dash->update(t.name, [&](DashRow& row) {
+            row.state = t.state;
+            row.ended = true;
+            row.ended_at = DashClock::now();
+            if (!row.started) row.started_at = row.ended_at;
+            if (t.state != "succeeded") row.reason = t.detail;
+          });
         st.save(state_dir);
       }
     };
@@ -281,6 +318,16 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   for (const auto& w : st.waves)
     if (st.outcome == "succeeded" && (w.count("failed") || w.count("not-reached"))) st.outcome = "failed";
   st.save(state_dir);
+  if (dash) {
+    for (const auto& w : st.waves)
+      for (const auto& t : w.targets)
+        if (t.state == "not-reached")
+          dash->update(t.name, [&](DashRow& row) {
+            row.state = "not-reached";
+            row.reason = t.detail;
+          });
+    dash->finish();
+  }
 
   print_matrix(m, st, std::cout, color);
   std::cout << "\nrollout " << st.run_id << ": " << st.outcome;

@@ -12,6 +12,7 @@
 #include "cli/printer_factory.h"
 #include "cli/up_target.h"
 #include "graph/service_graph.h"
+#include "inspect/status_inspector.h"
 #include "report/formats.h"
 #include "report/run_report.h"
 #include "status/run_logs.h"
@@ -93,7 +94,9 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
   bool several = loaded->targets.size() > 1;
   for (const auto& target : loaded->targets) {
     if (hub.cancelled()) break;
-    auto printer = make_printer(g, m, *selected, target.name);
+    std::optional<StatusReport> before;
+    if (use_dashboard(g)) before = inspect_status(m, target.url, target.name);
+    auto printer = make_printer(g, m, *selected, target.name, to.run_id, before ? &*before : nullptr);
     UpTargetResult r = up_on_target(m, target, to, *printer, hub);
     finish_printer(*printer);
     if (r.error.empty()) {

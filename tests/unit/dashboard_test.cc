@@ -1,0 +1,156 @@
+// The live view's frames, with a fake terminal, a fixed width and fixed times.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "dashboard/dashboard.h"
+#include "status/plain_printer.h"
+
+using namespace orch;
+using namespace std::chrono_literals;
+
+namespace {
+
+class FakeTerminal : public Terminal {
+ public:
+  FakeTerminal(int w, bool c) : w_(w), c_(c) {}
+  int width() const override { return w_; }
+  bool color() const override { return c_; }
+  void write(const std::string& b) override { out += b; }
+  std::string out;
+
+ private:
+  int w_;
+  bool c_;
+};
+
+const DashClock::time_point T0{};
+
+DashRow row(std::string label, std::string state) {
+  DashRow r;
+  r.label = std::move(label);
+  r.state = std::move(state);
+  return r;
+}
+
+ServiceSpec svc(std::string name, std::vector<std::string> deps = {}) {
+  ServiceSpec s;
+  s.name = name;
+  s.schema = name;
+  s.depends_on = std::move(deps);
+  return s;
+}
+
+}  // namespace
+
+TEST(DashboardFrame, ScriptedRunAtFixedWidth) {
+  DashHeader h{"orchestrate up mindmirror on default", "20261122T000000Z-0001", T0, ""};
+  auto users = row("users", "applied");
+  users.started = users.ended = true;
+  users.started_at = T0;
+  users.ended_at = T0 + 1200ms;
+  users.revisions = "(none) -> c2e8a4f6b913";
+  users.done = users.total = 3;
+  auto habits = row("habits", "running");
+  habits.started = true;
+  habits.started_at = T0 + 1200ms;
+  habits.revisions = "(none) -> 2a3f4c9d1cde";
+  habits.done = 1;
+  habits.total = 2;
+  habits.last_line = "INFO  [alembic.runtime.migration] Running upgrade  -> 189b1231afd4, bootstrap habit tables";
+  auto practices = row("practices", "waiting");
+  practices.waiting_for = "movements";
+  auto meals = row("meals", "failed");
+  meals.started = meals.ended = true;
+  meals.started_at = T0 + 1200ms;
+  meals.ended_at = T0 + 1300ms;
+  meals.reason = "meals/0002_x.sql:3: relation \"foods\" does not exist";
+  meals.tail = {"3 | INSERT INTO foods VALUES (1);", "the file's transaction was rolled back"};
+  auto frame = render_frame(h, {users, habits, practices, meals}, 72, T0 + 3400ms, false, 2);
+  std::vector<std::string> expected = {
+      "orchestrate up mindmirror on default · run 20261122T000000Z-0001 · 3.4s…",
+      "✓ users      applied       1.2s     (none) -> c2e8a4f6b913  3/3",
+      "⠹ habits     running       2.2s     (none) -> 2a3f4c9d1cde  1/2  INFO  …",
+      "· practices  waiting for movements",
+      "✗ meals      failed        100ms                            meals/0002_…",
+      "    3 | INSERT INTO foods VALUES (1);",
+      "    the file's transaction was rolled back",
+  };
+  ASSERT_EQ(frame.size(), expected.size());
+  for (size_t i = 0; i < frame.size(); ++i) {
+    EXPECT_EQ(frame[i], expected[i]) << "line " << i;
+    EXPECT_LE(display_width(frame[i]), 72u) << frame[i];
+    EXPECT_EQ(frame[i].find('\x1b'), std::string::npos);
+  }
+}
+
+TEST(DashboardFrame, FitsNarrowTerminalsAndColoursOnlyWhenAsked) {
+  DashHeader h{"orchestrate up a-very-long-project-name on a-very-long-target", "r", T0, "RLS phase: applying"};
+  auto r = row("a-service-with-a-long-name", "running");
+  r.started = true;
+  r.last_line = std::string(300, 'x');
+  for (int w : {20, 40, 80, 200}) {
+    for (const auto& line : render_frame(h, {r}, w, T0 + 1s, true, 0)) EXPECT_LE(display_width(line), static_cast<size_t>(w));
+  }
+  auto colored = render_frame(h, {r}, 80, T0, true, 0);
+  EXPECT_NE(colored[1].find("\x1b[36m"), std::string::npos);
+}
+
+TEST(Dashboard, RedrawsInPlace) {
+  FakeTerminal term(60, false);
+  Dashboard d(term, DashHeader{"t", "r", DashClock::now(), ""}, {row("users", "queued"), row("habits", "queued")}, 0ms);
+  d.draw();
+  EXPECT_EQ(term.out.find("\x1b[2K"), 0u);  // first frame: no cursor movement
+  EXPECT_NE(term.out.find("· users"), std::string::npos);
+  term.out.clear();
+  d.update("users", [](DashRow& r) { r.state = "applied"; });
+  d.draw();
+  EXPECT_EQ(term.out.rfind("\r\x1b[3A", 0), 0u);  // back over the three lines drawn before
+  EXPECT_NE(term.out.find("✓ users"), std::string::npos);
+}
+
+TEST(Dashboard, ServicePrinterShowsWaitingProgressAndFailure) {
+  FakeTerminal term(160, false);
+  std::vector<ServiceSpec> specs = {svc("users"), svc("habits", {"users"})};
+  Dashboard d(term, DashHeader{"t", "r", DashClock::now(), ""}, {row("users", "queued"), row("habits", "queued")}, 0ms);
+  ServiceDashboardPrinter p(d, {&specs[0], &specs[1]}, {{"users", {"(none) -> b", 2}}});
+  auto f = d.frame(DashClock::now());
+  EXPECT_NE(f[2].find("waiting for users"), std::string::npos) << f[2];
+  EXPECT_NE(f[1].find("0/2"), std::string::npos) << f[1];
+  p.service_started(specs[0]);
+  p.service_line(specs[0], "INFO  [alembic.runtime.migration] Running upgrade  -> a, first");
+  f = d.frame(DashClock::now());
+  EXPECT_NE(f[1].find("1/2"), std::string::npos) << f[1];
+  EXPECT_NE(f[1].find("Running upgrade"), std::string::npos);
+  RunResult ok;
+  ok.outcome = Outcome::Applied;
+  ok.after = {"b"};
+  ok.applied = 2;
+  p.service_finished(specs[0], ok);
+  f = d.frame(DashClock::now());
+  EXPECT_EQ(f[2].rfind("· habits  queued", 0), 0u) << f[2];
+  p.service_started(specs[1]);
+  RunResult bad;
+  bad.outcome = Outcome::Failed;
+  bad.error = "alembic: boom";
+  bad.details = {"last words"};
+  p.service_finished(specs[1], bad);
+  f = d.frame(DashClock::now());
+  EXPECT_NE(f[2].find("✗ habits"), std::string::npos);
+  EXPECT_NE(f[2].find("alembic: boom"), std::string::npos);
+  EXPECT_EQ(f[3], "    last words");  // the failing service's last lines stay visible
+}
+
+TEST(PlainPrinter, NoEscapeCodesWithoutColour) {
+  std::ostringstream out;
+  PlainPrinter p(out, 8, false, "prod/");
+  auto s = svc("users");
+  p.service_started(s);
+  p.service_line(s, "hello");
+  RunResult r;
+  r.outcome = Outcome::Failed;
+  r.error = "x";
+  p.service_finished(s, r);
+  EXPECT_EQ(out.str().find('\x1b'), std::string::npos);
+  EXPECT_NE(out.str().find("prod/users    | hello"), std::string::npos) << out.str();
+}
