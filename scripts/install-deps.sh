@@ -9,7 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev
   postgresql-15 postgresql-client-15
   python3 python3-alembic python3-sqlalchemy python3-psycopg2
-  util-linux procps
+  util-linux procps tmux
 )
 
 missing=()

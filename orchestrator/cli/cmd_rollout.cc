@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "cli/cancel_hub.h"
@@ -99,8 +100,10 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
     std::cerr << "error: " << secrets::scrub(e.what()) << "\n";
     return exit_code::kUsage;
   }
-  // Each wave's targets, globs expanded.
+  // Each wave's targets, globs expanded. A target belongs to the first wave that names it, so a last
+  // wave of "*" means "the rest".
   std::vector<std::vector<ResolvedTarget>> wave_targets;
+  std::set<std::string> placed;
   for (const auto& w : m.rollout) {
     std::vector<ResolvedTarget> ts;
     for (const auto& pattern : w.targets) {
@@ -108,7 +111,7 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
       for (const auto& t : known)
         if (glob_match(pattern, t.name)) {
           matched = true;
-          if (std::none_of(ts.begin(), ts.end(), [&](const ResolvedTarget& x) { return x.name == t.name; })) ts.push_back(t);
+          if (placed.insert(t.name).second) ts.push_back(t);
         }
       if (!matched) {
         std::cerr << "error: rollout wave \"" << w.name << "\" names \"" << pattern << "\", which matches no target ("

@@ -103,7 +103,10 @@ int count_of(const std::string& h, const std::string& n) {
 static bp::environment make_env(const std::map<std::string, std::string>& extra) {
   bp::environment env = boost::this_process::environment();
   env["NO_COLOR"] = "1";
-  for (const auto& [k, v] : extra) env[k] = v;
+  for (const auto& [k, v] : extra) {
+    if (v == "<unset>") env.erase(k);
+    else env[k] = v;
+  }
   return env;
 }
 
