@@ -154,3 +154,84 @@ TEST(PlainPrinter, NoEscapeCodesWithoutColour) {
   EXPECT_EQ(out.str().find('\x1b'), std::string::npos);
   EXPECT_NE(out.str().find("prod/users    | hello"), std::string::npos) << out.str();
 }
+
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+
+#include "scheduler/builder.h"
+
+namespace {
+
+// Finishes jobs when the test says so, as in builder_test.
+class ScriptedRunner : public ServiceRunner {
+ public:
+  void start(const RunJob& job, LineFn on_line, DoneFn on_done) override {
+    lines[job.service->name] = on_line;
+    done[job.service->name] = std::move(on_done);
+  }
+  void interrupt() override {}
+  void say(const std::string& s, const std::string& l) { lines.at(s)(l); }
+  void finish(const std::string& s, RunResult r) {
+    auto d = std::move(done.at(s));
+    done.erase(s);
+    d(std::move(r));
+  }
+  std::map<std::string, LineFn> lines;
+  std::map<std::string, DoneFn> done;
+};
+
+}  // namespace
+
+TEST(Dashboard, FramesOfAScriptedRunThroughTheBuilder) {
+  std::vector<ServiceSpec> specs = {svc("users"), svc("habits", {"users"}), svc("meals", {"users"})};
+  FakeTerminal term(90, false);
+  std::vector<DashRow> rows = {row("users", "queued"), row("habits", "queued"), row("meals", "queued")};
+  Dashboard d(term, DashHeader{"orchestrate up demo on default", "r1", DashClock::now(), ""}, rows, 0ms);
+  ServiceDashboardPrinter printer(d, {&specs[0], &specs[1], &specs[2]},
+                                  {{"users", {"(none) -> u2", 2}}, {"habits", {"(none) -> h1", 1}}, {"meals", {"(none) -> 0001", 1}}});
+  boost::asio::io_context io;
+  ScriptedRunner runner;
+  Plan plan(specs, {0, 1, 2}, {4, false});
+  SteadyClock clock;
+  Builder b(io, specs, plan, runner, printer, clock);
+  b.start(nullptr);
+  io.poll();
+  auto f = d.frame(DashClock::now());
+  EXPECT_NE(f[0].find("1 running, 0 done, 0 failed, 2 waiting"), std::string::npos) << f[0];
+  EXPECT_NE(f[2].find("waiting for users"), std::string::npos) << f[2];
+  runner.say("users", "INFO  [alembic.runtime.migration] Running upgrade  -> u1, create users");
+  f = d.frame(DashClock::now());
+  EXPECT_NE(f[1].find("1/2"), std::string::npos) << f[1];
+  RunResult ok;
+  ok.outcome = Outcome::Applied;
+  ok.after = {"u2"};
+  ok.applied = 2;
+  runner.finish("users", ok);
+  io.restart();
+  io.poll();
+  f = d.frame(DashClock::now());
+  EXPECT_NE(f[1].find("✓ users"), std::string::npos);
+  EXPECT_NE(f[1].find("(none) -> u2"), std::string::npos) << f[1];
+  EXPECT_NE(f[2].find("running"), std::string::npos) << f[2];
+  EXPECT_NE(f[3].find("running"), std::string::npos) << f[3];
+  RunResult bad;
+  bad.outcome = Outcome::Failed;
+  bad.error = "meals/0001_x.sql:2: syntax error";
+  bad.details = {"2 | CREAT TABLE x ();"};
+  runner.finish("meals", bad);
+  RunResult ok2;
+  ok2.outcome = Outcome::Applied;
+  ok2.after = {"h1"};
+  ok2.applied = 1;
+  runner.finish("habits", ok2);
+  io.restart();
+  io.poll();
+  f = d.frame(DashClock::now());
+  ASSERT_EQ(f.size(), 5u);
+  EXPECT_NE(f[0].find("0 running, 2 done, 1 failed, 0 waiting"), std::string::npos) << f[0];
+  EXPECT_NE(f[3].find("✗ meals"), std::string::npos);
+  EXPECT_NE(f[3].find("meals/0001_x.sql:2: syntax error"), std::string::npos) << f[3];
+  EXPECT_EQ(f[4], "    2 | CREAT TABLE x ();");
+  for (const auto& l : f) EXPECT_LE(display_width(l), 90u);
+}
