@@ -9,6 +9,7 @@ namespace orch {
 struct RunnerContext {
   boost::asio::io_context& io;
   boost::asio::thread_pool& pool;
+  int max_parallel = 4;  // services at once: bounds warm interpreters too
 };
 
 }  // namespace orch

@@ -23,6 +23,8 @@ class RunnerSet : public ServiceRunner {
     sql_.interrupt();
     command_.interrupt();
   }
+  void expect(const std::vector<const ServiceSpec*>& services) override { alembic_.expect(services); }
+  void shutdown() override { alembic_.shutdown(); }
 
  private:
   AlembicRunner alembic_;

@@ -28,7 +28,7 @@ namespace {
 // The RLS phase runs only when every service of the run succeeded: policies over a half-migrated
 // database would protect the wrong tables.
 RlsResult rls_phase(const Manifest& m, const std::string& url, const RunReport& report, bool whole_run,
-                    StatusPrinter& printer) {
+                    StatusPrinter& printer, const std::optional<RlsFingerprint>& last) {
   RlsResult r;
   bool configured = !m.rls.empty() || std::any_of(m.services.begin(), m.services.end(),
                                                   [](const ServiceSpec& s) { return !s.rls.empty(); });
@@ -53,9 +53,24 @@ RlsResult rls_phase(const Manifest& m, const std::string& url, const RunReport& 
     r.reason = "--only ran part of the services; run `orchestrate rls` or a full `up` to apply policies";
     return r;
   }
-  printer.note("RLS phase: applying policies in one transaction");
   try {
     auto c = connect(url, "orchestrate/rls");
+    // Re-applying takes a lock on every covered table: skip it when neither what would be applied nor
+    // the policies in the database changed since the last application. Coverage is verified anyway.
+    if (last) {
+      pqxx::read_transaction tx(*c, "rls-fingerprint");
+      std::string inputs = rls_inputs_sha256(tx, m), state = rls_state_sha256(tx, m);
+      tx.commit();
+      if (inputs == last->inputs_sha256 && state == last->state_sha256) {
+        r.state = RlsState::Unchanged;
+        r.unchanged_since = last->run_id;
+        r.inputs_sha256 = inputs;
+        r.state_sha256 = state;
+        r.coverage = verify_rls(*c, m);
+        return r;
+      }
+    }
+    printer.note("RLS phase: applying policies in one transaction");
     r = apply_rls(*c, m);
   } catch (const std::exception& e) {
     r.state = RlsState::Failed;
@@ -96,7 +111,10 @@ UpTargetResult up_on_target(const Manifest& m, const ResolvedTarget& target, con
 
   boost::asio::io_context io;
   boost::asio::thread_pool pool(static_cast<size_t>(std::max(2, o.jobs)));
-  RunnerSet runners(RunnerContext{io, pool});
+  RunnerSet runners(RunnerContext{io, pool, o.jobs});
+  std::vector<const ServiceSpec*> expected;
+  for (int i : o.selected) expected.push_back(&m.services[i]);
+  runners.expect(expected);
   PlanOptions popts;
   popts.max_parallel = o.jobs;
   popts.fail_fast = o.fail_fast;
@@ -121,7 +139,10 @@ UpTargetResult up_on_target(const Manifest& m, const ResolvedTarget& target, con
   int handle = hub.add([&io, &builder] { boost::asio::post(io, [&builder] { builder.interrupt(); }); });
   // Runners park work on the pool; the guard keeps io.run() waiting for it until the Builder is done.
   auto guard = boost::asio::make_work_guard(io);
-  builder.start([&guard] { guard.reset(); });
+  builder.start([&guard, &runners] {
+    runners.shutdown();
+    guard.reset();
+  });
   io.run();
   pool.join();
   hub.remove(handle);
@@ -132,7 +153,14 @@ UpTargetResult up_on_target(const Manifest& m, const ResolvedTarget& target, con
     const ServiceSpec& s = m.services[i];
     report.services.push_back({s.name, to_string(s.runner), s.schema, builder.result(i)});
   }
-  report.rls = rls_phase(m, url, report, o.whole_run, printer);
+  std::optional<RlsFingerprint> last;
+  if (history) {
+    try {
+      last = last_rls_fingerprint(lock->connection(), m.project_name, target.name);
+    } catch (const std::exception&) {
+    }
+  }
+  report.rls = rls_phase(m, url, report, o.whole_run, printer, last);
   report.duration = std::chrono::duration_cast<Millis>(clock.now() - t0);
   report.finished_at = iso8601_now();
   std::string outcome = report.interrupted ? "interrupted" : (report.ok() ? "succeeded" : "failed");

@@ -63,6 +63,8 @@ void ensure_history_schema(pqxx::connection& c) {
       "  finished_at timestamptz NOT NULL DEFAULT now(),"
       "  PRIMARY KEY (run_id, service))");
   tx.exec("CREATE INDEX IF NOT EXISTS run_steps_service ON orchestrate.run_steps (service, finished_at DESC)");
+  tx.exec("ALTER TABLE orchestrate.runs ADD COLUMN IF NOT EXISTS rls_inputs_sha256 text, "
+          "ADD COLUMN IF NOT EXISTS rls_state_sha256 text");
   tx.commit();
 }
 
@@ -91,10 +93,23 @@ void record_run_end(pqxx::connection& c, const RunReport& report, const std::str
     rls_detail = std::to_string(report.rls.coverage.uncovered.size()) + " uncovered of " +
                  std::to_string(report.rls.coverage.tables_checked) + " tables";
   tx.exec_params(
-      "UPDATE orchestrate.runs SET finished_at = now(), outcome = $2, rls_state = $3, rls_detail = NULLIF($4, '') "
-      "WHERE run_id = $1",
-      report.run_id, outcome, to_string(report.rls.state), secrets::scrub(rls_detail));
+      "UPDATE orchestrate.runs SET finished_at = now(), outcome = $2, rls_state = $3, rls_detail = NULLIF($4, ''), "
+      "rls_inputs_sha256 = NULLIF($5, ''), rls_state_sha256 = NULLIF($6, '') WHERE run_id = $1",
+      report.run_id, outcome, to_string(report.rls.state), secrets::scrub(rls_detail), report.rls.inputs_sha256,
+      report.rls.state_sha256);
   tx.commit();
+}
+
+std::optional<RlsFingerprint> last_rls_fingerprint(pqxx::connection& c, const std::string& project,
+                                                   const std::string& target) {
+  pqxx::read_transaction tx(c, "rls-fingerprint");
+  auto r = tx.exec_params(
+      "SELECT run_id, rls_inputs_sha256, rls_state_sha256 FROM orchestrate.runs "
+      "WHERE project = $1 AND target = $2 AND rls_state = 'applied' AND rls_inputs_sha256 IS NOT NULL "
+      "ORDER BY started_at DESC LIMIT 1",
+      project, target);
+  if (r.empty()) return std::nullopt;
+  return RlsFingerprint{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str()};
 }
 
 std::vector<RunRow> list_runs(pqxx::connection& c, const std::string& project, int limit) {

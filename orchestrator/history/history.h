@@ -49,6 +49,13 @@ void record_run_start(pqxx::connection& c, const RunRecord& r);
 void record_run_end(pqxx::connection& c, const RunReport& report, const std::string& outcome);
 
 // Newest first. Empty when there is no history yet.
+// The RLS fingerprints recorded by the newest run that applied (or confirmed) the RLS phase.
+struct RlsFingerprint {
+  std::string run_id, inputs_sha256, state_sha256;
+};
+std::optional<RlsFingerprint> last_rls_fingerprint(pqxx::connection& c, const std::string& project,
+                                                   const std::string& target);
+
 std::vector<RunRow> list_runs(pqxx::connection& c, const std::string& project, int limit);
 std::map<std::string, LastStep> last_steps(pqxx::connection& c, const std::string& project);
 

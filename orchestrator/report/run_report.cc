@@ -51,6 +51,10 @@ void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color) {
     case RlsState::VerifiedOnly:
       out << '\n';
       break;
+    case RlsState::Unchanged:
+      out << '\n' << green << "RLS phase unchanged" << off << " since run " << rls.unchanged_since
+          << " (same files, policies and tables): not re-applied\n";
+      break;
   }
   const RlsCoverage& c = rls.coverage;
   if (!c.error.empty()) {

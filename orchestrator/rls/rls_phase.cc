@@ -6,6 +6,7 @@
 
 #include "db/database.h"
 #include "rls/policy_render.h"
+#include "util/sha256.h"
 #include "util/sql_split.h"
 #include "util/text.h"
 
@@ -18,6 +19,7 @@ const char* to_string(RlsState s) {
     case RlsState::Skipped: return "skipped";
     case RlsState::Failed: return "failed";
     case RlsState::VerifiedOnly: return "verified";
+    case RlsState::Unchanged: return "unchanged";
   }
   return "?";
 }
@@ -69,6 +71,35 @@ std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx,
     }
   }
   return out;
+}
+
+std::string rls_inputs_sha256(pqxx::transaction_base& tx, const Manifest& m) {
+  std::string all;
+  for (const auto& [path, text] : rls_files(m)) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    all += text + '\0' + ss.str() + '\0';
+  }
+  for (const auto& st : render_declarative_policies(tx, m)) all += st + '\0';
+  return sha256_hex(all);
+}
+
+std::string rls_state_sha256(pqxx::transaction_base& tx, const Manifest& m) {
+  std::set<std::string> schemas(m.rls.require.begin(), m.rls.require.end());
+  for (const auto& s : m.services) schemas.insert(s.schema);
+  for (const auto& p : m.rls.policies) schemas.insert(p.schemas.begin(), p.schemas.end());
+  std::vector<std::string> list(schemas.begin(), schemas.end());
+  auto r = tx.exec_params(
+      "SELECT coalesce(string_agg(x, E'\\n' ORDER BY x), '') FROM ("
+      "  SELECT format('%s.%s rls=%s force=%s', n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity) AS x"
+      "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+      "  WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p')"
+      "  UNION ALL"
+      "  SELECT format('%s.%s %s %s %s %s %s %s', schemaname, tablename, policyname, permissive, roles, cmd, qual, with_check)"
+      "  FROM pg_policies WHERE schemaname = ANY ($1::text[])) AS t",
+      to_pg_array(list));
+  return sha256_hex(r[0][0].c_str());
 }
 
 RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
@@ -130,6 +161,8 @@ RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
       ++r.statements;
       if (starts_with(st, "CREATE POLICY")) ++r.policy_tables;
     }
+    r.inputs_sha256 = rls_inputs_sha256(tx, m);
+    r.state_sha256 = rls_state_sha256(tx, m);
     tx.commit();
     r.state = RlsState::Applied;
   } catch (const Failure& f) {

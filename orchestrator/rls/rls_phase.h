@@ -19,6 +19,11 @@ RlsCoverage verify_rls(pqxx::connection& c, const Manifest& m);
 // Every RLS file in application order: [rls].files, then each service's rls files in manifest order.
 std::vector<std::pair<std::filesystem::path, std::string>> rls_files(const Manifest& m);
 
+// sha256 of every RLS file's contents and the declarative statements rendered for today's tables.
+std::string rls_inputs_sha256(pqxx::transaction_base& tx, const Manifest& m);
+// sha256 of the policies and RLS flags in the database, in every schema the manifest names.
+std::string rls_state_sha256(pqxx::transaction_base& tx, const Manifest& m);
+
 // The statements the phase would run, rendered against the tables that exist now (plan --sql).
 std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx, const Manifest& m);
 

@@ -20,7 +20,7 @@ struct RlsCoverage {
   bool ok() const { return checked && error.empty() && uncovered.empty(); }
 };
 
-enum class RlsState { NotConfigured, Applied, Skipped, Failed, VerifiedOnly };
+enum class RlsState { NotConfigured, Applied, Unchanged, Skipped, Failed, VerifiedOnly };
 const char* to_string(RlsState s);
 
 struct RlsResult {
@@ -30,6 +30,11 @@ struct RlsResult {
   int files = 0;
   int statements = 0;
   int policy_tables = 0;  // tables the declarative policies were rendered for
+  // Fingerprints: of what would be applied (files, rendered policies) and of the policies in the
+  // database afterwards. When both match the last application, the phase need not run again.
+  std::string inputs_sha256;
+  std::string state_sha256;
+  std::string unchanged_since;  // Unchanged: the run that last applied it
   RlsCoverage coverage;
   bool ok() const {
     if (state == RlsState::Failed || (state == RlsState::Skipped && !deliberate)) return false;

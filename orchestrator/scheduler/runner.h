@@ -46,6 +46,10 @@ class ServiceRunner {
   // period; running SQL is cancelled so its transaction rolls back. Each affected job still reports
   // through on_done, as Interrupted.
   virtual void interrupt() = 0;
+  // Before the run: the services it may start (runners can prepare, such as warming interpreters).
+  virtual void expect(const std::vector<const ServiceSpec*>& services) {}
+  // After the run: nothing more will start; let go of anything kept warm.
+  virtual void shutdown() {}
 };
 
 }  // namespace orch

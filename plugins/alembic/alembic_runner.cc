@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "alembic/revision_reader.h"
 #include "db/database.h"
@@ -96,14 +97,15 @@ void AlembicRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
         return;
       }
       if (!p.why_spawn.empty()) on_line(p.why_spawn);
+      std::vector<std::string> args = {"-c", job.service->config, "upgrade", "head"};
       std::vector<std::string> argv = job.service->command;
-      for (const char* a : {"-c", "", "upgrade", "head"}) argv.push_back(a);
-      argv[argv.size() - 3] = job.service->config;
+      argv.insert(argv.end(), args.begin(), args.end());
       std::string cmd_text = join(argv, " ");
-      on_line("$ " + cmd_text);
+      bool warm = !warm_python_of(job.service->command).empty();
+      on_line("$ " + cmd_text + (warm ? "   (on a warm worker)" : ""));
       auto applied = std::make_shared<int>(0);
-      spawn(
-          job, argv,
+      run_alembic(
+          job, args,
           [on_line, applied](const std::string& l) {
             if (l.find("Running upgrade") != std::string::npos) ++*applied;
             on_line(l);
@@ -133,6 +135,53 @@ void AlembicRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
           });
     });
   });
+}
+
+AlembicWorkerPool& AlembicRunner::pool_for(const std::string& python) {
+  auto& p = pools_[python];
+  if (!p) {
+    // More interpreters than cores only adds start-up CPU: a job waits briefly for a warm one instead.
+    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    p = std::make_unique<AlembicWorkerPool>(ctx_.io, python, std::min(ctx_.max_parallel, cores));
+    p->expect(expected_[python]);
+  }
+  return *p;
+}
+
+void AlembicRunner::run_alembic(const RunJob& job, std::vector<std::string> args, LineFn on_line,
+                                std::function<void(const ChildExit&, const std::vector<std::string>&)> on_exit) {
+  std::string python = warm_python_of(job.service->command);
+  if (python.empty()) {
+    std::vector<std::string> argv = job.service->command;
+    argv.insert(argv.end(), args.begin(), args.end());
+    spawn(job, argv, on_line, on_exit);
+    return;
+  }
+  WorkerJob w;
+  w.args = std::move(args);
+  w.cwd = job.service->path;
+  w.env = child_env(job);
+  w.timeout = job.timeout;
+  w.on_line = std::move(on_line);
+  w.on_exit = std::move(on_exit);
+  pool_for(python).submit(std::move(w));
+}
+
+void AlembicRunner::expect(const std::vector<const ServiceSpec*>& services) {
+  expected_.clear();
+  for (const auto* s : services)
+    if (s->runner == RunnerKind::Alembic)
+      if (auto py = warm_python_of(s->command); !py.empty()) ++expected_[py];
+  for (auto& [py, pool] : pools_) pool->expect(expected_[py]);
+}
+
+void AlembicRunner::interrupt() {
+  ProcessRunner::interrupt();
+  for (auto& [py, pool] : pools_) pool->interrupt();
+}
+
+void AlembicRunner::shutdown() {
+  for (auto& [py, pool] : pools_) pool->shutdown();
 }
 
 }  // namespace orch

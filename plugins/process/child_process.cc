@@ -1,6 +1,9 @@
 #include "process/child_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -10,6 +13,9 @@
 #include <boost/process/extend.hpp>
 
 #include <array>
+#include <deque>
+
+#include <boost/asio/write.hpp>
 
 namespace bp = boost::process;
 
@@ -17,11 +23,24 @@ namespace orch {
 
 namespace {
 
-// Puts the child into a process group of its own before exec, so signals reach its children too.
+// Runs in the child between fork and exec: a process group of its own, so signals reach its children
+// too; and every inherited descriptor beyond stdin/stdout/stderr closed at exec. Without that, a child
+// keeps copies of other children's pipes (and of our database sockets): a worker would then never see
+// end-of-file on its stdin while another child holds the write end.
 struct NewProcessGroup : bp::extend::handler {
   template <class Executor>
   void on_exec_setup(Executor&) const {
     ::setpgid(0, 0);
+#ifdef SYS_close_range
+    if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+#endif
+    struct rlimit rl {};
+    long max_fd = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 ? static_cast<long>(rl.rlim_cur) : 1024;
+    if (max_fd > 65536) max_fd = 65536;
+    for (int fd = 3; fd < max_fd; ++fd) {
+      int flags = ::fcntl(fd, F_GETFD);
+      if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
   }
 };
 
@@ -55,8 +74,12 @@ struct AsyncChild::Impl {
   ChildSpec spec;
   LineFn on_line;
   ExitFn on_exit;
+  bp::async_pipe in;
   bp::async_pipe out;
   bp::async_pipe err;
+  std::deque<std::string> stdin_queue;
+  bool writing = false;
+  bool close_after_writes = false;
   std::unique_ptr<bp::child> child;
   std::array<char, 8192> out_buf{};
   std::array<char, 8192> err_buf{};
@@ -68,7 +91,7 @@ struct AsyncChild::Impl {
   std::shared_ptr<AsyncChild> keep_alive;  // until on_exit has run: callbacks only hold weak references
 
   Impl(boost::asio::io_context& io_, ChildSpec s, LineFn l, ExitFn e)
-      : io(io_), spec(std::move(s)), on_line(std::move(l)), on_exit(std::move(e)), out(io_), err(io_),
+      : io(io_), spec(std::move(s)), on_line(std::move(l)), on_exit(std::move(e)), in(io_), out(io_), err(io_),
         timeout_timer(io_), kill_timer(io_) {}
 };
 
@@ -116,7 +139,7 @@ void AsyncChild::start() {
   std::error_code ec;
   std::weak_ptr<AsyncChild> weak = self;
   m.child = std::make_unique<bp::child>(
-      bp::exe = exe, bp::args = args, bp::start_dir = m.spec.cwd.string(), env, bp::std_in < bp::null,
+      bp::exe = exe, bp::args = args, bp::start_dir = m.spec.cwd.string(), env, bp::std_in < m.in,
       bp::std_out > m.out, bp::std_err > m.err, m.io, NewProcessGroup{},
       bp::on_exit =
           [weak](int code, const std::error_code&) {
@@ -144,6 +167,10 @@ void AsyncChild::start() {
     return;
   }
   pid_ = m.child->id();
+  if (!m.spec.stdin_pipe) {
+    boost::system::error_code ignore;
+    m.in.close(ignore);
+  }
 
   // Read both pipes until EOF; each read re-arms itself.
   auto reader = [self](bp::async_pipe& pipe, std::array<char, 8192>& buf, LineSplitter& lines, bool& done,
@@ -192,6 +219,42 @@ void AsyncChild::kill_group(int sig) {
       s->kill_group(SIGKILL);
     });
   }
+}
+
+void AsyncChild::write_stdin(std::string bytes) {
+  impl_->stdin_queue.push_back(std::move(bytes));
+  pump_stdin();
+}
+
+void AsyncChild::close_stdin() {
+  impl_->close_after_writes = true;
+  pump_stdin();
+}
+
+void AsyncChild::pump_stdin() {
+  Impl& m = *impl_;
+  if (m.writing) return;
+  if (m.stdin_queue.empty()) {
+    if (m.close_after_writes && m.in.is_open()) {
+      boost::system::error_code ignore;
+      m.in.close(ignore);
+    }
+    return;
+  }
+  if (!m.in.is_open()) {
+    m.stdin_queue.clear();
+    return;
+  }
+  m.writing = true;
+  auto self = shared_from_this();
+  boost::asio::async_write(m.in, boost::asio::buffer(m.stdin_queue.front()),
+                           [self](const boost::system::error_code& e, size_t) {
+                             Impl& mm = *self->impl_;
+                             mm.writing = false;
+                             mm.stdin_queue.pop_front();
+                             if (e) mm.stdin_queue.clear();  // the child is gone; its exit says why
+                             self->pump_stdin();
+                           });
 }
 
 void AsyncChild::terminate() {

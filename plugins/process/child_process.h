@@ -25,6 +25,8 @@ struct ChildSpec {
   // When set, stderr lines go here instead of to the line callback (to keep a tool's output apart
   // from its log, as `plan --sql` must).
   std::function<void(const std::string&)> on_stderr_line;
+  // Keep stdin open for write_stdin() (a worker fed jobs); otherwise the child sees end-of-file at once.
+  bool stdin_pipe = false;
 };
 
 struct ChildExit {
@@ -46,6 +48,9 @@ class AsyncChild : public std::enable_shared_from_this<AsyncChild> {
 
   // SIGTERM to the whole process group, SIGKILL after the grace period.
   void terminate();
+  // With stdin_pipe: queue bytes for the child's stdin; close it so the child sees end-of-file.
+  void write_stdin(std::string bytes);
+  void close_stdin();
   int pid() const { return pid_; }
   ~AsyncChild();
 
@@ -55,6 +60,7 @@ class AsyncChild : public std::enable_shared_from_this<AsyncChild> {
   void start();
   void kill_group(int sig);
   void maybe_finish();
+  void pump_stdin();
 
   std::unique_ptr<Impl> impl_;
   int pid_ = 0;

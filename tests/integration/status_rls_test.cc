@@ -237,3 +237,24 @@ TEST(Reports, UpWritesMarkdownForAPullRequest) {
   auto bad = orch(db, {"status", "--report", "yaml:x"});
   EXPECT_EQ(bad.code, 2);
 }
+
+TEST(Rls, NotReappliedWhenNothingChangedButAfterDrift) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  auto first = orch(db, {"up"});
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_NE(first.output.find("RLS phase applied"), std::string::npos);
+  auto second = orch(db, {"up"});
+  ASSERT_EQ(second.code, 0);
+  EXPECT_NE(second.output.find("RLS phase unchanged since run "), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("RLS verified"), std::string::npos);  // verified all the same
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("DROP POLICY owner_access ON journal.entries");  // someone's manual change
+  }
+  auto third = orch(db, {"up"});
+  ASSERT_EQ(third.code, 0) << third.output;
+  EXPECT_NE(third.output.find("RLS phase applied"), std::string::npos) << third.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policies WHERE tablename = 'entries' AND policyname = 'owner_access'"), "1");
+}

@@ -273,3 +273,17 @@ TEST(Up, ManifestErrorsExitTwoAndChangeNothing) {
   auto usage = run_orchestrate({"up", "--jobs", "zero"}, {}, source_dir());
   EXPECT_EQ(usage.code, 2);
 }
+
+TEST(Up, ChildrenInheritOnlyStdinStdoutStderr) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("fds");
+  // Database sockets and other children's pipes must not leak into tools: a worker would never see
+  // end-of-file on its stdin while another child holds a copy of the write end.
+  dir.write("services.toml", header() + "\n[services.fds]\nschema = \"fds\"\nrunner = \"command\"\n"
+                                         "command = [\"sh\", \"-c\", \"n=0; for fd in 3 4 5 6 7 8 9 10 11 12 13 14; do "
+                                         "[ -e /proc/self/fd/$fd ] && n=$((n+1)); done; echo leaked: $n\"]\n");
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("leaked: 0"), std::string::npos) << r.output;
+}
