@@ -31,6 +31,14 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
 }
 
 void ensure_history_schema(pqxx::connection& c) {
+  {
+    // Already there (every run but the first): no DDL, no catalogue locks.
+    pqxx::read_transaction probe(c, "history-probe");
+    auto r = probe.exec1(
+        "SELECT to_regclass('orchestrate.run_steps') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute "
+        "WHERE attrelid = to_regclass('orchestrate.runs') AND attname = 'rls_state_sha256' AND NOT attisdropped)");
+    if (r[0].as<bool>()) return;
+  }
   pqxx::work tx(c, "history-schema");
   tx.exec("CREATE SCHEMA IF NOT EXISTS orchestrate");
   tx.exec(

@@ -55,19 +55,18 @@ std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx,
   auto& conn = tx.conn();
   QuoteFn quote = [&conn](const std::string& s) { return conn.quote_name(s); };
   for (const auto& p : m.rls.policies) {
-    for (const auto& schema : p.schemas) {
-      auto rows = tx.exec_params(
-          "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') "
-          "  AND ($2 = '' OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $2 "
-          "                          AND a.attnum > 0 AND NOT a.attisdropped)) "
-          "ORDER BY c.relname",
-          schema, p.when_column);
-      for (const auto& r : rows) {
-        std::string table = r[0].c_str();
-        if (skip.count(schema + "." + table)) continue;
-        for (auto& st : render_policy(p, schema, table, m.rls.force, quote)) out.push_back(st);
-      }
+    // One query per policy, every schema at once, in a stable order.
+    auto rows = tx.exec_params(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') "
+        "  AND ($2 = '' OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $2 "
+        "                          AND a.attnum > 0 AND NOT a.attisdropped)) "
+        "ORDER BY array_position($1::text[], n.nspname::text), c.relname",
+        to_pg_array(p.schemas), p.when_column);
+    for (const auto& r : rows) {
+      std::string schema = r[0].c_str(), table = r[1].c_str();
+      if (skip.count(schema + "." + table)) continue;
+      for (auto& st : render_policy(p, schema, table, m.rls.force, quote)) out.push_back(st);
     }
   }
   return out;
@@ -185,28 +184,28 @@ RlsCoverage verify_rls(pqxx::connection& c, const Manifest& m) {
     pqxx::read_transaction tx(c, "rls-verify");
     auto skip = bookkeeping_tables(m);
     std::set<std::string> excluded(m.rls.exclude.begin(), m.rls.exclude.end());
-    for (const auto& schema : m.rls.require) {
-      auto exists = tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema);
-      if (exists[0].as<int>() == 0) {
-        cov.uncovered.push_back({schema + ".*", "schema does not exist"});
-        continue;
-      }
-      auto rows = tx.exec_params(
-          "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-          "       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
-          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
-          schema);
-      for (const auto& row : rows) {
-        std::string table = schema + "." + row[0].c_str();
-        if (skip.count(table) || excluded.count(table)) continue;
-        ++cov.tables_checked;
-        std::vector<std::string> why;
-        if (!row[1].as<bool>()) why.push_back("RLS not enabled");
-        else if (m.rls.force && !row[2].as<bool>()) why.push_back("RLS not forced");
-        if (row[3].as<long>() == 0) why.push_back("no policy");
-        if (!why.empty()) cov.uncovered.push_back({table, join(why, ", ")});
-      }
+    auto existing = tx.exec_params("SELECT nspname FROM pg_namespace WHERE nspname = ANY ($1::text[])",
+                                   to_pg_array(m.rls.require));
+    std::set<std::string> present;
+    for (const auto& r : existing) present.insert(r[0].c_str());
+    for (const auto& schema : m.rls.require)
+      if (!present.count(schema)) cov.uncovered.push_back({schema + ".*", "schema does not exist"});
+    auto rows = tx.exec_params(
+        "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') "
+        "ORDER BY array_position($1::text[], n.nspname::text), c.relname",
+        to_pg_array(m.rls.require));
+    for (const auto& row : rows) {
+      std::string table = std::string(row[0].c_str()) + "." + row[1].c_str();
+      if (skip.count(table) || excluded.count(table)) continue;
+      ++cov.tables_checked;
+      std::vector<std::string> why;
+      if (!row[2].as<bool>()) why.push_back("RLS not enabled");
+      else if (m.rls.force && !row[3].as<bool>()) why.push_back("RLS not forced");
+      if (row[4].as<long>() == 0) why.push_back("no policy");
+      if (!why.empty()) cov.uncovered.push_back({table, join(why, ", ")});
     }
     for (const auto& row : tx.exec("SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolbypassrls OR rolsuper) ORDER BY 1"))
       cov.bypass_roles.push_back(row[0].c_str());
