@@ -122,9 +122,16 @@ void alembic_state(const ServiceSpec& s, const DbSide& db, ServiceStatus& out) {
     out.heads = set->heads();
   }
   for (const auto& r : db.rows) out.current.push_back(r.version);
+  // A chain with a parent no file declares cannot be applied: `upgrade head` fails on it.
+  if (file_error.empty() && set)
+    for (const auto& f : set->files())
+      for (const auto& d : f.down_revisions)
+        if (!set->find(d) && file_error.empty())
+          file_error = "broken revision chain: " + f.path.filename().string() + " names down_revision " + d +
+                       ", which no file declares; `orchestrate check` shows where";
   if (!file_error.empty()) {
     out.state = service_state::kError;
-    out.detail = file_error + " (status reads revision files in C++ and never starts Python)";
+    out.detail = file_error;
     return;
   }
   if (!db.version_table) {

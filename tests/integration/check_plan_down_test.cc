@@ -214,3 +214,16 @@ TEST(Baseline, SqlRecordsFilesWithoutRunningThem) {
             "true,false");
   EXPECT_TRUE(db.table_exists("s.two"));
 }
+
+TEST(Status, BrokenRevisionChainIsAnErrorNotPending) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("status-broken");
+  dir.write("services.toml", graph_manifest("renamed_base"));
+  auto r = orch(db, {"status", "--format", "json"}, dir.path());
+  json j = json::parse(r.output);
+  EXPECT_EQ(j["services"][0]["state"], "error") << r.output;
+  EXPECT_NE(j["services"][0]["detail"].get<std::string>().find("names down_revision 189b1231afd4, which no file declares"),
+            std::string::npos);
+  EXPECT_EQ(orch(db, {"status", "--check"}, dir.path()).code, 3);
+}
