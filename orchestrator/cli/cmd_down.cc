@@ -12,6 +12,7 @@
 #include "alembic/revision_reader.h"
 #include "cli/commands.h"
 #include "cli/confirm.h"
+#include "cli/selection.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/run_lock_wait.h"
@@ -32,17 +33,6 @@
 namespace orch {
 
 namespace {
-
-int find_service(const Manifest& m, const std::string& name) {
-  for (size_t i = 0; i < m.services.size(); ++i)
-    if (m.services[i].name == name) return static_cast<int>(i);
-  std::vector<std::string> names;
-  for (const auto& s : m.services) names.push_back(s.name);
-  std::string guess = closest_match(name, names);
-  std::cerr << "error: \"" << name << "\" is not a service in " << m.file.string() << "\n  hint: "
-            << (guess.empty() ? "services: " + join(names, ", ") : "did you mean \"" + guess + "\"?") << "\n";
-  return -1;
-}
 
 // Runs a tool to completion, streaming its lines through the printer. Returns a failure text, or "".
 std::string run_streaming(const ServiceSpec& s, std::vector<std::string> argv, const std::string& url,
@@ -133,7 +123,7 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
   auto loaded = load_for_command(g, true, "down");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
-  int target = find_service(m, o.service);
+  int target = service_index_or_explain(m, o.service, "");
   if (target < 0) return exit_code::kUsage;
   const ServiceSpec& ts = m.services[target];
   if (ts.runner == RunnerKind::Command) {
@@ -237,7 +227,7 @@ int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {
   auto loaded = load_for_command(g, true, "baseline");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
-  int idx = find_service(m, o.service);
+  int idx = service_index_or_explain(m, o.service, "");
   if (idx < 0) return exit_code::kUsage;
   const ServiceSpec& s = m.services[idx];
   StatusReport st = inspect_status(m, loaded->database_url, loaded->target_name);

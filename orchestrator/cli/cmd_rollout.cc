@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
+#include "cli/selection.h"
 #include "cli/up_target.h"
 #include "dashboard/dashboard.h"
 #include "report/formats.h"
@@ -23,8 +24,6 @@
 #include "util/text.h"
 
 namespace orch {
-
-std::optional<std::vector<int>> select_services(const Manifest& m, const std::vector<std::string>& only);
 
 namespace {
 

@@ -10,13 +10,12 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
+#include "cli/selection.h"
 #include "inspect/status_inspector.h"
 #include "report/formats.h"
 #include "status/plain_printer.h"
 
 namespace orch {
-
-std::vector<ReportTarget> reports_for_target(const std::vector<ReportTarget>& in, const std::string& target, bool several);
 
 namespace {
 

@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
+#include "cli/selection.h"
 #include "cli/up_target.h"
 #include "graph/service_graph.h"
 #include "inspect/status_inspector.h"
@@ -20,43 +21,6 @@
 #include "util/text.h"
 
 namespace orch {
-
-std::optional<std::vector<int>> select_services(const Manifest& m, const std::vector<std::string>& only) {
-  ServiceGraph graph(m.services);
-  std::vector<int> selected;
-  if (only.empty()) {
-    for (size_t i = 0; i < m.services.size(); ++i) selected.push_back(static_cast<int>(i));
-    return selected;
-  }
-  std::vector<int> roots;
-  std::vector<std::string> names;
-  for (const auto& s : m.services) names.push_back(s.name);
-  for (const auto& n : only) {
-    int i = graph.index(trim(n));
-    if (i < 0) {
-      std::string guess = closest_match(n, names);
-      std::cerr << "error: --only names \"" << n << "\", which is not a service in " << m.file.string() << "\n"
-                << "  hint: " << (guess.empty() ? "services: " + join(names, ", ") : "did you mean \"" + guess + "\"?")
-                << "\n";
-      return std::nullopt;
-    }
-    roots.push_back(i);
-  }
-  return graph.with_dependencies(roots);
-}
-
-// With several targets, report files get the target's name before their extension.
-std::vector<ReportTarget> reports_for_target(const std::vector<ReportTarget>& in, const std::string& target, bool several) {
-  if (!several) return in;
-  std::vector<ReportTarget> out = in;
-  for (auto& r : out) {
-    auto dot = r.path.rfind('.');
-    auto slash = r.path.rfind('/');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) r.path += "." + target;
-    else r.path = r.path.substr(0, dot) + "." + target + r.path.substr(dot);
-  }
-  return out;
-}
 
 int run_up(const GlobalOptions& g, const UpOptions& o) {
   auto loaded = load_for_command(g);
