@@ -1,6 +1,8 @@
 // status, the RLS phase, history and reports: the real binary against a real PostgreSQL.
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <thread>
 
 #include "harness.h"
@@ -257,4 +259,18 @@ TEST(Rls, NotReappliedWhenNothingChangedButAfterDrift) {
   ASSERT_EQ(third.code, 0) << third.output;
   EXPECT_NE(third.output.find("RLS phase applied"), std::string::npos) << third.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policies WHERE tablename = 'entries' AND policyname = 'owner_access'"), "1");
+}
+
+TEST(Status, WatchRedrawsUntilInterrupted) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  Orchestrate watch({"status", "--watch", "--interval", "200ms"}, {{"DATABASE_URL", db.url()}}, source_dir());
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (count_of(watch.output(), "SERVICE    RUNNER") < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_GE(count_of(watch.output(), "SERVICE    RUNNER"), 3) << watch.output();  // redrawn, not printed once
+  watch.signal(SIGINT);
+  auto r = watch.wait();
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find('\x1b'), std::string::npos);  // not a terminal: no screen clearing
 }
