@@ -359,7 +359,13 @@ Manifest load_manifest(const fs::path& file) {
   // [rls] and [[rls.policy]]
   if (const toml::node* rn = doc.get("rls")) {
     if (const toml::table* rt = rn->as_table()) {
-      L.check_keys(*rt, {"files", "require", "exclude", "force", "policy"}, "[rls]");
+      L.check_keys(*rt, {"files", "require", "exclude", "force", "policy", "lock_timeout"}, "[rls]");
+      if (const toml::node* ln = rt->get("lock_timeout")) {
+        std::optional<Millis> d;
+        if (auto ls = ln->as_string()) d = parse_duration(ls->get());
+        if (!d || d->count() <= 0) L.error(L.pos(*ln), "\"lock_timeout\" in [rls] must be a duration such as \"30s\"");
+        else m.rls.lock_timeout = *d;
+      }
       if (auto files = L.get_string_array(*rt, "files", "[rls]")) {
         const toml::array& arr = *rt->get("files")->as_array();
         for (size_t i = 0; i < files->size(); ++i) {

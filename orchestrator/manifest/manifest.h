@@ -69,6 +69,7 @@ struct RlsSpec {
   std::vector<std::string> require;          // schemas in which every table must be protected
   std::vector<std::string> exclude;          // "schema.table" deliberately left open
   bool force = false;                        // also require FORCE ROW LEVEL SECURITY
+  Millis lock_timeout{30000};                // give up on a table lock after this, instead of waiting forever
   std::vector<PolicySpec> policies;
   bool empty() const { return files.empty() && require.empty() && policies.empty(); }
 };

@@ -6,6 +6,7 @@
 
 #include "db/database.h"
 #include "rls/policy_render.h"
+#include "util/duration.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
 #include "util/text.h"
@@ -135,6 +136,9 @@ RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
   std::string where;
   try {
     pqxx::work tx(c, "rls");
+    // ALTER TABLE and CREATE POLICY wait for every transaction using the table: give up after a while
+    // and say so, rather than hang behind a long-running query at 2 a.m.
+    tx.exec("SET LOCAL lock_timeout = " + tx.quote(std::to_string(m.rls.lock_timeout.count()) + "ms"));
     for (const auto& [text, stmts] : parsed) {
       ++r.files;
       for (const auto& st : stmts) {
@@ -144,7 +148,11 @@ RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
         } catch (const pqxx::sql_error& e) {
           int rel = error_line(e.what());
           int line = st.line + (rel > 0 ? rel - 1 : 0);
-          throw Failure{text + ":" + std::to_string(line) + ": " + first_error_line(e.what())};
+          std::string msg = first_error_line(e.what());
+          if (e.sqlstate() == "55P03")
+            msg += " (waited " + format_duration(m.rls.lock_timeout) +
+                   " for a table lock: a long transaction holds it; see pg_stat_activity, or raise [rls] lock_timeout)";
+          throw Failure{text + ":" + std::to_string(line) + ": " + msg};
         }
         ++r.statements;
       }

@@ -274,3 +274,24 @@ TEST(Status, WatchRedrawsUntilInterrupted) {
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(r.output.find('\x1b'), std::string::npos);  // not a terminal: no screen clearing
 }
+
+TEST(Rls, GivesUpOnALockedTableAfterLockTimeout) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rls-lock");
+  write_app(dir);
+  dir.write("rls/p.sql", "ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON app.notes USING (true);\n");
+  dir.write("services.toml", rls_project("[rls]\nfiles = [\"rls/p.sql\"]\nlock_timeout = \"1s\"\n"));
+  ASSERT_EQ(orch(db, {"up", "--only", "app"}, dir.path()).code, 0);
+  auto holder = db.connect();
+  pqxx::work busy(*holder);
+  busy.exec("SELECT * FROM app.notes");  // a long-running transaction holds a lock on the table
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = orch(db, {"rls"}, dir.path());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("rls/p.sql:1: canceling statement due to lock timeout"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("a long transaction holds it"), std::string::npos);
+  busy.abort();
+  EXPECT_EQ(orch(db, {"rls"}, dir.path()).code, 0);
+}
