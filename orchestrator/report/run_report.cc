@@ -72,7 +72,8 @@ void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color) {
     out << "  add policies for them (a [[rls.policy]] or an RLS file), or list them in [rls] exclude\n";
   }
   if (!c.bypass_roles.empty())
-    out << yellow << "warning" << off << ": roles that can log in and bypass RLS: " << join(c.bypass_roles, ", ") << '\n';
+    out << yellow << "warning" << off << ": roles that can log in and bypass RLS: " << join(c.bypass_roles, ", ")
+        << " (they see every row; connect the application as a role without BYPASSRLS or superuser)\n";
 }
 
 void render_table(const RunReport& report, std::ostream& out, bool color) {

@@ -80,7 +80,8 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
         for (const auto& u : r.rls.uncovered) out << "  " << u.table << ": " << u.reason << '\n';
       }
       if (!r.rls.bypass_roles.empty())
-        out << "warning: roles that can log in and bypass RLS: " << join(r.rls.bypass_roles, ", ") << '\n';
+        out << "warning: roles that can log in and bypass RLS: " << join(r.rls.bypass_roles, ", ")
+            << " (they see every row; connect the application as a role without BYPASSRLS or superuser)\n";
     }
   }
 }
