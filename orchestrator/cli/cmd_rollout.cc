@@ -17,6 +17,7 @@
 #include "cli/up_target.h"
 #include "dashboard/dashboard.h"
 #include "report/formats.h"
+#include "report/text_table.h"
 #include "rollout/rollout_state.h"
 #include "status/plain_printer.h"
 #include "status/run_logs.h"
@@ -44,11 +45,6 @@ void print_matrix(const Manifest& m, const RolloutState& st, std::ostream& out, 
       }
       rows.push_back(row);
     }
-  std::vector<size_t> wd(head.size());
-  for (size_t c = 0; c < head.size(); ++c) {
-    wd[c] = head[c].size();
-    for (const auto& r : rows) wd[c] = std::max(wd[c], r[c].size());
-  }
   auto paint = [&](const std::string& cell) -> const char* {
     if (!color) return "";
     if (cell == "succeeded" || cell == "applied" || cell == "up-to-date") return "\x1b[32m";
@@ -57,16 +53,10 @@ void print_matrix(const Manifest& m, const RolloutState& st, std::ostream& out, 
     return "\x1b[33m";
   };
   out << "\n";
-  for (size_t c = 0; c < head.size(); ++c) out << head[c] << std::string(c + 1 < head.size() ? wd[c] - head[c].size() + 2 : 0, ' ');
-  out << "\n";
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size(); ++c) {
-      const char* on = c >= 2 ? paint(r[c]) : "";
-      out << on << r[c] << (*on ? "\x1b[0m" : "");
-      if (c + 1 < r.size()) out << std::string(wd[c] - r[c].size() + 2, ' ');
-    }
-    out << "\n";
-  }
+  rows.insert(rows.begin(), head);
+  write_table(out, rows, [&](size_t row, size_t col, const std::string& cell) {
+    return row > 0 && col >= 2 ? paint(cell) : "";
+  });
   out << "\n";
   for (const auto& w : st.waves)
     out << "wave " << w.name << ": " << w.count("succeeded") << " succeeded, " << w.count("failed") << " failed, "

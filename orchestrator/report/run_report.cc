@@ -1,5 +1,7 @@
 #include "report/run_report.h"
 
+#include "report/text_table.h"
+
 #include <algorithm>
 
 #include "util/duration.h"
@@ -89,33 +91,17 @@ void render_table(const RunReport& report, std::ostream& out, bool color) {
     rows.push_back({s.name, s.runner, s.schema, elide(rev, 60), ran ? std::to_string(r.applied) : "-",
                     ran ? format_duration(r.duration) : "-", state_text(r)});
   }
-  std::vector<size_t> w(head.size());
-  for (size_t c = 0; c < head.size(); ++c) {
-    w[c] = head[c].size();
-    for (const auto& row : rows) w[c] = std::max(w[c], row[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& cells, const char* on, const char* off) {
-    for (size_t c = 0; c < cells.size(); ++c) {
-      bool last = c + 1 == cells.size();
-      if (last) out << on << cells[c] << off;
-      else out << cells[c] << std::string(w[c] - cells[c].size() + 2, ' ');
-    }
-    out << '\n';
-  };
+  rows.insert(rows.begin(), head);
   out << '\n';
-  line(head, "", "");
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const char* on = "";
-    if (color) {
-      switch (report.services[i].result.outcome) {
-        case Outcome::Applied:
-        case Outcome::UpToDate: on = "\x1b[32m"; break;
-        case Outcome::Failed: on = "\x1b[31m"; break;
-        default: on = "\x1b[33m"; break;
-      }
+  write_table(out, rows, [&](size_t row, size_t col, const std::string&) -> const char* {
+    if (!color || row == 0 || col + 1 != head.size()) return "";
+    switch (report.services[row - 1].result.outcome) {
+      case Outcome::Applied:
+      case Outcome::UpToDate: return "\x1b[32m";
+      case Outcome::Failed: return "\x1b[31m";
+      default: return "\x1b[33m";
     }
-    line(rows[i], on, color ? "\x1b[0m" : "");
-  }
+  });
 
   int applied = 0;
   for (const auto& s : report.services) applied += s.result.applied;

@@ -1,5 +1,7 @@
 #include "report/status_report.h"
 
+#include "report/text_table.h"
+
 #include <algorithm>
 
 #include "util/text.h"
@@ -27,11 +29,6 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
                     s.state, s.last_applied_at.empty() ? "-" : s.last_applied_at,
                     s.last_run ? elide(s.last_run->state, 24) : "-"});
   }
-  std::vector<size_t> w(head.size());
-  for (size_t c = 0; c < head.size(); ++c) {
-    w[c] = head[c].size();
-    for (const auto& row : rows) w[c] = std::max(w[c], row[c].size());
-  }
   auto color_of = [&](const std::string& state) -> const char* {
     if (!color) return "";
     if (state == service_state::kUpToDate) return "\x1b[32m";
@@ -39,19 +36,11 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
     if (state == service_state::kUntracked) return "";
     return "\x1b[31m";
   };
-  auto line = [&](const std::vector<std::string>& cells, bool body) {
-    for (size_t c = 0; c < cells.size(); ++c) {
-      bool state_col = c == 6 && body;
-      if (state_col) out << color_of(cells[c]);
-      out << cells[c];
-      if (state_col && color) out << "\x1b[0m";
-      if (c + 1 < cells.size()) out << std::string(w[c] - cells[c].size() + 2, ' ');
-    }
-    out << '\n';
-  };
   out << r.project << " on " << r.target << " (" << r.database << ")\n\n";
-  line(head, false);
-  for (const auto& row : rows) line(row, true);
+  rows.insert(rows.begin(), head);
+  write_table(out, rows, [&](size_t row, size_t col, const std::string& cell) {
+    return row > 0 && col == 6 ? color_of(cell) : "";
+  });
 
   bool notes = false;
   for (const auto& s : r.services) {
@@ -116,11 +105,6 @@ void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream
     else rls_row.push_back(r.rls.uncovered.empty() ? "protected" : std::to_string(r.rls.uncovered.size()) + " uncovered");
   }
   if (any_rls) rows.push_back(rls_row);
-  std::vector<size_t> w(head.size());
-  for (size_t c = 0; c < head.size(); ++c) {
-    w[c] = head[c].size();
-    for (const auto& row : rows) w[c] = std::max(w[c], row[c].size());
-  }
   auto color_of = [&](const std::string& cell) -> const char* {
     if (!color) return "";
     if (starts_with(cell, service_state::kUpToDate) || cell == "protected") return "\x1b[32m";
@@ -129,16 +113,10 @@ void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream
     return "\x1b[31m";
   };
   out << first.project << ": " << reports.size() << " targets\n\n";
-  for (size_t c = 0; c < head.size(); ++c) out << head[c] << std::string(c + 1 < head.size() ? w[c] - head[c].size() + 2 : 0, ' ');
-  out << '\n';
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) {
-      const char* on = c == 0 ? "" : color_of(row[c]);
-      out << on << row[c] << (color && *on ? "\x1b[0m" : "");
-      if (c + 1 < row.size()) out << std::string(w[c] - row[c].size() + 2, ' ');
-    }
-    out << '\n';
-  }
+  rows.insert(rows.begin(), head);
+  write_table(out, rows, [&](size_t row, size_t col, const std::string& cell) {
+    return row > 0 && col > 0 ? color_of(cell) : "";
+  });
   for (const auto& r : reports)
     for (const auto& s : r.services)
       if (s.state == service_state::kUnreachable || s.state == service_state::kError || s.state == service_state::kAhead ||
