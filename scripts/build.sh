@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds into build/ (Ninja, RelWithDebInfo). Quiet unless something fails.
+#   scripts/build.sh                # everything, tests included
+#   scripts/build.sh orchestrate    # only the named ninja targets
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,7 +13,7 @@ if [[ ! -f build/build.ninja ]]; then
     exit 1
   }
 fi
-if ! ninja -C build -j "$(nproc)" >build/ninja.log 2>&1; then
+if ! ninja -C build -j "$(nproc)" "$@" >build/ninja.log 2>&1; then
   grep -v '^\[' build/ninja.log >&2 || cat build/ninja.log >&2
   echo "error: build failed (full log in build/ninja.log)" >&2
   exit 1

@@ -7,7 +7,7 @@ cd "$root"
 
 scripts/install-deps.sh
 echo "== building orchestrate"
-scripts/build.sh
+scripts/build.sh orchestrate   # the tests are scripts/test.sh's business
 
 echo "== starting a throwaway PostgreSQL 15"
 export ORCHESTRATE_PG_STATE="$root/.orchestrate/dev-postgres.env"

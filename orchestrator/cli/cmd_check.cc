@@ -11,6 +11,7 @@
 #include "cli/manifest_loading.h"
 #include "cli/runner_probe.h"
 #include "db/database.h"
+#include "db/db.h"
 #include "db/run_lock.h"
 #include "inspect/status_inspector.h"
 #include "sql/sql_check.h"
@@ -95,27 +96,26 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
     const std::string& url = loaded->database_url;
     const std::string shown = secrets::redact_url(url);
     auto t0 = std::chrono::steady_clock::now();
-    std::unique_ptr<pqxx::connection> c;
+    std::unique_ptr<Db> c;
     try {
-      c = connect(url, "orchestrate/check");
+      c = connect_db(url, "orchestrate/check");
     } catch (const std::exception& e) {
       p.add({Severity::Error, "database " + shown, "unreachable: " + first_error_line(e.what()),
              "is PostgreSQL running, and is the database in " + m.database.pos.str() + " right?", ""});
     }
     if (c) {
       auto ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
-      pqxx::read_transaction tx(*c, "check");
-      auto row = tx.exec1(
+      Row row = c->query(
           "SELECT current_setting('server_version'), current_user, "
-          "       has_database_privilege(current_user, current_database(), 'CREATE')");
-      tx.commit();
-      p.ok("database " + shown, "reachable in " + format_duration(ms) + ", PostgreSQL " + row[0].c_str());
-      if (row[2].as<bool>()) p.ok("database", std::string("user ") + row[1].c_str() + " may create schemas");
+          "       has_database_privilege(current_user, current_database(), 'CREATE')",
+          {}, TxKind::ReadOnly)[0];
+      p.ok("database " + shown, "reachable in " + format_duration(ms) + ", PostgreSQL " + row[0].str());
+      if (row[2].as_bool()) p.ok("database", "user " + row[1].str() + " may create schemas");
       else
-        p.add({Severity::Error, "database", std::string("user ") + row[1].c_str() + " may not create schemas in this database",
-               "GRANT CREATE ON DATABASE … TO " + std::string(row[1].c_str()) + ", or create the schemas beforehand", ""});
+        p.add({Severity::Error, "database", "user " + row[1].str() + " may not create schemas in this database",
+               "GRANT CREATE ON DATABASE … TO " + row[1].str() + ", or create the schemas beforehand", ""});
       try {
-        RunLock probe(url, m.project_name, "orchestrate/check");
+        RunLock probe(*c, m.project_name);
         if (auto h = probe.holder())
           p.add({Severity::Warning, "run lock", "held by " + h->describe() + ": an `up` is running now",
                  "`up` will wait for it (--lock-wait)", ""});
@@ -123,7 +123,7 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
           p.ok("run lock", "free");
       } catch (const std::exception&) {
       }
-      StatusReport st = inspect_status(m, url, loaded->target_name);
+      StatusReport st = inspect_status(m, c.get(), shown, loaded->target_name);
       for (const auto& s : st.services) {
         if (s.state == service_state::kUpToDate || s.state == service_state::kUntracked) {
           p.ok(s.name, s.state == service_state::kUpToDate ? "up to date" : "untracked (command runner)");

@@ -15,8 +15,9 @@
 #include "cli/selection.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
-#include "cli/run_lock_wait.h"
+#include "cli/session_open.h"
 #include "db/database.h"
+#include "db/db.h"
 #include "graph/service_graph.h"
 #include "history/history.h"
 #include "inspect/status_inspector.h"
@@ -69,15 +70,15 @@ struct Step {
 
 // The sql runner's downgrade: NNNN_name.down.sql files, newest first, each in a transaction with its
 // ledger row removed.
-std::string sql_down(const ServiceSpec& s, const std::string& to, const std::string& url, StatusPrinter& printer) {
+std::string sql_down(const ServiceSpec& s, const std::string& to, Db& db, StatusPrinter& printer) {
   SqlMigrationSet set = read_sql_migrations(s.path);
-  auto c = connect(url, "orchestrate/" + s.name);
-  const std::string ledger = c->quote_name(s.version_schema) + "." + c->quote_name(s.version_table);
+  const std::string ledger = db.quote_name(s.version_schema) + "." + db.quote_name(s.version_table);
   std::vector<long long> applied;
   {
-    pqxx::read_transaction tx(*c);
-    if (!tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", ledger)[0].as<bool>()) return "";
-    for (const auto& r : tx.exec("SELECT version FROM " + ledger + " ORDER BY version DESC")) applied.push_back(r[0].as<long long>());
+    auto tx = db.begin(TxKind::ReadOnly);
+    if (!tx->query("SELECT to_regclass($1) IS NOT NULL", {ledger})[0][0].as_bool()) return "";
+    for (const auto& r : tx->query("SELECT version FROM " + ledger + " ORDER BY version DESC")) applied.push_back(r[0].as_int());
+    tx->commit();
   }
   std::vector<long long> undo;
   for (long long v : applied) {
@@ -103,11 +104,11 @@ std::string sql_down(const ServiceSpec& s, const std::string& to, const std::str
     ss << in.rdbuf();
     printer.service_line(s, "reverting " + mig->path.filename().string() + " with " + mig->down_path.filename().string());
     try {
-      pqxx::work tx(*c, "down");
-      tx.exec("SET LOCAL search_path TO " + c->quote_name(s.schema) + ", public");
-      tx.exec(ss.str());
-      tx.exec_params("DELETE FROM " + ledger + " WHERE version = $1", mig->version);
-      tx.commit();
+      auto tx = db.begin();
+      tx->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
+      tx->exec(ss.str());
+      tx->query("DELETE FROM " + ledger + " WHERE version = $1", {std::to_string(mig->version)});
+      tx->commit();
     } catch (const std::exception& e) {
       int rel = error_line(e.what());
       return s.path_text + "/" + mig->down_path.filename().string() + (rel ? ":" + std::to_string(rel) : "") + ": " +
@@ -164,17 +165,14 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
 
   const std::string run_id = new_run_id();
   PlainPrinter printer(std::cout, 11, want_color(1));
-  auto lock = take_run_lock(m, loaded->database_url, run_id, o.lock_wait, printer, rc);
-  if (!lock) return rc;
+  auto session = open_session(*loaded, run_id, "down", o.lock_wait, printer);
+  if (!session) return session.error().exit_code;
+  RunSession& rs = **session;
   RunReport report;
   report.run_id = run_id;
   report.project = m.project_name;
   report.target = loaded->target_name;
-  try {
-    ensure_history_schema(lock->connection());
-    record_run_start(lock->connection(), current_run_record(run_id, m.project_name, loaded->target_name, "down", m.checksum));
-  } catch (const std::exception&) {
-  }
+  rs.record_start();
   bool failed = false;
   for (const auto& step : steps) {
     const ServiceSpec& s = m.services[step.service];
@@ -187,7 +185,7 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
       error = run_streaming(s, argv, loaded->database_url, run_id, printer);
     } else {
       try {
-        error = sql_down(s, step.to, loaded->database_url, printer);
+        error = sql_down(s, step.to, rs.db(), printer);
       } catch (const std::exception& e) {
         error = first_error_line(e.what());
       }
@@ -203,15 +201,12 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
     printer.service_line(s, "downgraded");
   }
   // What the database holds now, whatever happened.
-  StatusReport after = inspect_status(m, loaded->database_url, loaded->target_name);
+  StatusReport after = rs.inspect(m);
   for (auto& sr : report.services)
     for (const auto& ss : after.services)
       if (ss.name == sr.name) sr.result.after = ss.current;
-  try {
-    record_run_end(lock->connection(), report, failed ? "failed" : "succeeded");
-  } catch (const std::exception&) {
-  }
-  lock->release();
+  rs.record_end(report, failed ? "failed" : "succeeded");
+  session->reset();
   std::cout << "\n";
   for (const auto& ss : after.services) {
     bool touched = false;
@@ -257,8 +252,10 @@ int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {
   if (!confirm("baseline " + s.name, o.yes, rc)) return rc;
   const std::string run_id = new_run_id();
   PlainPrinter printer(std::cout, 11, want_color(1));
-  auto lock = take_run_lock(m, loaded->database_url, run_id, o.lock_wait, printer, rc);
-  if (!lock) return rc;
+  auto session = open_session(*loaded, run_id, "baseline", o.lock_wait, printer);
+  if (!session) return session.error().exit_code;
+  RunSession& rs = **session;
+  rs.record_start();
   std::string error;
   if (s.runner == RunnerKind::Alembic) {
     std::vector<std::string> argv = s.command;
@@ -270,33 +267,45 @@ int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {
     try {
       SqlMigrationSet set = read_sql_migrations(s.path);
       long long upto = o.to == "head" ? (set.migrations.empty() ? 0 : set.migrations.back().version) : std::stoll(o.to);
-      auto c = connect(loaded->database_url, "orchestrate/" + s.name);
-      const std::string qs = c->quote_name(s.version_schema), qt = c->quote_name(s.version_table);
-      pqxx::work tx(*c, "baseline");
-      tx.exec("CREATE SCHEMA IF NOT EXISTS " + qs);
-      tx.exec(ledger_ddl(qs, qt));
+      Db& db = rs.db();
+      const std::string qs = db.quote_name(s.version_schema), qt = db.quote_name(s.version_table);
+      auto tx = db.begin();
+      tx->exec("CREATE SCHEMA IF NOT EXISTS " + qs);
+      tx->exec(ledger_ddl(qs, qt));
       int n = 0;
       for (const auto& mig : set.migrations) {
         if (mig.version > upto) break;
-        auto r = tx.exec_params(
-            "INSERT INTO " + qs + "." + qt + " (version, name, checksum, duration_ms, applied_by) "
-            "VALUES ($1, $2, $3, 0, $4) ON CONFLICT (version) DO NOTHING",
-            mig.version, mig.name, mig.checksum, "baseline (orchestrate " ORCHESTRATE_VERSION ", run " + run_id + ")");
-        n += static_cast<int>(r.affected_rows());
+        n += static_cast<int>(
+            tx->query(ledger_insert_sql(qs, qt) + " ON CONFLICT (version) DO NOTHING RETURNING version",
+                      {std::to_string(mig.version), mig.name, mig.checksum, "0",
+                       "baseline (orchestrate " ORCHESTRATE_VERSION ", run " + run_id + ")"})
+                .size());
       }
-      tx.commit();
+      tx->commit();
       printer.service_line(s, "recorded " + std::to_string(n) + " file(s) up to " + o.to + " as applied");
     } catch (const std::exception& e) {
       error = first_error_line(e.what());
     }
   }
-  lock->release();
+  // The history records a baseline like any other run: who decreed which version, and when.
+  StatusReport after = rs.inspect(m);
+  const ServiceStatus& a = after.services[idx];
+  RunReport report;
+  report.run_id = run_id;
+  report.project = m.project_name;
+  report.target = loaded->target_name;
+  RunResult step;
+  step.outcome = error.empty() ? Outcome::Applied : Outcome::Failed;
+  step.before = ss.current;
+  step.after = a.current;
+  step.error = error;
+  report.services.push_back({s.name, to_string(s.runner), s.schema, step});
+  rs.record_end(report, error.empty() ? "succeeded" : "failed");
+  session->reset();
   if (!error.empty()) {
     std::cerr << "error: baseline of " << s.name << " failed: " << error << "\n";
     return exit_code::kFailed;
   }
-  StatusReport after = inspect_status(m, loaded->database_url, loaded->target_name);
-  const ServiceStatus& a = after.services[idx];
   std::cout << s.name << ": now at " << (a.current.empty() ? "(none)" : join(a.current, "+")) << " (" << a.state
             << (a.pending.empty() ? "" : ", " + std::to_string(a.pending.size()) + " pending") << ")\n";
   return exit_code::kOk;

@@ -5,6 +5,7 @@
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "db/database.h"
+#include "db/db.h"
 #include "history/history.h"
 #include "util/duration.h"
 #include "util/secrets.h"
@@ -18,7 +19,7 @@ int run_history(const GlobalOptions& g, const HistoryOptions& o) {
   if (!loaded) return exit_code::kUsage;
   std::vector<RunRow> runs;
   try {
-    auto c = connect(loaded->database_url, "orchestrate/history");
+    auto c = connect_db(loaded->database_url, "orchestrate/history");
     runs = list_runs(*c, loaded->manifest.project_name, o.limit);
   } catch (const std::exception& e) {
     std::cerr << "error: cannot read the history on " << secrets::redact_url(loaded->database_url) << ": "

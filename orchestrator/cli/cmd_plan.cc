@@ -12,6 +12,7 @@
 #include "db/database.h"
 #include "graph/service_graph.h"
 #include "inspect/status_inspector.h"
+#include "rls/policy_render.h"
 #include "rls/rls_phase.h"
 #include "sql/sql_migrations.h"
 #include "sql/sql_runner.h"
@@ -28,77 +29,28 @@ std::string sql_literal(const std::string& s) {
   return out + "'";
 }
 
-std::string quote_ident(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 // The sql runner's pending files as one script that does what `up` would: the same transactions,
 // search_path and ledger rows.
 std::string sql_service_script(const ServiceSpec& s, const ServiceStatus& st) {
   std::ostringstream o;
   SqlMigrationSet set = read_sql_migrations(s.path);
-  const std::string qs = quote_ident(s.version_schema), qt = quote_ident(s.version_table);
-  o << "CREATE SCHEMA IF NOT EXISTS " << quote_ident(s.schema) << ";\n";
+  const std::string qs = quote_identifier(s.version_schema), qt = quote_identifier(s.version_table);
+  o << "CREATE SCHEMA IF NOT EXISTS " << quote_identifier(s.schema) << ";\n";
   if (s.version_schema != s.schema) o << "CREATE SCHEMA IF NOT EXISTS " << qs << ";\n";
   o << ledger_ddl(qs, qt) << ";\n";
   for (const auto& mig : set.migrations) {
     if (std::find(st.pending.begin(), st.pending.end(), mig.version_text) == st.pending.end()) continue;
     o << "\n-- " << s.path_text << "/" << mig.path.filename().string() << "\n";
-    if (!mig.no_transaction) o << "BEGIN;\nSET LOCAL search_path TO " << quote_ident(s.schema) << ", public;\n";
-    else o << "SET search_path TO " << quote_ident(s.schema) << ", public;\n";
+    if (!mig.no_transaction) o << "BEGIN;\nSET LOCAL search_path TO " << quote_identifier(s.schema) << ", public;\n";
+    else o << "SET search_path TO " << quote_identifier(s.schema) << ", public;\n";
     o << mig.contents;
     if (!mig.contents.empty() && mig.contents.back() != '\n') o << "\n";
-    o << ";\nINSERT INTO " << qs << "." << qt << " (version, name, checksum, duration_ms, applied_by) VALUES ("
-      << mig.version << ", " << sql_literal(mig.name) << ", " << sql_literal(mig.checksum) << ", 0, 'orchestrate plan --sql');\n";
+    o << ";\n"
+      << inline_parameters(ledger_insert_sql(qs, qt), {std::to_string(mig.version), sql_literal(mig.name),
+                                                       sql_literal(mig.checksum), "0", "'orchestrate plan --sql'"})
+      << ";\n";
     o << (mig.no_transaction ? "RESET search_path;\n" : "COMMIT;\n");
   }
-  return o.str();
-}
-
-// Declarative policies as a DO block that finds its tables when it runs, so the script also works on
-// a database where the tables do not exist yet.
-std::string declarative_policies_block(const Manifest& m) {
-  if (m.rls.policies.empty()) return "";
-  std::ostringstream o;
-  std::vector<std::string> skip;
-  for (const auto& s : m.services) skip.push_back(s.version_schema + "." + s.version_table);
-  o << "DO $orchestrate$\nDECLARE t record;\nBEGIN\n";
-  for (const auto& p : m.rls.policies) {
-    std::vector<std::string> schemas, roles;
-    for (const auto& s : p.schemas) schemas.push_back(sql_literal(s));
-    for (const auto& r : p.roles) {
-      std::string lower = r;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      roles.push_back(lower == "public" ? "PUBLIC" : quote_ident(r));
-    }
-    std::string create = "CREATE POLICY %I ON %I.%I AS PERMISSIVE FOR " + p.command + " TO " + join(roles, ", ");
-    if (!p.using_expr.empty()) create += " USING (" + p.using_expr + ")";
-    if (!p.with_check.empty()) create += " WITH CHECK (" + p.with_check + ")";
-    o << "  -- [[rls.policy]] " << p.name << "\n";
-    o << "  FOR t IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\n"
-      << "           WHERE n.nspname = ANY (ARRAY[" << join(schemas, ", ") << "]) AND c.relkind IN ('r', 'p')\n";
-    if (!p.when_column.empty())
-      o << "             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = "
-        << sql_literal(p.when_column) << " AND a.attnum > 0 AND NOT a.attisdropped)\n";
-    std::vector<std::string> skip_lits;
-    for (const auto& k : skip) skip_lits.push_back(sql_literal(k));
-    o << "             AND n.nspname || '.' || c.relname NOT IN (" << join(skip_lits, ", ") << ")\n  LOOP\n";
-    o << "    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', t.nspname, t.relname);\n";
-    if (m.rls.force) o << "    EXECUTE format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY', t.nspname, t.relname);\n";
-    o << "    EXECUTE format('DROP POLICY IF EXISTS %I ON %I.%I', " << sql_literal(p.name) << ", t.nspname, t.relname);\n";
-    // %% keeps a literal percent sign in the expressions through format().
-    std::string escaped;
-    for (size_t i = 0; i < create.size(); ++i) {
-      bool placeholder = create[i] == '%' && i + 1 < create.size() && create[i + 1] == 'I' &&
-                         i < create.find(" AS PERMISSIVE");
-      escaped += (create[i] == '%' && !placeholder) ? "%%" : std::string(1, create[i]);
-    }
-    o << "    EXECUTE format(" << sql_literal(escaped) << ", " << sql_literal(p.name) << ", t.nspname, t.relname);\n";
-    o << "  END LOOP;\n";
-  }
-  o << "END\n$orchestrate$;\n";
   return o.str();
 }
 
@@ -168,7 +120,7 @@ int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
         ss << in.rdbuf();
         std::cout << "-- " << text << "\n" << ss.str() << "\n";
       }
-      std::cout << declarative_policies_block(m) << "COMMIT;\n";
+      std::cout << render_policies_do_block(m) << "COMMIT;\n";
     }
     return exit_code::kOk;
   }

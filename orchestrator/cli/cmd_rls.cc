@@ -4,7 +4,8 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
-#include "cli/run_lock_wait.h"
+#include "cli/session_open.h"
+#include "db/db.h"
 #include "db/database.h"
 #include "history/history.h"
 #include "report/formats.h"
@@ -40,7 +41,7 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
   report.started_at = iso8601_now();
   if (o.verify_only) {
     try {
-      auto c = connect(loaded->database_url, "orchestrate/rls");
+      auto c = connect_db(loaded->database_url, "orchestrate/rls");
       report.rls.state = RlsState::VerifiedOnly;
       report.rls.coverage = verify_rls(*c, m);
     } catch (const std::exception& e) {
@@ -48,24 +49,12 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
       report.rls.reason = "cannot connect: " + first_error_line(e.what());
     }
   } else {
-    int rc = exit_code::kOk;
-    auto lock = take_run_lock(m, loaded->database_url, report.run_id, o.lock_wait, printer, rc);
-    if (!lock) return rc;
-    bool history = true;
-    try {
-      ensure_history_schema(lock->connection());
-      record_run_start(lock->connection(), current_run_record(report.run_id, m.project_name, loaded->target_name, "rls", m.checksum));
-    } catch (const std::exception& e) {
-      history = false;
-    }
-    report.rls = apply_rls(lock->connection(), m);
+    auto session = open_session(*loaded, report.run_id, "rls", o.lock_wait, printer);
+    if (!session) return session.error().exit_code;
+    (*session)->record_start();
+    report.rls = apply_rls((*session)->db(), m);
     report.finished_at = iso8601_now();
-    if (history) {
-      try {
-        record_run_end(lock->connection(), report, report.rls.ok() ? "succeeded" : "failed");
-      } catch (const std::exception&) {
-      }
-    }
+    (*session)->record_end(report, report.rls.ok() ? "succeeded" : "failed");
   }
   render_rls_summary(report.rls, std::cout, want_color(1));
   if (auto err = write_reports(reports, nullptr, &report); !err.empty()) std::cerr << "error: " << err << "\n";

@@ -7,14 +7,14 @@
 #include <set>
 #include <thread>
 
-#include "cli/cancel_hub.h"
+#include "engine/cancel_hub.h"
 #include "cli/commands.h"
 #include "cli/confirm.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "cli/selection.h"
-#include "cli/up_target.h"
+#include "engine/up_engine.h"
 #include "dashboard/dashboard.h"
 #include "report/formats.h"
 #include "report/text_table.h"
@@ -82,6 +82,11 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
     return exit_code::kUsage;
   }
   auto selected = select_services(m, {});
+  auto lock_wait = parse_duration(o.lock_wait);
+  if (!lock_wait) {
+    std::cerr << "error: --lock-wait \"" << o.lock_wait << "\" is not a duration (use e.g. 30s, 5m)\n";
+    return exit_code::kUsage;
+  }
   std::vector<ResolvedTarget> known;
   try {
     known = all_targets(m);
@@ -239,17 +244,20 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
           wave.targets[idx].state = "running";
         }
         const ResolvedTarget& target = wave_targets[w][idx];
-        UpTargetOptions uo;
+        UpConfig uo;
         uo.selected = *selected;
         uo.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
-        uo.lock_wait = o.lock_wait;
+        uo.lock_wait = *lock_wait;
         uo.run_id = st.attempt == 1 ? st.run_id : st.run_id + "-a" + std::to_string(st.attempt);
         uo.command = "rollout";
         PlainPrinter plain(std::cout, width, color, target.name + "/");
         std::unique_ptr<TargetDashboardPrinter> live;
         if (dash) live = std::make_unique<TargetDashboardPrinter>(*dash, target.name, static_cast<int>(selected->size()));
         StatusPrinter& printer = live ? static_cast<StatusPrinter&>(*live) : plain;
-        UpTargetResult r = up_on_target(m, target, uo, printer, hub);
+        UpEngine engine(m, uo, hub);
+        UpOutcome r = engine.run(
+            target, [&](const StatusReport*) -> StatusPrinter& { return printer; },
+            [&](const std::string& note) { printer.note(note); });
         std::lock_guard<std::mutex> lock(mu);
         TargetOutcome& t = wave.targets[idx];
         t.history_run_id = uo.run_id;
@@ -264,7 +272,7 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
           t.detail = "interrupted; its running migrations rolled back";
         } else {
           t.state = "failed";
-          if (!r.error.empty()) t.detail = r.error;
+          if (r.error) t.detail = r.error->message;
           else {
             for (const auto& s : r.report.services)
               if (s.result.outcome == Outcome::Failed) {

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <mutex>
 
-#include "cli/cancel_hub.h"
+#include "engine/cancel_hub.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"

@@ -1,23 +1,16 @@
-// `orchestrate up`: every service on each selected target, one target after another.
-#include <unistd.h>
-
-#include <algorithm>
+// `orchestrate up`: every service on each selected target, one target after another (engine/up_engine).
 #include <iostream>
 
-#include "cli/cancel_hub.h"
 #include "cli/commands.h"
 #include "cli/confirm.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "cli/selection.h"
-#include "cli/up_target.h"
-#include "graph/service_graph.h"
-#include "inspect/status_inspector.h"
+#include "engine/cancel_hub.h"
+#include "engine/up_engine.h"
 #include "report/formats.h"
-#include "report/run_report.h"
 #include "status/run_logs.h"
-#include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
@@ -34,36 +27,45 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
     std::cerr << "error: " << report_error << "\n";
     return exit_code::kUsage;
   }
-  if (!parse_duration(o.lock_wait)) {
+  auto lock_wait = parse_duration(o.lock_wait);
+  if (!lock_wait) {
     std::cerr << "error: --lock-wait \"" << o.lock_wait << "\" is not a duration (use e.g. 30s, 5m)\n";
     return exit_code::kUsage;
   }
   int rc = exit_code::kOk;
   if (!confirm_protected(m, loaded->targets, o.yes, rc)) return rc;
 
-  UpTargetOptions to;
-  to.selected = *selected;
-  to.whole_run = o.only.empty();
-  to.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
-  to.fail_fast = o.fail_fast;
-  to.lock_wait = o.lock_wait;
-  to.run_id = new_run_id();
+  UpConfig cfg;
+  cfg.selected = *selected;
+  cfg.whole_run = o.only.empty();
+  cfg.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
+  cfg.fail_fast = o.fail_fast;
+  cfg.lock_wait = *lock_wait;
+  cfg.run_id = new_run_id();
 
   CancelHub hub;
   SignalWatcher watcher(hub, [](int n) {
     std::cerr << (n == 1 ? "\ninterrupted: starting nothing new, stopping running services (their transactions roll back)\n"
                          : "\nalready stopping; waiting for running services to roll back\n");
   });
+  UpEngine engine(m, cfg, hub);
   int worst = exit_code::kOk;
   bool several = loaded->targets.size() > 1;
   for (const auto& target : loaded->targets) {
     if (hub.cancelled()) break;
-    std::optional<StatusReport> before;
-    if (use_dashboard(g)) before = inspect_status(m, target.url, target.name);
-    auto printer = make_printer(g, m, *selected, target.name, to.run_id, before ? &*before : nullptr);
-    UpTargetResult r = up_on_target(m, target, to, *printer, hub);
-    finish_printer(*printer);
-    if (r.error.empty()) {
+    std::unique_ptr<StatusPrinter> printer;
+    UpOutcome r = engine.run(
+        target,
+        [&](const StatusReport* before) -> StatusPrinter& {
+          printer = make_printer(g, m, *selected, target.name, cfg.run_id, use_dashboard(g) ? before : nullptr);
+          return *printer;
+        },
+        [](const std::string& note) { std::cerr << note << "\n"; });
+    if (printer) finish_printer(*printer);
+    if (r.error) {
+      std::cerr << "error: " << r.error->text() << "\n";
+      if (!r.error->hint.empty()) std::cerr << "  hint: " << r.error->hint << "\n";
+    } else {
       if (several) std::cout << "\n== target " << target.name << "\n";
       render_table(r.report, std::cout, want_color_stdout(g));
       if (auto err = write_reports(reports_for_target(reports, target.name, several), nullptr, &r.report); !err.empty()) {
@@ -71,10 +73,7 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
         if (r.exit_code == exit_code::kOk) r.exit_code = exit_code::kFailed;
       }
     }
-    // Interrupted beats lock-busy beats failed: the most specific answer for the caller.
-    if (r.exit_code == exit_code::kInterrupted || worst == exit_code::kOk ||
-        (r.exit_code == exit_code::kLockBusy && worst == exit_code::kFailed))
-      worst = r.exit_code == exit_code::kOk ? worst : r.exit_code;
+    worst = merge_exit_codes(worst, r.exit_code);
     if (r.exit_code == exit_code::kInterrupted) break;
   }
   return worst;

@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "manifest/manifest.h"
 #include "report/status_report.h"
-#include "status/status_printer.h"
+#include "scheduler/status_printer.h"
 
 namespace orch {
 

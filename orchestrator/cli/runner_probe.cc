@@ -43,7 +43,7 @@ ProbeResult probe_runner(const ServiceSpec& s) {
   const std::string cmd = join(s.command, " ");
   if (s.runner == RunnerKind::Sql) {
     r.ok = true;
-    r.version = "built in (libpqxx)";
+    r.version = "built in (libpq)";
     return r;
   }
   if (s.runner == RunnerKind::Command) {

@@ -10,7 +10,7 @@
 
 #include "dashboard/frame.h"
 #include "dashboard/terminal.h"
-#include "status/status_printer.h"
+#include "scheduler/status_printer.h"
 
 namespace orch {
 

@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "db/db.h"
 #include "util/text.h"
 
 namespace orch {
@@ -31,19 +32,15 @@ std::string with_connection_params(const std::string& url, const std::string& ap
   return out;
 }
 
-std::unique_ptr<pqxx::connection> connect(const std::string& url, const std::string& application_name) {
-  return std::make_unique<pqxx::connection>(with_connection_params(url, application_name));
-}
-
-std::optional<std::vector<std::string>> read_version_column(pqxx::connection& c, const std::string& schema,
-                                                            const std::string& table, const std::string& column) {
-  pqxx::read_transaction tx(c);
-  auto exists = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", c.quote_name(schema) + "." + c.quote_name(table));
-  if (!exists[0].as<bool>()) return std::nullopt;
+std::optional<std::vector<std::string>> read_version_column(Db& db, const std::string& schema, const std::string& table,
+                                                            const std::string& column) {
+  auto tx = db.begin(TxKind::ReadOnly);
+  const std::string rel = db.quote_name(schema) + "." + db.quote_name(table);
+  if (!tx->query("SELECT to_regclass($1) IS NOT NULL", {rel})[0][0].as_bool()) return std::nullopt;
   std::vector<std::string> out;
-  for (const auto& row : tx.exec("SELECT " + c.quote_name(column) + "::text FROM " + c.quote_name(schema) + "." +
-                                 c.quote_name(table) + " ORDER BY 1"))
-    out.push_back(row[0].c_str());
+  for (const auto& row : tx->query("SELECT " + db.quote_name(column) + "::text FROM " + rel + " ORDER BY 1"))
+    out.push_back(row[0].str());
+  tx->commit();
   return out;
 }
 

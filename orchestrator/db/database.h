@@ -1,8 +1,6 @@
 #pragma once
 // Connections as orchestrate makes them: labelled with application_name so a DBA's pg_stat_activity
 // says who is connected, with a connect timeout so a dead host fails fast instead of hanging.
-#include <pqxx/pqxx>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,11 +11,11 @@ namespace orch {
 // Adds application_name and connect_timeout to a postgresql:// URL (keeping any already there).
 std::string with_connection_params(const std::string& url, const std::string& application_name);
 
-std::unique_ptr<pqxx::connection> connect(const std::string& url, const std::string& application_name);
+class Db;
 
-// The rows of `schema.table`'s first column, or nullopt when the table does not exist.
-std::optional<std::vector<std::string>> read_version_column(pqxx::connection& c, const std::string& schema,
-                                                            const std::string& table, const std::string& column);
+// The rows of `schema.table`'s column as text, or nullopt when the table does not exist.
+std::optional<std::vector<std::string>> read_version_column(Db& db, const std::string& schema, const std::string& table,
+                                                            const std::string& column);
 
 // A text[] literal ('{"a","b"}') for passing a list as one query parameter.
 std::string to_pg_array(const std::vector<std::string>& v);

@@ -1,9 +1,8 @@
 #include "db/run_lock.h"
 
-#include <chrono>
-#include <thread>
+#include <algorithm>
 
-#include "db/database.h"
+#include "db/db.h"
 
 namespace orch {
 
@@ -24,61 +23,60 @@ int RunLock::object_key(const std::string& project) {
   return static_cast<int>(h & 0x7fffffff);
 }
 
-RunLock::RunLock(const std::string& url, const std::string& project, const std::string& application_name)
-    : conn_(connect(url, application_name)), project_(project) {}
+bool RunLock::try_once() {
+  return db_
+      .query("SELECT pg_try_advisory_lock($1, $2)",
+             {std::to_string(class_key()), std::to_string(object_key(project_))})[0][0]
+      .as_bool();
+}
 
-bool RunLock::acquire(Millis wait, const std::function<void(const LockHolder&)>& on_wait) {
-  auto deadline = std::chrono::steady_clock::now() + wait;
-  auto next_report = std::chrono::steady_clock::now();
+RunLock::Result RunLock::acquire(Millis wait, const std::function<void(const LockHolder&)>& on_wait,
+                                 const Waiter& waiter) {
+  const auto deadline = waiter.clock.now() + wait;
+  auto next_report = waiter.clock.now();
   for (;;) {
-    {
-      pqxx::nontransaction tx(*conn_);
-      auto r = tx.exec_params1("SELECT pg_try_advisory_lock($1, $2)", class_key(), object_key(project_));
-      if (r[0].as<bool>()) {
-        held_ = true;
-        return true;
-      }
+    if (try_once()) {
+      held_ = true;
+      return Result::Acquired;
     }
-    auto now = std::chrono::steady_clock::now();
+    auto now = waiter.clock.now();
     if (now >= next_report) {
       if (auto h = holder()) on_wait(*h);
       next_report = now + std::chrono::seconds(10);
     }
-    if (now >= deadline) return false;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(250),
-                                                                             deadline - now));
+    if (now >= deadline) return Result::Busy;
+    auto pause = std::min<Millis>(Millis(250), std::chrono::duration_cast<Millis>(deadline - now) + Millis(1));
+    if (!waiter.sleep(pause)) return Result::Cancelled;
   }
 }
 
 std::optional<LockHolder> RunLock::holder() {
-  pqxx::nontransaction tx(*conn_);
-  auto r = tx.exec_params(
+  auto r = db_.query(
       "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
       "       coalesce(host(a.client_addr), 'local socket'), "
       "       to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
       "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
       "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objid = $2::int::oid "
       "  AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-      class_key(), object_key(project_));
+      {std::to_string(class_key()), std::to_string(object_key(project_))});
   if (r.empty()) return std::nullopt;
   LockHolder h;
-  h.pid = r[0][0].as<int>();
-  h.application_name = r[0][1].c_str();
-  h.user = r[0][2].c_str();
-  h.client = r[0][3].c_str();
-  h.since = r[0][4].c_str();
+  h.pid = static_cast<int>(r[0][0].as_int());
+  h.application_name = r[0][1].str();
+  h.user = r[0][2].str();
+  h.client = r[0][3].str();
+  h.since = r[0][4].str();
   return h;
 }
 
 void RunLock::release() {
   if (!held_) return;
+  held_ = false;
   try {
-    pqxx::nontransaction tx(*conn_);
-    tx.exec_params("SELECT pg_advisory_unlock($1, $2)", class_key(), object_key(project_));
+    db_.query("SELECT pg_advisory_unlock($1, $2)", {std::to_string(class_key()), std::to_string(object_key(project_))});
   } catch (...) {
     // Closing the session releases it anyway.
   }
-  held_ = false;
 }
 
 }  // namespace orch

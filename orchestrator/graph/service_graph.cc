@@ -5,12 +5,11 @@
 
 namespace orch {
 
-ServiceGraph::ServiceGraph(const std::vector<ServiceSpec>& services) {
-  for (const auto& s : services) names_.push_back(s.name);
+void ServiceGraph::link(const std::vector<std::vector<std::string>>& depends_on) {
   deps_.resize(names_.size());
   dependents_.resize(names_.size());
-  for (size_t i = 0; i < services.size(); ++i) {
-    for (const auto& d : services[i].depends_on) {
+  for (size_t i = 0; i < depends_on.size(); ++i) {
+    for (const auto& d : depends_on[i]) {
       int j = index(d);
       if (j < 0 || static_cast<size_t>(j) == i) continue;
       if (std::find(deps_[i].begin(), deps_[i].end(), j) != deps_[i].end()) continue;

@@ -3,14 +3,22 @@
 #include <string>
 #include <vector>
 
-#include "manifest/manifest.h"
-
 namespace orch {
 
+// The graph knows nothing of the manifest (which builds and validates it): anything with a `name` and
+// a `depends_on` list of names makes a node.
 class ServiceGraph {
  public:
   // Unknown depends_on names are ignored here; the manifest loader reports them.
-  explicit ServiceGraph(const std::vector<ServiceSpec>& services);
+  template <typename Services>
+  explicit ServiceGraph(const Services& services) {
+    std::vector<std::vector<std::string>> deps;
+    for (const auto& s : services) {
+      names_.push_back(s.name);
+      deps.push_back(s.depends_on);
+    }
+    link(deps);
+  }
 
   size_t size() const { return names_.size(); }
   const std::string& name(size_t i) const { return names_[i]; }
@@ -32,6 +40,7 @@ class ServiceGraph {
   std::vector<std::vector<int>> waves() const;
 
  private:
+  void link(const std::vector<std::vector<std::string>>& depends_on);
   std::vector<std::string> names_;
   std::vector<std::vector<int>> deps_;
   std::vector<std::vector<int>> dependents_;

@@ -4,10 +4,20 @@
 #include <unistd.h>
 
 #include "db/database.h"
+#include "db/db.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
+
+namespace {
+
+// ISO 8601 in UTC, as every history query reports times.
+std::string iso_utc(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}
+
+}  // namespace
 
 RunRecord current_run_record(const std::string& run_id, const std::string& project, const std::string& target,
                              const std::string& command, const std::string& checksum) {
@@ -30,18 +40,15 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
   return r;
 }
 
-void ensure_history_schema(pqxx::connection& c) {
-  {
-    // Already there (every run but the first): no DDL, no catalogue locks.
-    pqxx::read_transaction probe(c, "history-probe");
-    auto r = probe.exec1(
-        "SELECT to_regclass('orchestrate.run_steps') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute "
-        "WHERE attrelid = to_regclass('orchestrate.runs') AND attname = 'rls_state_sha256' AND NOT attisdropped)");
-    if (r[0].as<bool>()) return;
-  }
-  pqxx::work tx(c, "history-schema");
-  tx.exec("CREATE SCHEMA IF NOT EXISTS orchestrate");
-  tx.exec(
+void ensure_history_schema(Db& c) {
+  // Already there (every run but the first): no DDL, no catalogue locks.
+  if (c.query("SELECT to_regclass('orchestrate.run_steps') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute "
+              "WHERE attrelid = to_regclass('orchestrate.runs') AND attname = 'rls_state_sha256' AND NOT attisdropped)")
+          [0][0].as_bool())
+    return;
+  auto tx = c.begin();
+  tx->exec("CREATE SCHEMA IF NOT EXISTS orchestrate");
+  tx->exec(
       "CREATE TABLE IF NOT EXISTS orchestrate.runs ("
       "  run_id text PRIMARY KEY,"
       "  project text NOT NULL,"
@@ -56,7 +63,7 @@ void ensure_history_schema(pqxx::connection& c) {
       "  outcome text NOT NULL DEFAULT 'running',"
       "  rls_state text,"
       "  rls_detail text)");
-  tx.exec(
+  tx->exec(
       "CREATE TABLE IF NOT EXISTS orchestrate.run_steps ("
       "  run_id text NOT NULL REFERENCES orchestrate.runs (run_id) ON DELETE CASCADE,"
       "  service text NOT NULL,"
@@ -70,116 +77,110 @@ void ensure_history_schema(pqxx::connection& c) {
       "  error text,"
       "  finished_at timestamptz NOT NULL DEFAULT now(),"
       "  PRIMARY KEY (run_id, service))");
-  tx.exec("CREATE INDEX IF NOT EXISTS run_steps_service ON orchestrate.run_steps (service, finished_at DESC)");
-  tx.exec("ALTER TABLE orchestrate.runs ADD COLUMN IF NOT EXISTS rls_inputs_sha256 text, "
+  tx->exec("CREATE INDEX IF NOT EXISTS run_steps_service ON orchestrate.run_steps (service, finished_at DESC)");
+  tx->exec("ALTER TABLE orchestrate.runs ADD COLUMN IF NOT EXISTS rls_inputs_sha256 text, "
           "ADD COLUMN IF NOT EXISTS rls_state_sha256 text");
-  tx.commit();
+  tx->commit();
 }
 
-void record_run_start(pqxx::connection& c, const RunRecord& r) {
-  pqxx::work tx(c, "history-start");
-  tx.exec_params(
+void record_run_start(Db& c, const RunRecord& r) {
+  c.query(
       "INSERT INTO orchestrate.runs (run_id, project, target, command, os_user, host, orchestrate_version, "
       "manifest_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      r.run_id, r.project, r.target, r.command, r.os_user, r.host, r.version, r.manifest_checksum);
-  tx.commit();
+      {r.run_id, r.project, r.target, r.command, r.os_user, r.host, r.version, r.manifest_checksum}, TxKind::ReadWrite);
 }
 
-void record_run_end(pqxx::connection& c, const RunReport& report, const std::string& outcome) {
-  pqxx::work tx(c, "history-end");
+void record_run_end(Db& c, const RunReport& report, const std::string& outcome) {
+  auto tx = c.begin();
   for (const auto& s : report.services) {
     const RunResult& r = s.result;
     std::string state = r.outcome == Outcome::Skipped ? "skipped (" + r.reason + ")" : to_string(r.outcome);
-    tx.exec_params(
+    tx->query(
         "INSERT INTO orchestrate.run_steps (run_id, service, runner, schema_name, before_revisions, after_revisions, "
         "applied, duration_ms, state, error) VALUES ($1, $2, $3, $4, $5::text[], $6::text[], $7, $8, $9, NULLIF($10, ''))",
-        report.run_id, s.name, s.runner, s.schema, to_pg_array(r.before), to_pg_array(r.after), r.applied,
-        static_cast<long long>(r.duration.count()), state, secrets::scrub(r.error));
+        {report.run_id, s.name, s.runner, s.schema, to_pg_array(r.before), to_pg_array(r.after), std::to_string(r.applied),
+         std::to_string(r.duration.count()), state, secrets::scrub(r.error)});
   }
   std::string rls_detail = report.rls.reason;
   if (rls_detail.empty() && report.rls.coverage.checked)
     rls_detail = std::to_string(report.rls.coverage.uncovered.size()) + " uncovered of " +
                  std::to_string(report.rls.coverage.tables_checked) + " tables";
-  tx.exec_params(
+  tx->query(
       "UPDATE orchestrate.runs SET finished_at = now(), outcome = $2, rls_state = $3, rls_detail = NULLIF($4, ''), "
       "rls_inputs_sha256 = NULLIF($5, ''), rls_state_sha256 = NULLIF($6, '') WHERE run_id = $1",
-      report.run_id, outcome, to_string(report.rls.state), secrets::scrub(rls_detail), report.rls.inputs_sha256,
-      report.rls.state_sha256);
-  tx.commit();
+      {report.run_id, outcome, std::string(to_string(report.rls.state)), secrets::scrub(rls_detail),
+       report.rls.inputs_sha256, report.rls.state_sha256});
+  tx->commit();
 }
 
-std::optional<RlsFingerprint> last_rls_fingerprint(pqxx::connection& c, const std::string& project,
+std::optional<RlsFingerprint> last_rls_fingerprint(Db& c, const std::string& project,
                                                    const std::string& target) {
-  pqxx::read_transaction tx(c, "rls-fingerprint");
-  auto r = tx.exec_params(
+  auto r = c.query(
       "SELECT run_id, rls_inputs_sha256, rls_state_sha256 FROM orchestrate.runs "
       "WHERE project = $1 AND target = $2 AND rls_state = 'applied' AND rls_inputs_sha256 IS NOT NULL "
       "ORDER BY started_at DESC LIMIT 1",
-      project, target);
+      {project, target});
   if (r.empty()) return std::nullopt;
-  return RlsFingerprint{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str()};
+  return RlsFingerprint{r[0][0].str(), r[0][1].str(), r[0][2].str()};
 }
 
-std::vector<RunRow> list_runs(pqxx::connection& c, const std::string& project, int limit) {
+std::vector<RunRow> list_runs(Db& c, const std::string& project, int limit) {
   std::vector<RunRow> out;
-  pqxx::read_transaction tx(c, "history");
-  auto exists = tx.exec1("SELECT to_regclass('orchestrate.runs') IS NOT NULL");
-  if (!exists[0].as<bool>()) return out;
-  auto rows = tx.exec_params(
+  auto tx = c.begin(TxKind::ReadOnly);
+  if (!tx->query("SELECT to_regclass('orchestrate.runs') IS NOT NULL")[0][0].as_bool()) return out;
+  auto rows = tx->query(
       "SELECT r.run_id, r.project, r.target, r.command, r.os_user, r.host, r.orchestrate_version, r.outcome, "
-      "       to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-      "       coalesce(to_char(r.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+      "       " + iso_utc("r.started_at") + ", coalesce(" + iso_utc("r.finished_at") + ", ''), "
       "       coalesce((extract(epoch FROM r.finished_at - r.started_at) * 1000)::bigint, 0), "
       "       count(s.service), coalesce(sum(s.applied), 0), "
       "       count(*) FILTER (WHERE s.state = 'failed'), count(*) FILTER (WHERE s.state LIKE 'skipped%') "
       "FROM orchestrate.runs r LEFT JOIN orchestrate.run_steps s ON s.run_id = r.run_id "
       "WHERE r.project = $1 GROUP BY r.run_id ORDER BY r.started_at DESC LIMIT $2",
-      project, limit);
+      {project, std::to_string(limit)});
   for (const auto& row : rows) {
     RunRow r;
-    r.run_id = row[0].c_str();
-    r.project = row[1].c_str();
-    r.target = row[2].c_str();
-    r.command = row[3].c_str();
-    r.os_user = row[4].c_str();
-    r.host = row[5].c_str();
-    r.version = row[6].c_str();
-    r.outcome = row[7].c_str();
-    r.started_at = row[8].c_str();
-    r.finished_at = row[9].c_str();
-    r.duration_ms = row[10].as<long long>();
-    r.services = row[11].as<int>();
-    r.applied = row[12].as<int>();
-    r.failed = row[13].as<int>();
-    r.skipped = row[14].as<int>();
+    r.run_id = row[0].str();
+    r.project = row[1].str();
+    r.target = row[2].str();
+    r.command = row[3].str();
+    r.os_user = row[4].str();
+    r.host = row[5].str();
+    r.version = row[6].str();
+    r.outcome = row[7].str();
+    r.started_at = row[8].str();
+    r.finished_at = row[9].str();
+    r.duration_ms = row[10].as_int();
+    r.services = static_cast<int>(row[11].as_int());
+    r.applied = static_cast<int>(row[12].as_int());
+    r.failed = static_cast<int>(row[13].as_int());
+    r.skipped = static_cast<int>(row[14].as_int());
     out.push_back(r);
   }
   return out;
 }
 
-std::map<std::string, LastStep> last_steps(pqxx::connection& c, const std::string& project) {
+std::map<std::string, LastStep> last_steps(Db& c, const std::string& project) {
   std::map<std::string, LastStep> out;
-  pqxx::read_transaction tx(c, "history-last");
-  auto exists = tx.exec1("SELECT to_regclass('orchestrate.run_steps') IS NOT NULL");
-  if (!exists[0].as<bool>()) return out;
-  auto rows = tx.exec_params(
+  auto tx = c.begin(TxKind::ReadOnly);
+  if (!tx->query("SELECT to_regclass('orchestrate.run_steps') IS NOT NULL")[0][0].as_bool()) return out;
+  auto rows = tx->query(
       "SELECT DISTINCT ON (s.service) s.service, s.run_id, s.state, "
-      "       to_char(s.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), s.applied, coalesce(s.error, ''), "
-      "       coalesce((SELECT to_char(max(a.finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+      "       " + iso_utc("s.finished_at") + ", s.applied, coalesce(s.error, ''), "
+      "       coalesce((SELECT " + iso_utc("max(a.finished_at)") + " "
       "                 FROM orchestrate.run_steps a JOIN orchestrate.runs ar ON ar.run_id = a.run_id "
       "                 WHERE a.service = s.service AND a.applied > 0 AND ar.project = $1), '') "
       "FROM orchestrate.run_steps s JOIN orchestrate.runs r ON r.run_id = s.run_id "
       "WHERE r.project = $1 ORDER BY s.service, s.finished_at DESC",
-      project);
+      {project});
   for (const auto& row : rows) {
     LastStep l;
-    l.run_id = row[1].c_str();
-    l.state = row[2].c_str();
-    l.finished_at = row[3].c_str();
-    l.applied = row[4].as<int>();
-    l.error = row[5].c_str();
-    l.last_applied_at = row[6].c_str();
-    out[row[0].c_str()] = l;
+    l.run_id = row[1].str();
+    l.state = row[2].str();
+    l.finished_at = row[3].str();
+    l.applied = static_cast<int>(row[4].as_int());
+    l.error = row[5].str();
+    l.last_applied_at = row[6].str();
+    out[row[0].str()] = l;
   }
   return out;
 }

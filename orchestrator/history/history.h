@@ -2,8 +2,6 @@
 // Every `up` leaves a record in the database it changed (schema "orchestrate"): who ran what, when,
 // with which manifest, and how each service went. `history` lists runs; `status` shows each service's
 // last one. Writing history must never fail a migration: errors here become warnings.
-#include <pqxx/pqxx>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +10,8 @@
 #include "report/run_report.h"
 
 namespace orch {
+
+class Db;
 
 struct RunRecord {
   std::string run_id;
@@ -44,19 +44,19 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
                              const std::string& command, const std::string& manifest_checksum);
 
 // Creates the schema and tables when missing.
-void ensure_history_schema(pqxx::connection& c);
-void record_run_start(pqxx::connection& c, const RunRecord& r);
-void record_run_end(pqxx::connection& c, const RunReport& report, const std::string& outcome);
+void ensure_history_schema(Db& c);
+void record_run_start(Db& c, const RunRecord& r);
+void record_run_end(Db& c, const RunReport& report, const std::string& outcome);
 
 // Newest first. Empty when there is no history yet.
 // The RLS fingerprints recorded by the newest run that applied (or confirmed) the RLS phase.
 struct RlsFingerprint {
   std::string run_id, inputs_sha256, state_sha256;
 };
-std::optional<RlsFingerprint> last_rls_fingerprint(pqxx::connection& c, const std::string& project,
+std::optional<RlsFingerprint> last_rls_fingerprint(Db& c, const std::string& project,
                                                    const std::string& target);
 
-std::vector<RunRow> list_runs(pqxx::connection& c, const std::string& project, int limit);
-std::map<std::string, LastStep> last_steps(pqxx::connection& c, const std::string& project);
+std::vector<RunRow> list_runs(Db& c, const std::string& project, int limit);
+std::map<std::string, LastStep> last_steps(Db& c, const std::string& project);
 
 }  // namespace orch

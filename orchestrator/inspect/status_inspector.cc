@@ -1,11 +1,11 @@
 #include "inspect/status_inspector.h"
 
-#include <future>
 #include <map>
 #include <set>
 
 #include "alembic/revision_reader.h"
 #include "db/database.h"
+#include "db/db.h"
 #include "history/history.h"
 #include "report/formats.h"
 #include "rls/rls_phase.h"
@@ -37,14 +37,11 @@ struct DbState {
   RlsCoverage rls;
 };
 
-DbState read_database(const Manifest& m, const std::string& url) {
+DbState read_database(const Manifest& m, Db* c, const std::string& connect_error) {
   DbState st;
   st.services.resize(m.services.size());
-  std::unique_ptr<pqxx::connection> c;
-  try {
-    c = connect(url, "orchestrate/status");
-  } catch (const std::exception& e) {
-    st.unreachable = first_error_line(e.what());
+  if (!c) {
+    st.unreachable = connect_error;
     return st;
   }
   try {
@@ -55,19 +52,19 @@ DbState read_database(const Manifest& m, const std::string& url) {
       vschema.push_back(s.version_schema);
       vtable.push_back(s.version_table);
     }
-    pqxx::read_transaction tx(*c, "status");
+    auto tx = c->begin(TxKind::ReadOnly);
     // One round trip for every service's catalogue facts.
-    auto facts = tx.exec_params(
+    auto facts = tx->query(
         "SELECT s.i, to_regclass(format('%I.%I', s.vschema, s.vtable)) IS NOT NULL, "
         "       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "        WHERE n.nspname = s.schema AND c.relkind IN ('r', 'p') "
         "          AND NOT (n.nspname = s.vschema AND c.relname = s.vtable)) "
         "FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS s(schema, vschema, vtable, i)",
-        to_pg_array(schema), to_pg_array(vschema), to_pg_array(vtable));
+        {to_pg_array(schema), to_pg_array(vschema), to_pg_array(vtable)});
     for (const auto& row : facts) {
-      size_t i = row[0].as<size_t>() - 1;
-      st.services[i].version_table = row[1].as<bool>();
-      st.services[i].tables = row[2].as<long>();
+      size_t i = static_cast<size_t>(row[0].as_int() - 1);
+      st.services[i].version_table = row[1].as_bool();
+      st.services[i].tables = static_cast<long>(row[2].as_int());
     }
     // One round trip for every version table that exists. Branch numbers, not names, tag the rows.
     std::string q;
@@ -83,11 +80,10 @@ DbState read_database(const Manifest& m, const std::string& url) {
         q += "SELECT " + std::to_string(i) + ", version_num::text, NULL::text, NULL::text FROM " + rel;
     }
     if (!q.empty()) {
-      for (const auto& row : tx.exec(q + " ORDER BY 1, 2"))
-        st.services[row[0].as<size_t>()].rows.push_back(
-            {row[1].c_str(), row[2].is_null() ? "" : row[2].c_str(), row[3].is_null() ? "" : row[3].c_str()});
+      for (const auto& row : tx->query(q + " ORDER BY 1, 2"))
+        st.services[static_cast<size_t>(row[0].as_int())].rows.push_back({row[1].str(), row[2].str(), row[3].str()});
     }
-    tx.commit();
+    tx->commit();
   } catch (const std::exception& e) {
     // A version table this user may not read, say: report it on every service rather than guess.
     for (auto& s : st.services) s.error = first_error_line(e.what());
@@ -214,16 +210,27 @@ void sql_state(const ServiceSpec& s, const DbSide& db, ServiceStatus& out) {
 }  // namespace
 
 StatusReport inspect_status(const Manifest& m, const std::string& url, const std::string& target) {
+  std::unique_ptr<Db> c;
+  std::string connect_error;
+  try {
+    c = connect_db(url, "orchestrate/status");
+  } catch (const std::exception& e) {
+    connect_error = first_error_line(e.what());
+  }
+  return inspect_status(m, c.get(), secrets::redact_url(url), target, connect_error);
+}
+
+StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_url, const std::string& target,
+                            const std::string& connect_error) {
   StatusReport r;
   r.project = m.project_name;
   r.target = target;
-  r.database = secrets::redact_url(url);
+  r.database = shown_url;
   r.generated_at = iso8601_now();
   r.rls_configured = !m.rls.require.empty();
-  // The database round trips and the file reads overlap.
-  auto db_future = std::async(std::launch::async, [&] { return read_database(m, url); });
+  // Two batched queries, then the files: a handful of round trips whatever the number of services.
+  DbState db = read_database(m, c, connect_error);
   std::vector<ServiceStatus> statuses(m.services.size());
-  DbState db = db_future.get();
   for (size_t i = 0; i < m.services.size(); ++i) {
     const ServiceSpec& s = m.services[i];
     ServiceStatus& out = statuses[i];

@@ -9,6 +9,12 @@
 
 namespace orch {
 
+class Db;
+
+// Connects (one connection) and reads.
 StatusReport inspect_status(const Manifest& m, const std::string& url, const std::string& target);
+// On a session that is already open (RunSession's); db null means unreachable, for connect_error.
+StatusReport inspect_status(const Manifest& m, Db* db, const std::string& shown_url, const std::string& target,
+                            const std::string& connect_error = "");
 
 }  // namespace orch

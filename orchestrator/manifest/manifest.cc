@@ -263,12 +263,14 @@ Manifest load_manifest(const fs::path& file) {
       L.check_keys(*t, service_keys, where);
 
       std::string runner = "alembic";
+      bool known_runner = true;  // an unknown one gets one error, not the fallback kind's checks as well
       if (auto r = L.get_string(*t, "runner", where, true)) {
         runner = *r;
         if (runner == "alembic") s.runner = RunnerKind::Alembic;
         else if (runner == "sql") s.runner = RunnerKind::Sql;
         else if (runner == "command") s.runner = RunnerKind::Command;
         else {
+          known_runner = false;
           std::string guess = closest_match(runner, runner_names);
           L.error(L.pos(*t->get("runner")), "unknown runner \"" + runner + "\" for service " + s.name,
                   guess.empty() ? "use one of: alembic, sql, command" : "did you mean \"" + guess + "\"?");
@@ -292,7 +294,7 @@ Manifest load_manifest(const fs::path& file) {
         s.path = m.dir;
       }
       if (auto c = L.get_string(*t, "config", where, false)) s.config = *c;
-      if (s.runner == RunnerKind::Alembic && !s.path_text.empty() && fs::is_directory(s.path, ec) &&
+      if (known_runner && s.runner == RunnerKind::Alembic && !s.path_text.empty() && fs::is_directory(s.path, ec) &&
           !fs::exists(s.path / s.config, ec)) {
         const toml::node* cn = t->get("config");
         L.error(cn ? L.pos(*cn) : s.path_pos,
@@ -330,7 +332,7 @@ Manifest load_manifest(const fs::path& file) {
       } else {
         s.command = runner_commands[to_string(s.runner)];
       }
-      if (s.runner == RunnerKind::Command && s.command.empty())
+      if (known_runner && s.runner == RunnerKind::Command && s.command.empty())
         L.error(s.pos, "service " + s.name + " uses the command runner but has no command",
                 "add command = [\"program\", \"arg\", ...] to " + where);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/text.h"
+
 namespace orch {
 
 static std::string role_sql(const std::string& role, const QuoteFn& quote) {
@@ -26,6 +28,69 @@ std::vector<std::string> render_policy(const PolicySpec& p, const std::string& s
   if (!p.with_check.empty()) create += " WITH CHECK (" + p.with_check + ")";
   out.push_back(create);
   return out;
+}
+
+std::set<std::string> rls_bookkeeping_tables(const Manifest& m) {
+  std::set<std::string> out;
+  for (const auto& s : m.services) out.insert(s.version_schema + "." + s.version_table);
+  out.insert("orchestrate.runs");
+  out.insert("orchestrate.run_steps");
+  return out;
+}
+
+std::string quote_identifier(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+namespace {
+
+std::string sql_literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// Placeholders that cannot occur in identifiers or expressions: schema and table of the loop row.
+const char* const kSchemaMark = "\x01schema\x01";
+const char* const kTableMark = "\x01table\x01";
+
+// One rendered statement as a format() string: literal '%' doubled, the placeholders as %1$I / %2$I.
+std::string as_format_string(const std::string& statement) {
+  std::string out;
+  for (char c : statement) out += c == '%' ? std::string("%%") : std::string(1, c);
+  const std::string qs = quote_identifier(kSchemaMark), qt = quote_identifier(kTableMark);
+  for (auto [mark, repl] : {std::pair<std::string, std::string>{qs, "%1$I"}, {qt, "%2$I"}})
+    for (size_t at; (at = out.find(mark)) != std::string::npos;) out.replace(at, mark.size(), repl);
+  return out;
+}
+
+}  // namespace
+
+std::string render_policies_do_block(const Manifest& m) {
+  if (m.rls.policies.empty()) return "";
+  std::vector<std::string> skip;
+  for (const auto& k : rls_bookkeeping_tables(m)) skip.push_back(sql_literal(k));
+  std::string o = "DO $orchestrate$\nDECLARE t record;\nBEGIN\n";
+  for (const auto& p : m.rls.policies) {
+    std::vector<std::string> schemas;
+    for (const auto& s : p.schemas) schemas.push_back(sql_literal(s));
+    o += "  -- [[rls.policy]] " + p.name + "\n";
+    // The same tables, in the same order, as the query the RLS phase runs.
+    o += "  FOR t IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+         "           WHERE n.nspname = ANY (ARRAY[" + join(schemas, ", ") + "]::text[]) AND c.relkind IN ('r', 'p')\n";
+    if (!p.when_column.empty())
+      o += "             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = " +
+           sql_literal(p.when_column) + " AND a.attnum > 0 AND NOT a.attisdropped)\n";
+    o += "             AND n.nspname || '.' || c.relname NOT IN (" + join(skip, ", ") + ")\n";
+    o += "           ORDER BY array_position(ARRAY[" + join(schemas, ", ") + "]::text[], n.nspname::text), c.relname\n";
+    o += "  LOOP\n";
+    for (const auto& st : render_policy(p, kSchemaMark, kTableMark, m.rls.force, quote_identifier))
+      o += "    EXECUTE format(" + sql_literal(as_format_string(st)) + ", t.nspname, t.relname);\n";
+    o += "  END LOOP;\n";
+  }
+  return o + "END\n$orchestrate$;\n";
 }
 
 }  // namespace orch

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "db/database.h"
+#include "db/db.h"
 #include "rls/policy_render.h"
 #include "util/duration.h"
 #include "util/sha256.h"
@@ -35,37 +36,27 @@ std::vector<std::pair<std::filesystem::path, std::string>> rls_files(const Manif
 
 namespace {
 
-// Tables no policy should be demanded of: version tables, ledgers, orchestrate's own history.
-std::set<std::string> bookkeeping_tables(const Manifest& m) {
-  std::set<std::string> out;
-  for (const auto& s : m.services) out.insert(s.version_schema + "." + s.version_table);
-  out.insert("orchestrate.runs");
-  out.insert("orchestrate.run_steps");
-  return out;
-}
-
 struct Failure {
   std::string message;
 };
 
 }  // namespace
 
-std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx, const Manifest& m) {
+std::vector<std::string> render_declarative_policies(Tx& tx, const Manifest& m) {
   std::vector<std::string> out;
-  auto skip = bookkeeping_tables(m);
-  auto& conn = tx.conn();
-  QuoteFn quote = [&conn](const std::string& s) { return conn.quote_name(s); };
+  auto skip = rls_bookkeeping_tables(m);
+  QuoteFn quote = [&tx](const std::string& s) { return tx.quote_name(s); };
   for (const auto& p : m.rls.policies) {
     // One query per policy, every schema at once, in a stable order.
-    auto rows = tx.exec_params(
+    auto rows = tx.query(
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') "
         "  AND ($2 = '' OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $2 "
         "                          AND a.attnum > 0 AND NOT a.attisdropped)) "
         "ORDER BY array_position($1::text[], n.nspname::text), c.relname",
-        to_pg_array(p.schemas), p.when_column);
+        {to_pg_array(p.schemas), p.when_column});
     for (const auto& r : rows) {
-      std::string schema = r[0].c_str(), table = r[1].c_str();
+      std::string schema = r[0].str(), table = r[1].str();
       if (skip.count(schema + "." + table)) continue;
       for (auto& st : render_policy(p, schema, table, m.rls.force, quote)) out.push_back(st);
     }
@@ -73,7 +64,7 @@ std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx,
   return out;
 }
 
-std::string rls_inputs_sha256(pqxx::transaction_base& tx, const Manifest& m) {
+std::string rls_inputs_sha256(Tx& tx, const Manifest& m) {
   std::string all;
   for (const auto& [path, text] : rls_files(m)) {
     std::ifstream in(path, std::ios::binary);
@@ -85,12 +76,12 @@ std::string rls_inputs_sha256(pqxx::transaction_base& tx, const Manifest& m) {
   return sha256_hex(all);
 }
 
-std::string rls_state_sha256(pqxx::transaction_base& tx, const Manifest& m) {
+std::string rls_state_sha256(Tx& tx, const Manifest& m) {
   std::set<std::string> schemas(m.rls.require.begin(), m.rls.require.end());
   for (const auto& s : m.services) schemas.insert(s.schema);
   for (const auto& p : m.rls.policies) schemas.insert(p.schemas.begin(), p.schemas.end());
   std::vector<std::string> list(schemas.begin(), schemas.end());
-  auto r = tx.exec_params(
+  auto r = tx.query(
       "SELECT coalesce(string_agg(x, E'\\n' ORDER BY x), '') FROM ("
       "  SELECT format('%s.%s rls=%s force=%s', n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity) AS x"
       "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -98,16 +89,16 @@ std::string rls_state_sha256(pqxx::transaction_base& tx, const Manifest& m) {
       "  UNION ALL"
       "  SELECT format('%s.%s %s %s %s %s %s %s', schemaname, tablename, policyname, permissive, roles, cmd, qual, with_check)"
       "  FROM pg_policies WHERE schemaname = ANY ($1::text[])) AS t",
-      to_pg_array(list));
-  return sha256_hex(r[0][0].c_str());
+      {to_pg_array(list)});
+  return sha256_hex(r[0][0].str());
 }
 
-RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
+RlsResult apply_rls(Db& db, const Manifest& m) {
   RlsResult r;
   auto files = rls_files(m);
   if (files.empty() && m.rls.policies.empty()) {
     r.state = RlsState::NotConfigured;
-    if (!m.rls.require.empty()) r.coverage = verify_rls(c, m);
+    if (!m.rls.require.empty()) r.coverage = verify_rls(db, m);
     return r;
   }
   // Read and check every file before touching the database.
@@ -135,17 +126,18 @@ RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
   }
   std::string where;
   try {
-    pqxx::work tx(c, "rls");
+    auto txp = db.begin();
+    Tx& tx = *txp;
     // ALTER TABLE and CREATE POLICY wait for every transaction using the table: give up after a while
     // and say so, rather than hang behind a long-running query at 2 a.m.
-    tx.exec("SET LOCAL lock_timeout = " + tx.quote(std::to_string(m.rls.lock_timeout.count()) + "ms"));
+    tx.query("SELECT set_config('lock_timeout', $1, true)", {std::to_string(m.rls.lock_timeout.count()) + "ms"});
     for (const auto& [text, stmts] : parsed) {
       ++r.files;
       for (const auto& st : stmts) {
         where = text + ":" + std::to_string(st.line);
         try {
           tx.exec(st.text);
-        } catch (const pqxx::sql_error& e) {
+        } catch (const DbError& e) {
           int rel = error_line(e.what());
           int line = st.line + (rel > 0 ? rel - 1 : 0);
           std::string msg = first_error_line(e.what());
@@ -162,7 +154,7 @@ RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
     for (const auto& st : render_declarative_policies(tx, m)) {
       try {
         tx.exec(st);
-      } catch (const pqxx::sql_error& e) {
+      } catch (const DbError& e) {
         throw Failure{"[[rls.policy]]: " + first_error_line(e.what()) + " in: " + st};
       }
       ++r.statements;
@@ -181,42 +173,44 @@ RlsResult apply_rls(pqxx::connection& c, const Manifest& m) {
     r.reason = where + ": " + first_error_line(e.what()) + " (the RLS phase was rolled back; no policy changed)";
     return r;
   }
-  r.coverage = verify_rls(c, m);
+  r.coverage = verify_rls(db, m);
   return r;
 }
 
-RlsCoverage verify_rls(pqxx::connection& c, const Manifest& m) {
+RlsCoverage verify_rls(Db& db, const Manifest& m) {
   RlsCoverage cov;
   cov.schemas = m.rls.require;
   try {
-    pqxx::read_transaction tx(c, "rls-verify");
-    auto skip = bookkeeping_tables(m);
+    auto txp = db.begin(TxKind::ReadOnly);
+    Tx& tx = *txp;
+    auto skip = rls_bookkeeping_tables(m);
     std::set<std::string> excluded(m.rls.exclude.begin(), m.rls.exclude.end());
-    auto existing = tx.exec_params("SELECT nspname FROM pg_namespace WHERE nspname = ANY ($1::text[])",
-                                   to_pg_array(m.rls.require));
+    auto existing = tx.query("SELECT nspname FROM pg_namespace WHERE nspname = ANY ($1::text[])",
+                             {to_pg_array(m.rls.require)});
     std::set<std::string> present;
-    for (const auto& r : existing) present.insert(r[0].c_str());
+    for (const auto& r : existing) present.insert(r[0].str());
     for (const auto& schema : m.rls.require)
       if (!present.count(schema)) cov.uncovered.push_back({schema + ".*", "schema does not exist"});
-    auto rows = tx.exec_params(
+    auto rows = tx.query(
         "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
         "       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') "
         "ORDER BY array_position($1::text[], n.nspname::text), c.relname",
-        to_pg_array(m.rls.require));
+        {to_pg_array(m.rls.require)});
     for (const auto& row : rows) {
-      std::string table = std::string(row[0].c_str()) + "." + row[1].c_str();
+      std::string table = row[0].str() + "." + row[1].str();
       if (skip.count(table) || excluded.count(table)) continue;
       ++cov.tables_checked;
       std::vector<std::string> why;
-      if (!row[2].as<bool>()) why.push_back("RLS not enabled");
-      else if (m.rls.force && !row[3].as<bool>()) why.push_back("RLS not forced");
-      if (row[4].as<long>() == 0) why.push_back("no policy");
+      if (!row[2].as_bool()) why.push_back("RLS not enabled");
+      else if (m.rls.force && !row[3].as_bool()) why.push_back("RLS not forced");
+      if (row[4].as_int() == 0) why.push_back("no policy");
       if (!why.empty()) cov.uncovered.push_back({table, join(why, ", ")});
     }
-    for (const auto& row : tx.exec("SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolbypassrls OR rolsuper) ORDER BY 1"))
-      cov.bypass_roles.push_back(row[0].c_str());
+    for (const auto& row : tx.query("SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolbypassrls OR rolsuper) ORDER BY 1"))
+      cov.bypass_roles.push_back(row[0].str());
+    tx.commit();
     cov.checked = true;
   } catch (const std::exception& e) {
     cov.error = first_error_line(e.what());

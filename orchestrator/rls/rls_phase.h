@@ -3,28 +3,29 @@
 // policy, in ONE transaction, so a policy script that names a missing table can never leave half its
 // policies behind. Then verification: in each `require` schema every table must have RLS enabled (and
 // forced when asked) and at least one policy.
-#include <pqxx/pqxx>
-
 #include "manifest/manifest.h"
 #include "rls/rls_result.h"
 
 namespace orch {
 
+class Db;
+class Tx;
+
 // Applies files and policies; on failure nothing is applied and the result names file:line.
-RlsResult apply_rls(pqxx::connection& c, const Manifest& m);
+RlsResult apply_rls(Db& db, const Manifest& m);
 
 // Reads coverage without changing anything (status, rls --verify, and after apply).
-RlsCoverage verify_rls(pqxx::connection& c, const Manifest& m);
+RlsCoverage verify_rls(Db& db, const Manifest& m);
 
 // Every RLS file in application order: [rls].files, then each service's rls files in manifest order.
 std::vector<std::pair<std::filesystem::path, std::string>> rls_files(const Manifest& m);
 
 // sha256 of every RLS file's contents and the declarative statements rendered for today's tables.
-std::string rls_inputs_sha256(pqxx::transaction_base& tx, const Manifest& m);
+std::string rls_inputs_sha256(Tx& tx, const Manifest& m);
 // sha256 of the policies and RLS flags in the database, in every schema the manifest names.
-std::string rls_state_sha256(pqxx::transaction_base& tx, const Manifest& m);
+std::string rls_state_sha256(Tx& tx, const Manifest& m);
 
 // The statements the phase would run, rendered against the tables that exist now (plan --sql).
-std::vector<std::string> render_declarative_policies(pqxx::transaction_base& tx, const Manifest& m);
+std::vector<std::string> render_declarative_policies(Tx& tx, const Manifest& m);
 
 }  // namespace orch

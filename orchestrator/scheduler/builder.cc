@@ -21,7 +21,8 @@ Builder::Builder(boost::asio::io_context& io, const std::vector<ServiceSpec>& se
                  ServiceRunner& runner, StatusPrinter& status, const Clock& clock)
     : io_(io), services_(services), plan_(plan), runner_(runner), status_(status), clock_(clock) {}
 
-void Builder::set_job_template(std::string database_url, std::string run_id) {
+void Builder::set_job_template(std::string database_url, std::string run_id, const StatusReport* before) {
+  before_ = before;
   database_url_ = std::move(database_url);
   run_id_ = std::move(run_id);
 }
@@ -45,6 +46,7 @@ void Builder::start_ready() {
     job.database_url = database_url_;
     job.run_id = run_id_;
     job.timeout = s.timeout;
+    if (before_ && static_cast<size_t>(i) < before_->services.size()) job.before = &before_->services[i];
     runner_.start(
         job,
         [this, &s](const std::string& line) {

@@ -12,7 +12,7 @@
 #include "scheduler/clock.h"
 #include "scheduler/plan.h"
 #include "scheduler/runner.h"
-#include "status/status_printer.h"
+#include "scheduler/status_printer.h"
 
 namespace orch {
 
@@ -24,8 +24,9 @@ class Builder {
           ServiceRunner& runner, StatusPrinter& status, const Clock& clock);
 
   void set_logs(RunLogs* logs) { logs_ = logs; }
-  // Every job gets these; the per-service timeout comes from the manifest.
-  void set_job_template(std::string database_url, std::string run_id);
+  // Every job gets these; the per-service timeout comes from the manifest. `before` (optional) holds
+  // one status per service, indexed like `services`, and must outlive the run.
+  void set_job_template(std::string database_url, std::string run_id, const StatusReport* before = nullptr);
 
   // Starts the ready services; `on_done` runs once everything has finished or been skipped.
   void start(std::function<void()> on_done);
@@ -50,6 +51,7 @@ class Builder {
   RunLogs* logs_ = nullptr;
   std::string database_url_;
   std::string run_id_;
+  const StatusReport* before_ = nullptr;
   std::map<int, RunResult> results_;
   std::map<int, Clock::time_point> started_at_;
   std::function<void()> on_done_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "report/status_report.h"
 #include "util/duration.h"
 
 namespace orch {
@@ -31,6 +32,9 @@ struct RunJob {
   std::string database_url;  // a secret: never print it, use secrets::redact_url
   std::string run_id;
   std::optional<Millis> timeout;
+  // Where the service stood when the run began, read on the run's session (RunSession::inspect), so a
+  // runner need not read its files and versions again. Null when unknown: the runner then reads them.
+  const ServiceStatus* before = nullptr;
 };
 
 using LineFn = std::function<void(const std::string& line)>;

@@ -3,7 +3,7 @@
 #include <mutex>
 #include <ostream>
 
-#include "status/status_printer.h"
+#include "scheduler/status_printer.h"
 
 namespace orch {
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "db/database.h"
+#include "db/db.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
@@ -80,11 +81,10 @@ std::vector<ResolvedTarget> all_targets(const Manifest& m) {
         throw TargetError("[targets_from] query needs a control database: set [targets_from] database or [project] database");
       std::string url = resolve_database(control);
       try {
-        auto c = connect(url, "orchestrate/targets");
-        pqxx::read_transaction tx(*c, "targets");
-        for (const auto& r : tx.exec(tf.query)) {
+        auto c = connect_db(url, "orchestrate/targets");
+        for (const auto& r : c->query(tf.query, {}, TxKind::ReadOnly)) {
           if (r.size() < 2) throw TargetError("[targets_from] query must return (name, url) rows");
-          rows.emplace_back(r[0].c_str(), r[1].c_str());
+          rows.emplace_back(r[0].str(), r[1].str());
         }
       } catch (const TargetError&) {
         throw;

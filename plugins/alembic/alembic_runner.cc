@@ -8,20 +8,13 @@
 
 #include "alembic/revision_reader.h"
 #include "db/database.h"
+#include "db/db.h"
 #include "process/failure_summary.h"
 #include "util/text.h"
 
 namespace orch {
 
 namespace {
-
-struct Precheck {
-  std::optional<std::vector<std::string>> current;  // nullopt: no version table yet
-  std::vector<std::string> heads;
-  bool heads_known = false;  // every revision file was read
-  std::string why_spawn;     // for the log: why Alembic had to start
-  std::string db_error;      // the database could not be read at all
-};
 
 Precheck precheck(const RunJob& job) {
   const ServiceSpec& s = *job.service;
@@ -47,7 +40,7 @@ Precheck precheck(const RunJob& job) {
     p.why_spawn = "cannot locate the revision files from " + s.config + "; asking Alembic";
   }
   try {
-    auto c = connect(job.database_url, "orchestrate/" + s.name);
+    auto c = connect_db(job.database_url, "orchestrate/" + s.name);
     p.current = read_version_column(*c, s.version_schema, s.version_table, "version_num");
   } catch (const std::exception& e) {
     p.db_error = first_error_line(e.what());
@@ -57,7 +50,7 @@ Precheck precheck(const RunJob& job) {
 
 std::optional<std::vector<std::string>> read_current(const RunJob& job) {
   try {
-    auto c = connect(job.database_url, "orchestrate/" + job.service->name);
+    auto c = connect_db(job.database_url, "orchestrate/" + job.service->name);
     return read_version_column(*c, job.service->version_schema, job.service->version_table, "version_num");
   } catch (const std::exception&) {
     return std::nullopt;
@@ -70,71 +63,100 @@ bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
   return a == b;
 }
 
+Precheck precheck_from(const ServiceStatus& st) {
+  Precheck p;
+  if (st.state != service_state::kNotInitialised && st.state != service_state::kTablesWithoutVersion) p.current = st.current;
+  p.heads = st.heads;
+  // The session's snapshot read every revision file unless it reported an error.
+  p.heads_known = st.state != service_state::kError && st.state != service_state::kUnreachable;
+  if (!p.heads_known) p.why_spawn = st.detail + "; asking Alembic";
+  return p;
+}
+
 }  // namespace
 
+// The Alembic up-to-date decision: every revision file was read, the version table exists, and it
+// holds exactly the heads. Anything else (unreadable files, no table, ahead) lets Alembic decide.
+bool alembic_at_head(const Precheck& p) {
+  return p.heads_known && p.current && !p.heads.empty() && same_set(*p.current, p.heads);
+}
+
 void AlembicRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
+  if (job.before) {
+    // The run's session already read the files and the version table.
+    boost::asio::post(ctx_.io, [this, job, on_line, on_done] { start_with(job, precheck_from(*job.before), on_line, on_done); });
+    return;
+  }
   boost::asio::post(ctx_.pool, [this, job, on_line, on_done] {
     Precheck p = precheck(job);
-    boost::asio::post(ctx_.io, [this, job, on_line, on_done, p] {
-      RunResult r;
-      if (interrupted_) {
-        r.outcome = Outcome::Interrupted;
-        on_done(r);
-        return;
-      }
-      if (!p.db_error.empty()) {
-        r.outcome = Outcome::Failed;
-        r.error = "cannot read " + job.service->version_schema + "." + job.service->version_table + ": " + p.db_error;
-        on_done(r);
-        return;
-      }
-      r.before = p.current.value_or(std::vector<std::string>{});
-      if (p.heads_known && p.current && !p.heads.empty() && same_set(*p.current, p.heads)) {
-        on_line("at head " + join(p.heads, "+") + " (read from the revision files); Alembic not started");
-        r.outcome = Outcome::UpToDate;
-        r.after = r.before;
-        on_done(r);
-        return;
-      }
-      if (!p.why_spawn.empty()) on_line(p.why_spawn);
-      std::vector<std::string> args = {"-c", job.service->config, "upgrade", "head"};
-      std::vector<std::string> argv = job.service->command;
-      argv.insert(argv.end(), args.begin(), args.end());
-      std::string cmd_text = join(argv, " ");
-      bool warm = !warm_python_of(job.service->command).empty();
-      on_line("$ " + cmd_text + (warm ? "   (on a warm worker)" : ""));
-      auto applied = std::make_shared<int>(0);
-      run_alembic(
-          job, args,
-          [on_line, applied](const std::string& l) {
-            if (l.find("Running upgrade") != std::string::npos) ++*applied;
-            on_line(l);
-          },
-          [this, job, on_done, r, cmd_text, applied](const ChildExit& e, const std::vector<std::string>& tail) mutable {
-            r.applied = *applied;
-            bool ok = e.spawn_error.empty() && !e.signaled && e.code == 0 && !e.timed_out && !e.interrupted;
-            if (!ok) {
-              FailureSummary f = summarize_failure(tail, e, cmd_text);
-              r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
-              r.error = f.error;
-              r.details = f.details;
-            } else {
-              r.outcome = *applied > 0 ? Outcome::Applied : Outcome::UpToDate;
-            }
-            // What the database holds now, whatever happened: the report must tell the truth.
-            boost::asio::post(ctx_.pool, [this, job, on_done, r]() mutable {
-              auto now = read_current(job);
-              boost::asio::post(ctx_.io, [on_done, r, now]() mutable {
-                r.after = now.value_or(r.before);
-                // Alembic runs the whole upgrade in one transaction: a failure rolls every step back.
-                if (r.outcome != Outcome::Applied && r.outcome != Outcome::UpToDate && r.after == r.before)
-                  r.applied = 0;
-                on_done(std::move(r));
-              });
-            });
-          });
-    });
+    boost::asio::post(ctx_.io, [this, job, on_line, on_done, p] { start_with(job, p, on_line, on_done); });
   });
+}
+
+void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_line, DoneFn on_done) {
+  RunResult r;
+  if (interrupted_) {
+    r.outcome = Outcome::Interrupted;
+    on_done(r);
+    return;
+  }
+  if (!p.db_error.empty()) {
+    r.outcome = Outcome::Failed;
+    r.error = "cannot read " + job.service->version_schema + "." + job.service->version_table + ": " + p.db_error;
+    on_done(r);
+    return;
+  }
+  r.before = p.current.value_or(std::vector<std::string>{});
+  if (alembic_at_head(p)) {
+    on_line("at head " + join(p.heads, "+") + " (read from the revision files); Alembic not started");
+    r.outcome = Outcome::UpToDate;
+    r.after = r.before;
+    on_done(r);
+    return;
+  }
+  if (!p.why_spawn.empty()) on_line(p.why_spawn);
+  std::vector<std::string> args = {"-c", job.service->config, "upgrade", "head"};
+  std::vector<std::string> argv = job.service->command;
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string cmd_text = join(argv, " ");
+  bool warm = !warm_python_of(job.service->command).empty();
+  on_line("$ " + cmd_text + (warm ? "   (on a warm worker)" : ""));
+  auto applied = std::make_shared<int>(0);
+  std::vector<std::string> heads = p.heads_known ? p.heads : std::vector<std::string>{};
+  run_alembic(
+      job, args,
+      [on_line, applied](const std::string& l) {
+        if (l.find("Running upgrade") != std::string::npos) ++*applied;
+        on_line(l);
+      },
+      [this, job, on_done, r, cmd_text, applied, heads](const ChildExit& e, const std::vector<std::string>& tail) mutable {
+        r.applied = *applied;
+        bool ok = e.spawn_error.empty() && !e.signaled && e.code == 0 && !e.timed_out && !e.interrupted;
+        if (ok) {
+          r.outcome = *applied > 0 ? Outcome::Applied : Outcome::UpToDate;
+          // `upgrade head` succeeded: the version table holds the heads the files declare.
+          if (!heads.empty()) {
+            r.after = heads;
+            on_done(std::move(r));
+            return;
+          }
+        } else {
+          FailureSummary f = summarize_failure(tail, e, cmd_text);
+          r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
+          r.error = f.error;
+          r.details = f.details;
+        }
+        // What the database holds now, whatever happened: the report must tell the truth.
+        boost::asio::post(ctx_.pool, [this, job, on_done, r]() mutable {
+          auto now = read_current(job);
+          boost::asio::post(ctx_.io, [on_done, r, now]() mutable {
+            r.after = now.value_or(r.before);
+            // Alembic runs the whole upgrade in one transaction: a failure rolls every step back.
+            if (r.outcome != Outcome::Applied && r.outcome != Outcome::UpToDate && r.after == r.before) r.applied = 0;
+            on_done(std::move(r));
+          });
+        });
+      });
 }
 
 AlembicWorkerPool& AlembicRunner::pool_for(const std::string& python) {

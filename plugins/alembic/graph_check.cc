@@ -50,27 +50,27 @@ std::vector<Finding> check_revision_graph(const RevisionSet& set, const fs::path
   std::set<std::string> declared;
   for (const auto& [rev, files] : by_rev) declared.insert(rev);
 
-  // A file name that says one revision while the body declares another: the signature of a base file
-  // that was overwritten by its successor.
+  // A file name that says one revision while the body declares another. Alembic file names are
+  // free-form (`file_template`, revision ids with underscores such as 0001_init), so a name that holds
+  // the declared revision anywhere is fine, and any other mismatch is only a warning, unless it explains
+  // a broken chain: the signature of a base file overwritten by its successor.
   static const std::regex id_like("^[0-9a-f]{6,}$|^[0-9]+$");
   for (const auto& f : set.files()) {
     if (!f.error.empty()) continue;
     std::string stem = f.path.stem().string();
+    if (stem.find(f.revision) != std::string::npos) continue;
     std::string prefix = stem.substr(0, stem.find('_'));
-    if (prefix == f.revision || prefix.empty()) continue;
-    bool names_a_revision = std::regex_match(prefix, id_like) || declared.count(prefix);
-    if (!names_a_revision) continue;
-    for (const auto& d : f.down_revisions) names_a_revision = names_a_revision || d == prefix;
-    std::string msg = "file name says revision " + prefix + ", but the file declares revision '" + f.revision + "'";
+    if (prefix.empty() || !(std::regex_match(prefix, id_like) || declared.count(prefix))) continue;
     bool points_back = std::find(f.down_revisions.begin(), f.down_revisions.end(), prefix) != f.down_revisions.end();
-    if (points_back && !declared.count(prefix))
+    bool overwritten = points_back && !declared.count(prefix);
+    std::string msg = "file name says revision " + prefix + ", but the file declares revision '" + f.revision + "'";
+    if (overwritten)
       msg += " with down_revision '" + prefix + "', which no file declares: the file of " + prefix +
              " was probably overwritten by its successor";
-    out.push_back({Severity::Error, at(f, f.revision_line), msg,
-                   points_back && !declared.count(prefix)
-                       ? "restore " + prefix + " (it creates what " + f.revision + " changes) and rename this file to " +
-                             f.revision + "_….py"
-                       : "rename the file to start with " + f.revision + ", or fix the revision it declares",
+    out.push_back({overwritten ? Severity::Error : Severity::Warning, at(f, f.revision_line), msg,
+                   overwritten ? "restore " + prefix + " (it creates what " + f.revision + " changes) and rename this file to " +
+                                     f.revision + "_….py"
+                               : "harmless to Alembic, but confusing: rename the file to start with " + f.revision,
                    ""});
   }
 

@@ -1,13 +1,16 @@
 #pragma once
-// The sql runner: applies NNNN_name.sql files natively over libpqxx, each in its own transaction
-// together with its row in <schema>.orchestrate_migrations, so a file is either applied and recorded
-// or neither. Blocking libpq work runs on the pool; results come back on the io_context.
+// The sql runner: applies NNNN_name.sql files natively (through the Db seam), each in its own
+// transaction together with its row in <schema>.orchestrate_migrations, so a file is either applied
+// and recorded or neither. Blocking database work runs on the pool; results come back on the io_context.
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "runner_context.h"
 #include "scheduler/runner.h"
+#include "sql/sql_ledger.h"
 
 namespace orch {
 
@@ -25,8 +28,5 @@ class SqlRunner : public ServiceRunner {
   std::set<std::shared_ptr<Job>> running_;
   bool interrupted_ = false;
 };
-
-// The ledger's DDL, shared with status, check and down.
-std::string ledger_ddl(const std::string& quoted_schema, const std::string& quoted_table);
 
 }  // namespace orch

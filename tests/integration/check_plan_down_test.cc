@@ -26,6 +26,47 @@ std::string graph_manifest(const std::string& tree) {
          "path = \"" + (source_dir() / "tests" / "fixtures" / "revision_graphs" / tree).string() + "\"\n";
 }
 
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(text.substr(start, nl - start));
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
+// The schema as pg_dump sees it, orchestrate's own history aside.
+std::string schema_dump(const TestDatabase& db, const TempDir& dir) {
+  fs::path out = dir.path() / ("dump-" + db.name() + ".sql");
+  std::string cmd = "/usr/lib/postgresql/15/bin/pg_dump --schema-only --no-owner --exclude-schema=orchestrate '" +
+                    db.url() + "' >" + out.string() + " 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << read_all(out);
+  // pg_dump 15.14+ brackets its output with \restrict / \unrestrict and a random key per run.
+  std::string kept;
+  for (const auto& line : split_lines(read_all(out)))
+    if (line.rfind("\\restrict ", 0) != 0 && line.rfind("\\unrestrict ", 0) != 0) kept += line + "\n";
+  return kept;
+}
+
+// plan --sql applied with psql to one empty database, up on another: the same schema, byte for byte.
+void expect_plan_sql_equals_up(const fs::path& cwd, const std::vector<std::string>& manifest_args) {
+  TestDatabase applied, migrated;
+  TempDir dir("plansql");
+  std::vector<std::string> plan = manifest_args, up = manifest_args;
+  plan.insert(plan.end(), {"plan", "--sql"});
+  up.push_back("up");
+  auto sql = orch(applied, plan, cwd);
+  ASSERT_EQ(sql.code, 0) << sql.output;
+  auto file = dir.write("plan.sql", sql.output);
+  std::string cmd = kPsql + " -X -q -v ON_ERROR_STOP=1 -f " + file.string() + " '" + applied.url() + "' >/dev/null 2>" +
+                    (dir.path() / "err").string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_all(dir.path() / "err") << "\n" << sql.output;
+  auto run = orch(migrated, up, cwd);
+  ASSERT_EQ(run.code, 0) << run.output;
+  std::string a = schema_dump(applied, dir), b = schema_dump(migrated, dir);
+  EXPECT_NE(a.find("CREATE POLICY"), std::string::npos) << a;
+  EXPECT_EQ(a, b) << "plan --sql and up produced different schemas";
+}
+
 }  // namespace
 
 TEST(Check, CleanExampleExitsZero) {
@@ -123,11 +164,58 @@ TEST(Plan, SqlAppliedWithPsqlReproducesWhatUpCreates) {
   ASSERT_EQ(std::system(cmd.c_str()), 0) << read_all(dir.path() / "err");
   ASSERT_EQ(orch(migrated, {"up"}).code, 0);
   EXPECT_EQ(tables(applied), tables(migrated));
+  EXPECT_EQ(schema_dump(applied, dir), schema_dump(migrated, dir));
   EXPECT_FALSE(tables(applied).empty());
   EXPECT_EQ(applied.scalar("SELECT count(*) FROM pg_policies"), migrated.scalar("SELECT count(*) FROM pg_policies"));
   // The script also records versions: status sees the database as up to date.
   auto st = orch(applied, {"status", "--check"});
   EXPECT_EQ(st.code, 0) << st.output;
+}
+
+// Role specifications that are keywords (current_user, session_user) and a quoted mixed-case role:
+// plan --sql used to quote "current_user" as a role name, which fails where up succeeds.
+TEST(Plan, SqlWithKeywordAndMixedCaseRolesEqualsUp) {
+  REQUIRE_DATABASE();
+  {
+    TestDatabase admin;  // roles are cluster-wide; another test run may have made it already
+    auto c = admin.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("DO $$ BEGIN CREATE ROLE \"Auditor\" NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+  }
+  TempDir dir("plansql-roles");
+  dir.write("notes/0001_notes.sql",
+            "CREATE TABLE notes (id bigint PRIMARY KEY, user_id text NOT NULL, body text);\n"
+            "CREATE TABLE tags (id bigint PRIMARY KEY, label text);\n");
+  dir.write("services.toml", R"TOML([project]
+name = "roles"
+database = "env:DATABASE_URL"
+
+[services.notes]
+schema = "notes"
+runner = "sql"
+path = "notes"
+
+[rls]
+require = ["notes"]
+force = true
+
+[[rls.policy]]
+name = "Owner Access"
+schemas = ["notes"]
+when_column = "user_id"
+command = "ALL"
+roles = ["current_user", "session_user", "Auditor"]
+using = "user_id = current_setting('app.user', true) OR body LIKE '%public%'"
+with_check = "user_id = current_setting('app.user', true)"
+
+[[rls.policy]]
+name = "everyone_reads"
+schemas = ["notes"]
+command = "SELECT"
+roles = ["public"]
+using = "true"
+)TOML");
+  expect_plan_sql_equals_up(dir.path(), {});
 }
 
 TEST(Down, OneStepAndBackUp) {

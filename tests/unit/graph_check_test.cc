@@ -34,6 +34,16 @@ TEST(GraphCheck, RenamedAndOverwrittenBase) {
             std::string::npos);
 }
 
+// Alembic file names are free-form: revision ids with underscores and date-prefixed templates are
+// valid; a name that says another number is a warning, since the chain itself is intact.
+TEST(GraphCheck, FreeFormFileNamesAndUnderscoreIds) {
+  auto f = findings("free_form_names");
+  ASSERT_EQ(f.size(), 1u) << all(f);
+  EXPECT_EQ(f[0].severity, Severity::Warning) << all(f);
+  EXPECT_EQ(f[0].where, "free_form_names/migrations/versions/0004_misnamed.py:4");
+  EXPECT_NE(f[0].message.find("file name says revision 0004"), std::string::npos) << all(f);
+}
+
 TEST(GraphCheck, MissingParent) {
   auto f = findings("missing_parent");
   ASSERT_EQ(f.size(), 1u) << all(f);

@@ -128,6 +128,19 @@ path = "svc/a"
   EXPECT_EQ(errs[0].hint, "did you mean \"alembic\"?");
 }
 
+// A misspelt runner on a SQL folder (no alembic.ini) must not also get alembic's "config not found".
+TEST_F(ManifestTest, UnknownRunnerGivesExactlyOneError) {
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.b]
+schema = "b"
+runner = "sqll"
+path = "svc/b"
+)");
+  ASSERT_EQ(errs.size(), 1u) << errs.back().message;
+  EXPECT_NE(errs[0].message.find("unknown runner \"sqll\""), std::string::npos);
+  EXPECT_EQ(errs[0].hint, "did you mean \"sql\"?");
+}
+
 TEST_F(ManifestTest, UnknownDependencyPointsAtTheEntry) {
   auto errs = errors_of(std::string(kHeader) + R"(
 [services.users]

@@ -1,0 +1,95 @@
+#include "engine/run_session.h"
+
+#include "db/database.h"
+#include "db/db.h"
+#include "inspect/status_inspector.h"
+#include "util/secrets.h"
+
+namespace orch {
+
+RunSession::RunSession(std::unique_ptr<Db> db, SessionSpec spec, NoteFn note)
+    : db_(std::move(db)), spec_(std::move(spec)), note_(std::move(note)) {}
+
+RunSession::~RunSession() {
+  if (lock_) lock_->release();
+}
+
+Result<std::unique_ptr<RunSession>> RunSession::open(const SessionSpec& spec, const NoteFn& note,
+                                                     const Waiter& waiter) {
+  std::unique_ptr<Db> db;
+  try {
+    // The name says which run holds the lock when another run waits for it (pg_stat_activity).
+    db = connect_db(spec.url, "orchestrate/lock " + spec.run_id);
+  } catch (const std::exception& e) {
+    return Error{"cannot connect: " + secrets::scrub(first_error_line(e.what())), secrets::redact_url(spec.url),
+                 "is PostgreSQL running, and is the database URL right?", 1};
+  }
+  auto session = std::make_unique<RunSession>(std::move(db), spec, note);
+  if (auto st = session->lock(waiter); !st) return st.error();
+  return session;
+}
+
+Status RunSession::lock(const Waiter& waiter) {
+  lock_ = std::make_unique<RunLock>(*db_, spec_.project);
+  RunLock::Result got;
+  try {
+    got = lock_->acquire(
+        spec_.lock_wait,
+        [&](const LockHolder& h) {
+          note_("waiting up to " + format_duration(spec_.lock_wait) + " for the run lock of " + spec_.project +
+                ", held by " + h.describe());
+        },
+        waiter);
+  } catch (const std::exception& e) {
+    return Error{"cannot take the run lock: " + first_error_line(e.what()), secrets::redact_url(spec_.url), "", 1};
+  }
+  if (got == RunLock::Result::Cancelled)
+    return Error{"interrupted while waiting for the run lock; nothing was started", "", "", 130};
+  if (got == RunLock::Result::Busy) {
+    std::optional<LockHolder> h;
+    try {
+      h = lock_->holder();
+    } catch (const std::exception&) {
+    }
+    return Error{"another orchestrate run holds the lock of project " + spec_.project +
+                     (h ? ": " + h->describe() : std::string()),
+                 secrets::redact_url(spec_.url), "wait for it to finish (orchestrate status shows progress), or raise --lock-wait",
+                 4};
+  }
+  return ok();
+}
+
+void RunSession::record_start() {
+  try {
+    ensure_history_schema(*db_);
+    record_run_start(*db_, current_run_record(spec_.run_id, spec_.project, spec_.target, spec_.command,
+                                              spec_.manifest_checksum));
+    recording_ = true;
+  } catch (const std::exception& e) {
+    note_("warning: run history not recorded: " + secrets::scrub(first_error_line(e.what())));
+  }
+}
+
+void RunSession::record_end(const RunReport& report, const std::string& outcome) {
+  if (!recording_) return;
+  try {
+    record_run_end(*db_, report, outcome);
+  } catch (const std::exception& e) {
+    note_("warning: run history not recorded: " + secrets::scrub(first_error_line(e.what())));
+  }
+}
+
+std::optional<RlsFingerprint> RunSession::last_rls_fingerprint() {
+  if (!recording_) return std::nullopt;
+  try {
+    return orch::last_rls_fingerprint(*db_, spec_.project, spec_.target);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+StatusReport RunSession::inspect(const Manifest& m) {
+  return inspect_status(m, db_.get(), secrets::redact_url(spec_.url), spec_.target);
+}
+
+}  // namespace orch

@@ -1,0 +1,68 @@
+#pragma once
+// One changing command (up, down, baseline, rls, a rollout's target) on one database: ONE connection
+// that takes the run lock, records the history, reads where every service stands (batched queries)
+// and applies the RLS phase. RAII: destroying it releases the lock and closes the session.
+// Runners open their own connections only to apply migrations (docs/architecture.md counts them).
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "db/run_lock.h"
+#include "history/history.h"
+#include "manifest/manifest.h"
+#include "report/run_report.h"
+#include "report/status_report.h"
+#include "util/duration.h"
+#include "util/result.h"
+
+namespace orch {
+
+class Db;
+
+struct SessionSpec {
+  std::string url;  // a secret: shown only through secrets::redact_url
+  std::string project;
+  std::string target = "default";
+  std::string run_id;
+  std::string command = "up";  // recorded in the history
+  std::string manifest_checksum;
+  Millis lock_wait{60000};
+};
+
+// Warnings and waiting notices, routed to the run's printer (never straight to stderr).
+using NoteFn = std::function<void(const std::string&)>;
+
+class RunSession {
+ public:
+  // Connects and waits up to spec.lock_wait for the run lock. Errors: cannot connect (exit 1), lock
+  // busy (4, naming the holder), interrupted while waiting (130; nothing was recorded).
+  static Result<std::unique_ptr<RunSession>> open(const SessionSpec& spec, const NoteFn& note, const Waiter& waiter);
+  // On a given database session (tests: a FakeDb); the caller takes the lock with lock().
+  RunSession(std::unique_ptr<Db> db, SessionSpec spec, NoteFn note);
+  ~RunSession();
+  RunSession(const RunSession&) = delete;
+  RunSession& operator=(const RunSession&) = delete;
+
+  Status lock(const Waiter& waiter);
+  Db& db() { return *db_; }
+  const SessionSpec& spec() const { return spec_; }
+
+  // History. A failure to write it never fails the run: it becomes a warning through `note`.
+  void record_start();
+  void record_end(const RunReport& report, const std::string& outcome);
+  bool recording() const { return recording_; }
+  std::optional<RlsFingerprint> last_rls_fingerprint();
+
+  // Where every service stands, read on this session (the prechecks of `up`, the listing of `down`).
+  StatusReport inspect(const Manifest& m);
+
+ private:
+  std::unique_ptr<Db> db_;
+  SessionSpec spec_;
+  NoteFn note_;
+  std::unique_ptr<RunLock> lock_;
+  bool recording_ = false;
+};
+
+}  // namespace orch

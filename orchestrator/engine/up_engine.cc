@@ -1,0 +1,164 @@
+#include "engine/up_engine.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <algorithm>
+
+#include "db/database.h"
+#include "db/db.h"
+#include "report/formats.h"
+#include "rls/rls_phase.h"
+#include "runner_set.h"
+#include "scheduler/builder.h"
+#include "scheduler/plan.h"
+#include "status/run_logs.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+namespace {
+constexpr int kOk = 0, kFailed = 1, kLockBusy = 4, kInterrupted = 130;
+
+bool rls_configured(const Manifest& m) {
+  return !m.rls.empty() ||
+         std::any_of(m.services.begin(), m.services.end(), [](const ServiceSpec& s) { return !s.rls.empty(); });
+}
+}  // namespace
+
+RlsGate rls_gate(bool configured, const RunReport& report, bool whole_run) {
+  RlsGate g;
+  if (!configured) return g;  // skipped.state stays NotConfigured
+  g.skipped.state = RlsState::Skipped;
+  std::vector<std::string> not_ok;
+  for (const auto& s : report.services)
+    if (s.result.outcome != Outcome::Applied && s.result.outcome != Outcome::UpToDate)
+      not_ok.push_back(s.name + " " + (s.result.outcome == Outcome::Skipped ? "skipped" : to_string(s.result.outcome)));
+  if (report.interrupted) {
+    g.skipped.reason = "the run was interrupted";
+  } else if (!not_ok.empty()) {
+    g.skipped.reason = "not every service succeeded: " + join(not_ok, ", ");
+  } else if (!whole_run) {
+    g.skipped.deliberate = true;
+    g.skipped.reason = "--only ran part of the services; run `orchestrate rls` or a full `up` to apply policies";
+  } else {
+    g.apply = true;
+    g.skipped = RlsResult{};
+  }
+  return g;
+}
+
+int merge_exit_codes(int so_far, int next) {
+  if (next == kInterrupted || so_far == kOk || (next == kLockBusy && so_far == kFailed))
+    return next == kOk ? so_far : next;
+  return so_far;
+}
+
+UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& printer_for, const NoteFn& early_note) {
+  UpOutcome out;
+  RunReport& report = out.report;
+  report.run_id = cfg_.run_id;
+  report.project = m_.project_name;
+  report.target = target.name;
+  report.started_at = iso8601_now();
+
+  StatusPrinter* printer = nullptr;
+  NoteFn note = [&](const std::string& text) { printer ? printer->note(text) : early_note(text); };
+  SessionSpec spec{target.url, m_.project_name, target.name, cfg_.run_id, cfg_.command, m_.checksum, cfg_.lock_wait};
+  auto opened = RunSession::open(spec, note, hub_.waiter());
+  if (!opened) {
+    out.error = opened.error();
+    out.exit_code = opened.error().exit_code;
+    report.finished_at = iso8601_now();
+    return out;
+  }
+  RunSession& session = **opened;
+  session.record_start();
+  const StatusReport before = session.inspect(m_);
+  printer = &printer_for(&before);
+
+  auto t0 = std::chrono::steady_clock::now();
+  run_services(session, target, before, *printer, report);
+  report.rls = rls_phase(session, report, *printer);
+  report.duration = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  report.finished_at = iso8601_now();
+  session.record_end(report, report.interrupted ? "interrupted" : (report.ok() ? "succeeded" : "failed"));
+  out.exit_code = report.interrupted ? kInterrupted : (report.ok() ? kOk : kFailed);
+  return out;
+}
+
+void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, const StatusReport& before,
+                            StatusPrinter& printer, RunReport& report) {
+  boost::asio::io_context io;
+  boost::asio::thread_pool pool(static_cast<size_t>(std::max(2, cfg_.jobs)));
+  RunnerSet runners(RunnerContext{io, pool, cfg_.jobs});
+  std::vector<const ServiceSpec*> expected;
+  for (int i : cfg_.selected) expected.push_back(&m_.services[i]);
+  runners.expect(expected);
+  PlanOptions popts;
+  popts.max_parallel = cfg_.jobs;
+  popts.fail_fast = cfg_.fail_fast;
+  Plan plan(m_.services, cfg_.selected, popts);
+  SteadyClock clock;
+  Builder builder(io, m_.services, plan, runners, printer, clock);
+  std::string log_dir_name = target.name == "default" ? cfg_.run_id : cfg_.run_id + "/" + target.name;
+  RunLogs logs(m_.dir / ".orchestrate" / "logs" / log_dir_name);
+  builder.set_logs(&logs);
+  builder.set_job_template(target.url, cfg_.run_id, &before);
+
+  RunHeader header{cfg_.run_id, m_.project_name, target.name, secrets::redact_url(target.url),
+                   static_cast<int>(cfg_.selected.size()), cfg_.jobs};
+  printer.run_started(header);
+  int handle = hub_.add([&io, &builder] { boost::asio::post(io, [&builder] { builder.interrupt(); }); });
+  // Runners park work on the pool; the guard keeps io.run() waiting for it until the Builder is done.
+  auto guard = boost::asio::make_work_guard(io);
+  builder.start([&guard, &runners] {
+    runners.shutdown();
+    guard.reset();
+  });
+  io.run();
+  pool.join();
+  hub_.remove(handle);
+
+  report.interrupted = builder.interrupted();
+  report.log_dir = logs.dir().string();
+  for (int i : cfg_.selected) {
+    const ServiceSpec& s = m_.services[i];
+    report.services.push_back({s.name, to_string(s.runner), s.schema, builder.result(i)});
+  }
+}
+
+RlsResult UpEngine::rls_phase(RunSession& session, const RunReport& report, StatusPrinter& printer) {
+  RlsGate gate = rls_gate(rls_configured(m_), report, cfg_.whole_run);
+  if (!gate.apply) return gate.skipped;
+  Db& db = session.db();
+  RlsResult r;
+  try {
+    // Re-applying takes a lock on every covered table: skip it when neither what would be applied nor
+    // the policies in the database changed since the last application. Coverage is verified anyway.
+    if (auto last = session.last_rls_fingerprint()) {
+      auto tx = db.begin(TxKind::ReadOnly);
+      std::string inputs = rls_inputs_sha256(*tx, m_), state = rls_state_sha256(*tx, m_);
+      tx->commit();
+      if (inputs == last->inputs_sha256 && state == last->state_sha256) {
+        r.state = RlsState::Unchanged;
+        r.unchanged_since = last->run_id;
+        r.inputs_sha256 = inputs;
+        r.state_sha256 = state;
+        r.coverage = verify_rls(db, m_);
+        return r;
+      }
+    }
+    printer.note("RLS phase: applying policies in one transaction");
+    return apply_rls(db, m_);
+  } catch (const std::exception& e) {
+    r.state = RlsState::Failed;
+    r.reason = "the RLS phase could not read the database: " + first_error_line(e.what());
+  }
+  return r;
+}
+
+}  // namespace orch
