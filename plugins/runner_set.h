@@ -1,35 +1,33 @@
 #pragma once
-// The one ServiceRunner the scheduler talks to: hands each service to the runner of its kind.
+// The one ServiceRunner the scheduler talks to: one runner per registered kind, each service handed to
+// its kind's runner. No switch on the kind: a new kind registered in kinds.cc is served here too.
+#include <map>
 #include <memory>
 
-#include "alembic/alembic_runner.h"
-#include "command/command_runner.h"
-#include "sql/sql_runner.h"
+#include "migration_kind.h"
 
 namespace orch {
 
 class RunnerSet : public ServiceRunner {
  public:
-  explicit RunnerSet(RunnerContext ctx) : alembic_(ctx), sql_(ctx), command_(ctx) {}
+  explicit RunnerSet(RunnerContext ctx) {
+    for (const auto* kind : migration_kinds()) runners_[kind->kind()] = kind->make_runner(ctx);
+  }
   void start(const RunJob& job, LineFn on_line, DoneFn on_done) override {
-    switch (job.service->runner) {
-      case RunnerKind::Alembic: return alembic_.start(job, std::move(on_line), std::move(on_done));
-      case RunnerKind::Sql: return sql_.start(job, std::move(on_line), std::move(on_done));
-      case RunnerKind::Command: return command_.start(job, std::move(on_line), std::move(on_done));
-    }
+    runners_.at(job.service->runner)->start(job, std::move(on_line), std::move(on_done));
   }
   void interrupt() override {
-    alembic_.interrupt();
-    sql_.interrupt();
-    command_.interrupt();
+    for (auto& [k, r] : runners_) r->interrupt();
   }
-  void expect(const std::vector<const ServiceSpec*>& services) override { alembic_.expect(services); }
-  void shutdown() override { alembic_.shutdown(); }
+  void expect(const std::vector<const ServiceSpec*>& services) override {
+    for (auto& [k, r] : runners_) r->expect(services);
+  }
+  void shutdown() override {
+    for (auto& [k, r] : runners_) r->shutdown();
+  }
 
  private:
-  AlembicRunner alembic_;
-  SqlRunner sql_;
-  CommandRunner command_;
+  std::map<RunnerKind, std::unique_ptr<ServiceRunner>> runners_;
 };
 
 }  // namespace orch

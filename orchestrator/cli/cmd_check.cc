@@ -4,17 +4,14 @@
 #include <map>
 #include <set>
 
-#include "alembic/graph_check.h"
-#include "alembic/revision_reader.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
-#include "cli/runner_probe.h"
+#include "migration_kind.h"
 #include "db/database.h"
 #include "db/db.h"
 #include "db/run_lock.h"
 #include "inspect/status_inspector.h"
-#include "sql/sql_check.h"
 #include "status/plain_printer.h"
 #include "util/secrets.h"
 #include "util/text.h"
@@ -57,9 +54,11 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
   // Runner availability: each distinct command once.
   std::set<std::string> probed;
   for (const auto& s : m.services) {
+    const MigrationKind& kind = migration_kind(s.runner);
     std::string key = std::string(to_string(s.runner)) + "\x1f" + join(s.command, "\x1f");
-    if (s.runner == RunnerKind::Sql || !probed.insert(key).second) continue;
-    ProbeResult r = probe_runner(s);
+    // A built-in kind (sql) has no tool to start.
+    if (s.command.empty() || !probed.insert(key).second) continue;
+    ProbeResult r = kind.probe(s);
     if (r.ok) p.ok("runner " + std::string(to_string(s.runner)), "`" + join(s.command, " ") + "`" +
                                                                  (r.version.empty() ? "" : ": " + r.version));
     else p.add({Severity::Error, "runner " + std::string(to_string(s.runner)) + " (service " + s.name + ")", r.error, r.hint, s.name});
@@ -67,25 +66,9 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
 
   // Migration files, read in C++.
   for (const auto& s : m.services) {
-    std::vector<Finding> found;
-    if (s.runner == RunnerKind::Alembic) {
-      auto dirs = versions_dirs_from_ini(s.path / s.config);
-      if (!dirs) {
-        found.push_back({Severity::Warning, s.path_text + "/" + s.config,
-                         "cannot locate the revision files without Alembic (script_location is not a plain path)",
-                         "the graph checks are skipped for " + s.name, s.name});
-      } else {
-        std::vector<RevisionFile> files;
-        for (const auto& d : *dirs) {
-          auto part = RevisionSet::read_dir(d);
-          files.insert(files.end(), part.files().begin(), part.files().end());
-        }
-        found = check_revision_graph(RevisionSet::from_files(std::move(files)), m.dir);
-      }
-    } else if (s.runner == RunnerKind::Sql) {
-      found = check_sql_files(s.path, s.path_text);
-    }
-    if (found.empty() && s.runner != RunnerKind::Command) p.ok(s.name, "migration files consistent");
+    const MigrationKind& kind = migration_kind(s.runner);
+    std::vector<Finding> found = kind.check_files(s, m.dir);
+    if (found.empty() && kind.tracks_versions()) p.ok(s.name, "migration files consistent");
     for (auto& f : found) {
       f.service = s.name;
       p.add(f);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "util/sql_text.h"
 #include "util/text.h"
 
 namespace orch {
@@ -38,19 +39,7 @@ std::set<std::string> rls_bookkeeping_tables(const Manifest& m) {
   return out;
 }
 
-std::string quote_identifier(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 namespace {
-
-std::string sql_literal(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 
 // Placeholders that cannot occur in identifiers or expressions: schema and table of the loop row.
 const char* const kSchemaMark = "\x01schema\x01";

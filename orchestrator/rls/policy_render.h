@@ -20,9 +20,6 @@ std::vector<std::string> render_policy(const PolicySpec& p, const std::string& s
 // Tables no policy is demanded of: version tables, ledgers, orchestrate's own history ("schema.table").
 std::set<std::string> rls_bookkeeping_tables(const Manifest& m);
 
-// Always-quoted identifier, the same text libpq's PQescapeIdentifier produces for these names.
-std::string quote_identifier(const std::string& s);
-
 // The declarative policies as one PL/pgSQL DO block that finds its tables when it runs (plan --sql):
 // each statement is render_policy()'s own text for a placeholder table, turned into a format() string,
 // so what a reviewer approves is what `up` executes.

@@ -10,6 +10,8 @@
 namespace orch {
 
 struct Error {
+  Error(std::string message, std::string where = "", std::string hint = "", int exit_code = 1)
+      : message(std::move(message)), where(std::move(where)), hint(std::move(hint)), exit_code(exit_code) {}
   std::string message;  // what failed: one line, no secrets
   std::string where;    // file:line:column, service, revision or database; may be empty
   std::string hint;     // what to do next; may be empty

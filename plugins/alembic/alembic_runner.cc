@@ -19,18 +19,12 @@ namespace {
 Precheck precheck(const RunJob& job) {
   const ServiceSpec& s = *job.service;
   Precheck p;
-  if (auto dirs = versions_dirs_from_ini(s.path / s.config)) {
-    std::vector<RevisionFile> files;
-    for (const auto& d : *dirs) {
-      auto set = RevisionSet::read_dir(d);
-      files.insert(files.end(), set.files().begin(), set.files().end());
-    }
-    RevisionSet set = RevisionSet::from_files(std::move(files));
-    if (set.complete()) {
-      p.heads = set.heads();
+  if (auto set = read_revision_set(s.path / s.config)) {
+    if (set->complete()) {
+      p.heads = set->heads();
       p.heads_known = true;
     } else {
-      for (const auto& f : set.files())
+      for (const auto& f : set->files())
         if (!f.error.empty()) {
           p.why_spawn = "cannot read " + f.path.filename().string() + " (" + f.error + "); asking Alembic";
           break;
@@ -131,7 +125,7 @@ void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_l
       },
       [this, job, on_done, r, cmd_text, applied, heads](const ChildExit& e, const std::vector<std::string>& tail) mutable {
         r.applied = *applied;
-        bool ok = e.spawn_error.empty() && !e.signaled && e.code == 0 && !e.timed_out && !e.interrupted;
+        bool ok = e.succeeded();
         if (ok) {
           r.outcome = *applied > 0 ? Outcome::Applied : Outcome::UpToDate;
           // `upgrade head` succeeded: the version table holds the heads the files declare.

@@ -335,4 +335,15 @@ std::optional<std::vector<fs::path>> versions_dirs_from_ini(const fs::path& ini)
   return out;
 }
 
+std::optional<RevisionSet> read_revision_set(const std::filesystem::path& ini) {
+  auto dirs = versions_dirs_from_ini(ini);
+  if (!dirs) return std::nullopt;
+  std::vector<RevisionFile> files;
+  for (const auto& d : *dirs) {
+    auto part = RevisionSet::read_dir(d);
+    files.insert(files.end(), part.files().begin(), part.files().end());
+  }
+  return RevisionSet::from_files(std::move(files));
+}
+
 }  // namespace orch

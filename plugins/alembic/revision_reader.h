@@ -52,4 +52,8 @@ class RevisionSet {
 // nullopt when the ini cannot be understood without Alembic (a package reference, say).
 std::optional<std::vector<std::filesystem::path>> versions_dirs_from_ini(const std::filesystem::path& ini);
 
+// Every revision file of the project whose alembic.ini is `ini`, from all its version locations.
+// nullopt when the ini cannot be understood without Alembic.
+std::optional<RevisionSet> read_revision_set(const std::filesystem::path& ini);
+
 }  // namespace orch

@@ -108,7 +108,7 @@ void AlembicWorkerPool::spawn() {
           ChildExit x = e;
           x.timed_out = x.timed_out || s->timed_out;
           if (x.timed_out) x.interrupted = false;  // our own timeout: a failure, not an interrupt
-          if (x.spawn_error.empty() && !x.signaled && x.code == 0) {
+          if (x.succeeded()) {
             x.code = 1;  // it died without finishing the job: never report success
           }
           finish_job(s, x);

@@ -35,6 +35,8 @@ struct ChildExit {
   bool timed_out = false;
   bool interrupted = false;  // stopped by terminate()
   std::string spawn_error;   // set when the process could not start at all
+  // The one exit verdict: it started, ran to the end by itself and said 0.
+  bool succeeded() const { return spawn_error.empty() && !signaled && code == 0 && !timed_out && !interrupted; }
 };
 
 class AsyncChild : public std::enable_shared_from_this<AsyncChild> {

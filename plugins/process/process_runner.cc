@@ -1,22 +1,13 @@
 #include "process/process_runner.h"
 
 #include "process/failure_summary.h"
+#include "process/tool_run.h"
 #include "util/text.h"
 
 namespace orch {
 
 std::vector<std::pair<std::string, std::string>> ProcessRunner::child_env(const RunJob& job) {
-  const ServiceSpec& s = *job.service;
-  std::vector<std::pair<std::string, std::string>> env = {
-      {"DATABASE_URL", job.database_url},
-      {"ORCHESTRATE_SERVICE", s.name},
-      {"ORCHESTRATE_SCHEMA", s.schema},
-      {"ORCHESTRATE_RUN_ID", job.run_id},
-      {"PGAPPNAME", "orchestrate/" + s.name},
-      {"PYTHONUNBUFFERED", "1"},  // stream Alembic's log as it happens, not at exit
-  };
-  for (const auto& kv : s.env) env.push_back(kv);
-  return env;
+  return child_environment(*job.service, job.database_url, job.run_id);
 }
 
 void ProcessRunner::spawn(const RunJob& job, std::vector<std::string> argv, LineFn on_line,
@@ -47,7 +38,7 @@ void ProcessRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
   std::string cmd_text = join(argv, " ");
   spawn(job, argv, on_line, [on_done, cmd_text](const ChildExit& e, const std::vector<std::string>& tail) {
     RunResult r;
-    if (e.spawn_error.empty() && !e.signaled && e.code == 0 && !e.timed_out && !e.interrupted) {
+    if (e.succeeded()) {
       r.outcome = Outcome::Applied;
     } else {
       FailureSummary f = summarize_failure(tail, e, cmd_text);

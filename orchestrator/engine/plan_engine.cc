@@ -1,0 +1,80 @@
+#include "engine/plan_engine.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "migration_kind.h"
+#include "rls/policy_render.h"
+#include "rls/rls_phase.h"
+#include "scheduler/dry_run.h"
+
+namespace orch {
+
+Result<PlanView> make_plan(const Manifest& m, StatusReport status, int jobs) {
+  for (const auto& s : status.services)
+    if (s.state == service_state::kUnreachable) return Error{s.detail, status.database};
+  PlanView v;
+  v.project = m.project_name;
+  v.target = status.target;
+  v.database = status.database;
+  v.generated_at = status.generated_at;
+  v.jobs = jobs;
+  std::vector<int> all;
+  for (size_t i = 0; i < m.services.size(); ++i) all.push_back(static_cast<int>(i));
+  PlanOptions opts;
+  opts.max_parallel = jobs;
+  v.batches = dry_run_schedule(m.services, all, opts);
+  v.status = std::move(status);
+  v.rls_files = rls_files(m);
+  return v;
+}
+
+namespace {
+
+bool skipped_by_up(const ServiceStatus& st) {
+  return st.state == service_state::kAhead || st.state == service_state::kError ||
+         st.state == service_state::kTablesWithoutVersion;
+}
+
+std::string rls_phase_sql(const Manifest& m, const PlanView& plan) {
+  if (plan.rls_files.empty() && m.rls.policies.empty()) return "";
+  std::ostringstream o;
+  o << "\n-- ===== RLS phase: one transaction =====\nBEGIN;\n";
+  for (const auto& [path, text] : plan.rls_files) {
+    std::ifstream in(path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    o << "-- " << text << "\n" << ss.str() << "\n";
+  }
+  o << render_policies_do_block(m) << "COMMIT;\n";
+  return o.str();
+}
+
+}  // namespace
+
+Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url) {
+  std::ostringstream o;
+  o << "-- orchestrate plan --sql: project " << m.project_name << ", generated " << plan.generated_at << "\n"
+    << "-- apply with: psql -v ON_ERROR_STOP=1 -f FILE \"$DATABASE_URL\"\n";
+  for (const auto& batch : plan.batches) {
+    for (int i : batch) {
+      const ServiceSpec& s = m.services[i];
+      const ServiceStatus& st = plan.status.services[i];
+      const MigrationKind& kind = migration_kind(s.runner);
+      o << "\n-- ===== service " << s.name << " (" << to_string(s.runner) << ", schema " << s.schema
+        << "): " << st.pending.size() << " pending =====\n";
+      if (skipped_by_up(st)) {
+        o << "-- skipped: " << st.state << ": " << st.detail << "\n";
+        continue;
+      }
+      if (st.pending.empty() && kind.tracks_versions()) continue;
+      auto sql = kind.offline_sql(s, st, database_url);
+      if (!sql) return sql.error();
+      o << *sql;
+    }
+  }
+  o << rls_phase_sql(m, plan);
+  return o.str();
+}
+
+}  // namespace orch

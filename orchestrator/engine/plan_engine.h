@@ -1,0 +1,32 @@
+#pragma once
+// `plan`: what `up` would do, from the same code paths. The schedule comes from the real Builder and
+// Plan over a dry-run runner; the SQL from each kind's offline_sql and the RLS phase's own renderers.
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "manifest/manifest.h"
+#include "report/status_report.h"
+#include "util/result.h"
+
+namespace orch {
+
+struct PlanView {
+  std::string project;
+  std::string target;
+  std::string database;  // redacted
+  std::string generated_at;
+  int jobs = 4;
+  std::vector<std::vector<int>> batches;  // services started together, in order (indexes)
+  StatusReport status;                    // where each service stands now
+  std::vector<std::pair<std::filesystem::path, std::string>> rls_files;  // path, as written
+};
+
+// Fails when the database cannot be read.
+Result<PlanView> make_plan(const Manifest& m, StatusReport status, int jobs);
+
+// The SQL `up` would run, service by service in schedule order, then the RLS phase in one transaction.
+Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url);
+
+}  // namespace orch

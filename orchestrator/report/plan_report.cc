@@ -1,0 +1,86 @@
+#include "report/plan_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/text.h"
+
+namespace orch {
+
+namespace {
+
+void render_service(const ServiceSpec& s, const ServiceStatus& st, std::ostream& out, int& total) {
+  out << "  " << s.name << " (" << to_string(s.runner) << ", schema " << s.schema;
+  if (!s.depends_on.empty()) out << ", after " << join(s.depends_on, ", ");
+  if (s.exclusive) out << ", runs alone";
+  out << "): ";
+  if (st.state == service_state::kUntracked) out << "runs `" << join(s.command, " ") << "`\n";
+  else if (st.pending.empty() && st.state == service_state::kUpToDate) out << "up to date\n";
+  else if (st.state != service_state::kPending && st.state != service_state::kNotInitialised)
+    out << st.state << ": " << st.detail << "\n";
+  else {
+    out << st.pending.size() << " pending\n";
+    total += static_cast<int>(st.pending.size());
+    for (size_t k = 0; k < st.pending.size(); ++k)
+      out << "      " << st.pending[k]
+          << (k < st.pending_messages.size() && !st.pending_messages[k].empty() ? "  " + st.pending_messages[k] : "")
+          << "\n";
+  }
+}
+
+}  // namespace
+
+void render_plan_text(const Manifest& m, const PlanView& plan, std::ostream& out) {
+  out << "plan for " << m.project_name << " on " << plan.target << " (" << plan.database << "), up to " << plan.jobs
+      << " services at once\n";
+  int total = 0;
+  for (size_t w = 0; w < plan.batches.size(); ++w) {
+    std::vector<std::string> names;
+    for (int i : plan.batches[w]) names.push_back(m.services[i].name);
+    out << "\nwave " << (w + 1) << ": " << join(names, ", ")
+        << (plan.batches[w].size() > 1 ? " (together, as dependencies allow)" : "") << "\n";
+    for (int i : plan.batches[w]) render_service(m.services[i], plan.status.services[i], out, total);
+  }
+  if (!plan.rls_files.empty() || !m.rls.policies.empty()) {
+    out << "\nRLS phase (one transaction, after every service succeeded):\n";
+    for (const auto& [path, text] : plan.rls_files) out << "  file " << text << "\n";
+    for (const auto& p : m.rls.policies)
+      out << "  policy " << p.name << ": " << p.command << " to " << join(p.roles, ", ") << " on every table in "
+          << join(p.schemas, ", ") << (p.when_column.empty() ? "" : " with column " + p.when_column) << "\n";
+    if (!m.rls.require.empty()) out << "  then verify every table in " << join(m.rls.require, ", ") << " is protected\n";
+  }
+  out << "\n" << total << " migration" << (total == 1 ? "" : "s") << " pending; `orchestrate plan --sql` shows the SQL\n";
+}
+
+void render_plan_json(const Manifest& m, const PlanView& plan, std::ostream& out) {
+  using json = nlohmann::ordered_json;
+  json j;
+  j["schema_version"] = 1;
+  j["project"] = m.project_name;
+  j["target"] = plan.target;
+  j["max_parallel"] = plan.jobs;
+  json waves = json::array();
+  for (size_t w = 0; w < plan.batches.size(); ++w) {
+    json services = json::array();
+    for (int i : plan.batches[w]) {
+      const ServiceStatus& st = plan.status.services[i];
+      json pend = json::array();
+      for (size_t k = 0; k < st.pending.size(); ++k)
+        pend.push_back({{"revision", st.pending[k]}, {"message", k < st.pending_messages.size() ? st.pending_messages[k] : ""}});
+      services.push_back({{"name", st.name}, {"runner", st.runner}, {"schema", st.schema}, {"state", st.state},
+                          {"exclusive", m.services[i].exclusive}, {"depends_on", m.services[i].depends_on},
+                          {"pending", pend}});
+    }
+    waves.push_back({{"wave", w + 1}, {"services", services}});
+  }
+  j["waves"] = waves;
+  json files = json::array();
+  for (const auto& [path, text] : plan.rls_files) files.push_back(text);
+  json policies = json::array();
+  for (const auto& p : m.rls.policies)
+    policies.push_back({{"name", p.name}, {"schemas", p.schemas}, {"when_column", p.when_column}, {"command", p.command},
+                        {"roles", p.roles}});
+  j["rls"] = {{"files", files}, {"policies", policies}, {"require", m.rls.require}};
+  out << j.dump(2) << "\n";
+}
+
+}  // namespace orch

@@ -1,0 +1,157 @@
+#include "alembic/alembic_kind.h"
+
+#include "alembic/alembic_runner.h"
+#include "alembic/graph_check.h"
+#include "alembic/revision_reader.h"
+#include "process/failure_summary.h"
+#include "process/tool_run.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+std::unique_ptr<ServiceRunner> AlembicKind::make_runner(RunnerContext ctx) const {
+  return std::make_unique<AlembicRunner>(ctx);
+}
+
+std::string AlembicKind::version_rows_sql(const std::string& rel) const {
+  return "SELECT version_num::text, NULL::text, NULL::text FROM " + rel;
+}
+
+namespace {
+
+// Why the revision files cannot be trusted, or "" (unreadable file, or a parent no file declares).
+std::string revision_files_error(const ServiceSpec& s, const std::optional<RevisionSet>& set) {
+  if (!set) return "cannot locate the revision files from " + s.path_text + "/" + s.config;
+  for (const auto& f : set->files())
+    if (!f.error.empty()) return "cannot read " + f.path.filename().string() + ": " + f.error;
+  // A chain with a parent no file declares cannot be applied: `upgrade head` fails on it.
+  for (const auto& f : set->files())
+    for (const auto& d : f.down_revisions)
+      if (!set->find(d))
+        return "broken revision chain: " + f.path.filename().string() + " names down_revision " + d +
+               ", which no file declares; `orchestrate check` shows where";
+  return "";
+}
+
+// Runs `<command> -c <config> ARGS...` in the service's directory to completion, lines to `line`.
+Status run_alembic_command(const ServiceSpec& s, const std::vector<std::string>& args, StepContext& ctx) {
+  ToolSpec t;
+  t.argv = s.command;
+  t.argv.push_back("-c");
+  t.argv.push_back(s.config);
+  t.argv.insert(t.argv.end(), args.begin(), args.end());
+  t.cwd = s.path;
+  t.env = child_environment(s, ctx.database_url, ctx.run_id);
+  t.timeout = s.timeout;
+  t.on_line = ctx.line;
+  ctx.line("$ " + join(t.argv, " "));
+  ToolRun run = run_to_completion(t);
+  if (run.succeeded()) return ok();
+  return Error{run.failure_text(join(t.argv, " ")), s.name};
+}
+
+}  // namespace
+
+void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const {
+  std::optional<RevisionSet> set = read_revision_set(s.path / s.config);
+  if (set) out.heads = set->heads();
+  for (const auto& r : db.rows) out.current.push_back(r.version);
+  if (std::string file_error = revision_files_error(s, set); !file_error.empty()) {
+    out.state = service_state::kError;
+    out.detail = file_error;
+    return;
+  }
+  if (!db.table_exists) {
+    if (db.tables > 0) {
+      out.state = service_state::kTablesWithoutVersion;
+      out.detail = "schema " + s.schema + " has " + std::to_string(db.tables) + " table(s) but no version table " +
+                   s.version_schema + "." + s.version_table +
+                   ": it was created outside migrations; record the revision it matches (alembic stamp REV) before `up`";
+    } else {
+      out.state = service_state::kNotInitialised;
+    }
+  }
+  auto pending = set->pending(out.current);
+  if (!pending) {
+    std::vector<std::string> unknown;
+    for (const auto& c : out.current)
+      if (!set->find(c)) unknown.push_back(c);
+    out.state = service_state::kAhead;
+    out.detail = "the database holds revision " + join(unknown, ", ") +
+                 ", which no revision file declares: history was squashed or deleted, or the database is ahead "
+                 "of this checkout";
+    return;
+  }
+  out.pending = *pending;
+  for (const auto& p : out.pending) out.pending_messages.push_back(set->find(p) ? set->find(p)->message : "");
+  if (out.state.empty()) out.state = out.pending.empty() ? service_state::kUpToDate : service_state::kPending;
+}
+
+// Alembic's own offline mode, from the current revision to head: the same migrations `up` runs.
+Result<std::string> AlembicKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const {
+  ToolSpec t;
+  t.argv = s.command;
+  std::string range = st.current.empty() ? "head" : st.current.front() + ":head";
+  for (const auto& a : {std::string("-c"), s.config, std::string("upgrade"), range, std::string("--sql")}) t.argv.push_back(a);
+  t.cwd = s.path;
+  t.env = child_environment(s, url, "plan");
+  t.timeout = Millis(120000);
+  t.split_stderr = true;
+  ToolRun run = run_to_completion(t);
+  if (!run.succeeded())
+    return Error{"`" + join(t.argv, " ") + "` failed: " + run.failure_text(join(t.argv, " ")), s.name,
+                 "the migration must also work in Alembic's offline (--sql) mode: no queries through op.get_bind(), "
+                 "typed columns in bulk_insert"};
+  std::string out;
+  for (const auto& l : run.out) out += secrets::scrub(l) + "\n";
+  return out;
+}
+
+Status AlembicKind::downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const {
+  return run_alembic_command(s, {"downgrade", to}, ctx);
+}
+
+Status AlembicKind::baseline(const ServiceSpec& s, const std::string& to, bool force, StepContext& ctx) const {
+  std::vector<std::string> args = {"stamp"};
+  if (force) args.push_back("--purge");
+  args.push_back(to);
+  return run_alembic_command(s, args, ctx);
+}
+
+bool AlembicKind::knows_version(const ServiceSpec& s, const std::string& to) const {
+  if (to == "head" || to == "base") return true;
+  auto set = read_revision_set(s.path / s.config);
+  return set && set->find(to) != nullptr;
+}
+
+std::vector<Finding> AlembicKind::check_files(const ServiceSpec& s, const std::filesystem::path& root) const {
+  auto set = read_revision_set(s.path / s.config);
+  if (!set)
+    return {{Severity::Warning, s.path_text + "/" + s.config,
+             "cannot locate the revision files without Alembic (script_location is not a plain path)",
+             "the graph checks are skipped for " + s.name, s.name}};
+  return check_revision_graph(*set, root);
+}
+
+ProbeResult AlembicKind::probe(const ServiceSpec& s) const {
+  ProbeResult r;
+  ToolSpec t;
+  t.argv = s.command;
+  t.argv.push_back("--version");
+  t.cwd = s.path;
+  t.timeout = Millis(30000);
+  ToolRun run = run_to_completion(t);
+  if (run.succeeded()) {
+    r.ok = true;
+    for (const auto& l : run.out)
+      if (!trim(l).empty()) r.version = trim(l);
+    return r;
+  }
+  FailureSummary f = summarize_failure(run.out, run.exit, join(s.command, " "));
+  r.error = f.error;
+  r.hint = f.details.empty() ? "check the command in [runners.alembic] or the service" : join(f.details, " ");
+  return r;
+}
+
+}  // namespace orch

@@ -1,0 +1,22 @@
+#pragma once
+// The `alembic` kind: an Alembic project per service, its revision files read in C++, its tool run on
+// warm workers (up) or as a process (plan --sql, down, baseline, the probe).
+#include "migration_kind.h"
+
+namespace orch {
+
+class AlembicKind : public MigrationKind {
+ public:
+  RunnerKind kind() const override { return RunnerKind::Alembic; }
+  std::unique_ptr<ServiceRunner> make_runner(RunnerContext ctx) const override;
+  std::string version_rows_sql(const std::string& quoted_rel) const override;
+  void read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const override;
+  Result<std::string> offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const override;
+  Status downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const override;
+  Status baseline(const ServiceSpec& s, const std::string& to, bool force, StepContext& ctx) const override;
+  bool knows_version(const ServiceSpec& s, const std::string& to) const override;
+  std::vector<Finding> check_files(const ServiceSpec& s, const std::filesystem::path& root) const override;
+  ProbeResult probe(const ServiceSpec& s) const override;
+};
+
+}  // namespace orch

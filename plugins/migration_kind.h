@@ -1,0 +1,87 @@
+#pragma once
+// Everything one kind of migration runner knows, behind one interface (as ccache's storage backends
+// are): no caller switches on RunnerKind. Each kind lives in plugins/<kind>/ and is registered once in
+// plugins/kinds.cc; docs/architecture.md says how to add a fourth.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "check/finding.h"
+#include "manifest/manifest.h"
+#include "report/status_report.h"
+#include "runner_context.h"
+#include "scheduler/runner.h"
+#include "util/result.h"
+
+namespace orch {
+
+class Db;
+
+// What the run's session read about one service's version table, in its one batched query.
+struct VersionRows {
+  bool table_exists = false;
+  long tables = 0;  // ordinary and partitioned tables in the schema, the version table excluded
+  struct Row {
+    std::string version;
+    std::string applied_at;  // ISO 8601, "" when the kind does not record it
+    std::string checksum;    // "" when the kind does not record it
+  };
+  std::vector<Row> rows;
+  std::string error;  // the rows could not be read
+};
+
+// down and baseline run their steps on the run's session; child tools get the URL.
+struct StepContext {
+  Db& db;
+  std::string database_url;  // a secret
+  std::string run_id;
+  std::function<void(const std::string&)> line;  // progress, one line at a time
+};
+
+struct ProbeResult {
+  bool ok = false;
+  std::string version;  // what the tool printed ("alembic 1.8.1")
+  std::string error;    // one line
+  std::string hint;
+};
+
+class MigrationKind {
+ public:
+  virtual ~MigrationKind() = default;
+  virtual RunnerKind kind() const = 0;
+
+  // The runner `up` drives through the scheduler.
+  virtual std::unique_ptr<ServiceRunner> make_runner(RunnerContext ctx) const = 0;
+
+  // Does it keep versions orchestrate can read? (The command runner does not.)
+  virtual bool tracks_versions() const { return true; }
+  // `SELECT version, applied_at, checksum FROM <rel>` in its own shape, for the batched query
+  // (three text columns); "" when it keeps no versions.
+  virtual std::string version_rows_sql(const std::string& quoted_rel) const = 0;
+  // Where the service stands: its files read here, its rows from the batched query.
+  virtual void read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const = 0;
+
+  // The SQL `up` would run for the pending migrations, for review (plan --sql).
+  virtual Result<std::string> offline_sql(const ServiceSpec& s, const ServiceStatus& st,
+                                          const std::string& database_url) const = 0;
+  // One step back ("-1"), to "base", or to a version.
+  virtual Status downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const = 0;
+  // Records `to` ("head" or a version) as applied without running anything.
+  virtual Status baseline(const ServiceSpec& s, const std::string& to, bool force, StepContext& ctx) const = 0;
+  // Is `to` a version this service's files declare (baseline's argument)?
+  virtual bool knows_version(const ServiceSpec& s, const std::string& to) const = 0;
+
+  // Findings about its files alone, before any database is touched (check).
+  virtual std::vector<Finding> check_files(const ServiceSpec& s, const std::filesystem::path& root) const = 0;
+  // Can its tool start? (check, once per distinct command)
+  virtual ProbeResult probe(const ServiceSpec& s) const = 0;
+};
+
+// The registered kind for a manifest's runner name.
+const MigrationKind& migration_kind(RunnerKind k);
+// Every registered kind, in a stable order.
+const std::vector<const MigrationKind*>& migration_kinds();
+
+}  // namespace orch

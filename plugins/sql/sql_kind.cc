@@ -1,0 +1,194 @@
+#include "sql/sql_kind.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "db/database.h"
+#include "db/db.h"
+#include "sql/sql_check.h"
+#include "sql/sql_ledger.h"
+#include "sql/sql_migrations.h"
+#include "sql/sql_runner.h"
+#include "util/sql_text.h"
+#include "util/text.h"
+
+namespace orch {
+
+std::unique_ptr<ServiceRunner> SqlKind::make_runner(RunnerContext ctx) const { return std::make_unique<SqlRunner>(ctx); }
+
+std::string SqlKind::version_rows_sql(const std::string& rel) const {
+  return "SELECT version::text, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), checksum FROM " + rel;
+}
+
+void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const {
+  SqlMigrationSet set = read_sql_migrations(s.path);
+  if (!set.errors.empty()) {
+    out.state = service_state::kError;
+    out.detail = s.path_text + "/" + set.errors.front();
+    return;
+  }
+  if (!set.migrations.empty()) out.heads = {set.migrations.back().version_text};
+  std::map<long long, const VersionRows::Row*> applied;
+  for (const auto& r : db.rows) applied[std::stoll(r.version)] = &r;
+  if (!applied.empty()) out.current = {version_label(set, applied.rbegin()->first)};
+  for (const auto& r : db.rows)
+    if (!r.applied_at.empty() && r.applied_at > out.last_applied_at) out.last_applied_at = r.applied_at;
+  for (const auto& mig : set.migrations) {
+    auto it = applied.find(mig.version);
+    if (it == applied.end()) {
+      out.pending.push_back(mig.version_text);
+      out.pending_messages.push_back(mig.name);
+    } else if (it->second->checksum != mig.checksum) {
+      out.state = service_state::kError;
+      out.detail = s.path_text + "/" + mig.path.filename().string() + " was changed after it was applied";
+    }
+  }
+  std::vector<std::string> unknown;
+  for (const auto& [v, row] : applied)
+    if (std::none_of(set.migrations.begin(), set.migrations.end(), [v = v](const SqlMigration& m) { return m.version == v; }))
+      unknown.push_back(std::to_string(v));
+  if (!out.state.empty()) return;
+  if (!unknown.empty()) {
+    out.state = service_state::kAhead;
+    out.detail = "the ledger holds version " + join(unknown, ", ") + ", which no file in " + s.path_text +
+                 " declares: files were deleted or squashed, or the database is ahead of this checkout";
+    return;
+  }
+  if (!db.table_exists) {
+    out.state = db.tables > 0 ? service_state::kTablesWithoutVersion : service_state::kNotInitialised;
+    if (db.tables > 0)
+      out.detail = "schema " + s.schema + " has " + std::to_string(db.tables) + " table(s) but no ledger " +
+                   s.version_schema + "." + s.version_table + ": it was created outside migrations";
+    return;
+  }
+  out.state = out.pending.empty() ? service_state::kUpToDate : service_state::kPending;
+}
+
+// The pending files as one script that does what `up` would: the same transactions, search_path and
+// ledger rows (the statement the runner executes, with its values inlined).
+Result<std::string> SqlKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string&) const {
+  std::ostringstream o;
+  SqlMigrationSet set = read_sql_migrations(s.path);
+  const std::string qs = quote_identifier(s.version_schema), qt = quote_identifier(s.version_table);
+  o << "CREATE SCHEMA IF NOT EXISTS " << quote_identifier(s.schema) << ";\n";
+  if (s.version_schema != s.schema) o << "CREATE SCHEMA IF NOT EXISTS " << qs << ";\n";
+  o << ledger_ddl(qs, qt) << ";\n";
+  for (const auto& mig : set.migrations) {
+    if (std::find(st.pending.begin(), st.pending.end(), mig.version_text) == st.pending.end()) continue;
+    o << "\n-- " << s.path_text << "/" << mig.path.filename().string() << "\n";
+    if (!mig.no_transaction) o << "BEGIN;\nSET LOCAL search_path TO " << quote_identifier(s.schema) << ", public;\n";
+    else o << "SET search_path TO " << quote_identifier(s.schema) << ", public;\n";
+    o << mig.contents;
+    if (!mig.contents.empty() && mig.contents.back() != '\n') o << "\n";
+    o << ";\n"
+      << inline_parameters(ledger_insert_sql(qs, qt), {std::to_string(mig.version), sql_literal(mig.name),
+                                                       sql_literal(mig.checksum), "0", "'orchestrate plan --sql'"})
+      << ";\n";
+    o << (mig.no_transaction ? "RESET search_path;\n" : "COMMIT;\n");
+  }
+  return o.str();
+}
+
+namespace {
+
+// The ledger's versions, newest first; empty when there is no ledger.
+std::vector<long long> applied_versions(Db& db, const std::string& ledger) {
+  std::vector<long long> applied;
+  auto tx = db.begin(TxKind::ReadOnly);
+  if (!tx->query("SELECT to_regclass($1) IS NOT NULL", {ledger})[0][0].as_bool()) return applied;
+  for (const auto& r : tx->query("SELECT version FROM " + ledger + " ORDER BY version DESC")) applied.push_back(r[0].as_int());
+  tx->commit();
+  return applied;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+// NNNN_name.down.sql files, newest first, each in a transaction with its ledger row removed. Every
+// down file must exist before the first one runs.
+Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const {
+  SqlMigrationSet set = read_sql_migrations(s.path);
+  Db& db = ctx.db;
+  const std::string ledger = db.quote_name(s.version_schema) + "." + db.quote_name(s.version_table);
+  std::vector<const SqlMigration*> files;
+  for (long long v : applied_versions(db, ledger)) {
+    if (to == "-1" && !files.empty()) break;
+    if (to != "-1" && to != "base" && v <= std::stoll(to)) break;
+    auto it = std::find_if(set.migrations.begin(), set.migrations.end(), [v](const SqlMigration& m) { return m.version == v; });
+    if (it == set.migrations.end())
+      return Error{"version " + std::to_string(v) + " is in the ledger but its file is gone from " + s.path_text, s.name};
+    if (it->down_path.empty())
+      return Error{"no down file for " + it->path.filename().string() + ": write " + s.path_text + "/" + it->version_text +
+                       "_" + it->name + ".down.sql (nothing was downgraded)",
+                   s.name};
+    files.push_back(&*it);
+  }
+  for (const auto* mig : files) {
+    ctx.line("reverting " + mig->path.filename().string() + " with " + mig->down_path.filename().string());
+    try {
+      auto tx = db.begin();
+      tx->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
+      tx->exec(read_file(mig->down_path));
+      tx->query("DELETE FROM " + ledger + " WHERE version = $1", {std::to_string(mig->version)});
+      tx->commit();
+    } catch (const std::exception& e) {
+      int rel = error_line(e.what());
+      return Error{first_error_line(e.what()) + " (rolled back; the ledger still lists " + mig->version_text + ")",
+                   s.path_text + "/" + mig->down_path.filename().string() + (rel ? ":" + std::to_string(rel) : "")};
+    }
+  }
+  return ok();
+}
+
+Status SqlKind::baseline(const ServiceSpec& s, const std::string& to, bool, StepContext& ctx) const {
+  SqlMigrationSet set = read_sql_migrations(s.path);
+  long long upto = to == "head" ? (set.migrations.empty() ? 0 : set.migrations.back().version) : std::stoll(to);
+  Db& db = ctx.db;
+  const std::string qs = db.quote_name(s.version_schema), qt = db.quote_name(s.version_table);
+  try {
+    auto tx = db.begin();
+    tx->exec("CREATE SCHEMA IF NOT EXISTS " + qs);
+    tx->exec(ledger_ddl(qs, qt));
+    size_t n = 0;
+    for (const auto& mig : set.migrations) {
+      if (mig.version > upto) break;
+      n += tx->query(ledger_insert_sql(qs, qt) + " ON CONFLICT (version) DO NOTHING RETURNING version",
+                     {std::to_string(mig.version), mig.name, mig.checksum, "0",
+                      "baseline (orchestrate " ORCHESTRATE_VERSION ", run " + ctx.run_id + ")"})
+               .size();
+    }
+    tx->commit();
+    ctx.line("recorded " + std::to_string(n) + " file(s) up to " + to + " as applied");
+  } catch (const std::exception& e) {
+    return Error{first_error_line(e.what()), s.name};
+  }
+  return ok();
+}
+
+bool SqlKind::knows_version(const ServiceSpec& s, const std::string& to) const {
+  if (to == "head") return true;
+  SqlMigrationSet set = read_sql_migrations(s.path);
+  return std::any_of(set.migrations.begin(), set.migrations.end(),
+                     [&](const SqlMigration& m) { return m.version_text == to || std::to_string(m.version) == to; });
+}
+
+std::vector<Finding> SqlKind::check_files(const ServiceSpec& s, const std::filesystem::path&) const {
+  return check_sql_files(s.path, s.path_text);
+}
+
+ProbeResult SqlKind::probe(const ServiceSpec&) const {
+  ProbeResult r;
+  r.ok = true;
+  r.version = "built in (libpq)";
+  return r;
+}
+
+}  // namespace orch
