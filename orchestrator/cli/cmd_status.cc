@@ -1,5 +1,4 @@
 // `orchestrate status`: where every service stands on each target, read-only and lock-free.
-#include <unistd.h>
 
 #include <condition_variable>
 #include <future>
@@ -14,6 +13,7 @@
 #include "inspect/status_inspector.h"
 #include "report/formats.h"
 #include "status/plain_printer.h"
+#include "status/terminal_caps.h"
 
 namespace orch {
 
@@ -85,7 +85,7 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
       cv.notify_all();
     });
     SignalWatcher watcher(hub, nullptr);
-    bool tty = isatty(1);
+    bool tty = TerminalCaps::current().stdout_tty;
     for (;;) {
       auto rs = inspect_all(*loaded);
       if (tty) std::cout << "\x1b[H\x1b[2J";

@@ -6,13 +6,14 @@
 
 #include "cli/exit_codes.h"
 #include "inspect/status_inspector.h"
+#include "status/terminal_caps.h"
 #include "util/text.h"
 
 namespace orch {
 
 bool confirm(const std::string& question, bool yes, int& rc) {
   if (yes) return true;
-  if (!isatty(0)) {
+  if (!TerminalCaps::current().can_ask()) {
     std::cerr << "error: refusing to " << question << " without confirmation: no terminal to ask on; pass --yes\n";
     rc = 2;
     return false;
@@ -33,7 +34,7 @@ bool confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& tar
   if (prot.empty() || yes) return true;
   std::vector<std::string> names;
   for (auto* t : prot) names.push_back(t->name);
-  if (!isatty(0)) {
+  if (!TerminalCaps::current().can_ask()) {
     std::cerr << "error: " << join(names, ", ") << (prot.size() == 1 ? " is a protected target" : " are protected targets")
               << "; refusing to change " << (prot.size() == 1 ? "it" : "them")
               << " without confirmation, and there is no terminal to ask on\n  hint: pass --yes once you have "

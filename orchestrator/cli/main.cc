@@ -82,8 +82,17 @@ int main(int argc, char** argv) {
   history_cmd->add_option("--format", hi.format, "table or json")->check(CLI::IsMember({"table", "json"}));
 
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
-  app.footer("Exit codes: 0 ok, 1 failed, 2 usage or manifest error, 3 findings, 4 lock busy, 130 interrupted.\n"
-             "Run `orchestrate COMMAND --help` for a command's options.");
+  app.footer(
+      "Exit codes: 0 ok, 1 failed, 2 usage or manifest error, 3 findings, 4 lock busy, 130 interrupted.\n"
+      "Environment (docs/environment.md):\n"
+      "  DATABASE_URL and the like        whatever the manifest's env:NAME references name\n"
+      "  NO_COLOR                         no colour and no live view\n"
+      "  CLICOLOR_FORCE=1                 colour even into a pipe\n"
+      "  TERM=dumb                        no colour, no live view (TERM unset: no live view)\n"
+      "  COLUMNS                          the width when the terminal does not say\n"
+      "  ORCHESTRATE_ALEMBIC_WARM=0       run Alembic as a process per service, not on warm workers\n"
+      "  USER, LOGNAME                    who ran it, in the history (else the uid's name)\n"
+      "Run `orchestrate COMMAND --help` for a command's options.");
 
   try {
     app.parse(argc, argv);

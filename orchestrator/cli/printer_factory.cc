@@ -7,16 +7,12 @@
 
 #include "dashboard/dashboard.h"
 #include "status/plain_printer.h"
+#include "status/terminal_caps.h"
 #include "util/text.h"
 
 namespace orch {
 
-bool use_dashboard(const GlobalOptions& g) {
-  if (g.no_dashboard || std::getenv("NO_COLOR")) return false;
-  const char* term = std::getenv("TERM");
-  if (!term || std::string(term) == "dumb") return false;
-  return isatty(1);
-}
+bool use_dashboard(const GlobalOptions& g) { return !g.no_dashboard && TerminalCaps::current().live_view(); }
 
 bool want_color_stdout(const GlobalOptions&) { return want_color(1); }
 

@@ -1,5 +1,7 @@
 #include "dashboard/terminal.h"
 
+#include "status/terminal_caps.h"
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -7,15 +9,7 @@
 
 namespace orch {
 
-int StdoutTerminal::width() const {
-  struct winsize ws {};
-  if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  if (const char* c = std::getenv("COLUMNS")) {
-    int n = std::atoi(c);
-    if (n > 0) return n;
-  }
-  return 80;
-}
+int StdoutTerminal::width() const { return terminal_width(); }
 
 void StdoutTerminal::write(const std::string& bytes) {
   size_t off = 0;

@@ -7,21 +7,13 @@
 #include <sstream>
 
 #include "util/duration.h"
+#include "util/clock_text.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
 
 using ojson = nlohmann::ordered_json;
-
-std::string iso8601_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 static ojson rls_coverage_json(bool configured, const RlsCoverage& c) {
   ojson j;

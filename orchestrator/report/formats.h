@@ -10,6 +10,8 @@
 #include "report/run_report.h"
 #include "report/status_report.h"
 
+#include "util/clock_text.h"  // iso8601_now, used by every report
+
 namespace orch {
 
 nlohmann::ordered_json status_to_json(const StatusReport& r);
@@ -29,6 +31,5 @@ bool parse_report_targets(const std::vector<std::string>& specs, std::vector<Rep
 // Writes each; returns the error of the first that failed, empty when all were written.
 std::string write_reports(const std::vector<ReportTarget>& targets, const StatusReport* status, const RunReport* run);
 
-std::string iso8601_now();
 
 }  // namespace orch

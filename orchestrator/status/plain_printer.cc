@@ -6,20 +6,15 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "status/terminal_caps.h"
+#include "util/clock_text.h"
 #include "util/duration.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
 
-bool want_color(int fd) {
-  const char* force = std::getenv("CLICOLOR_FORCE");
-  if (force && *force && std::string(force) != "0") return true;
-  if (std::getenv("NO_COLOR")) return false;
-  const char* term = std::getenv("TERM");
-  if (term && std::string(term) == "dumb") return false;
-  return isatty(fd);
-}
+bool want_color(int fd) { return TerminalCaps::current().color(fd); }
 
 PlainPrinter::PlainPrinter(std::ostream& out, size_t name_width, bool color, std::string prefix)
     : out_(out), width_(name_width + prefix.size()), color_(color), prefix_(std::move(prefix)) {}
@@ -30,14 +25,7 @@ static std::mutex& output_mutex() {
   return m;
 }
 
-static std::string clock_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return buf;
-}
+static std::string clock_now() { return format_time(std::chrono::system_clock::now(), "%H:%M:%S", Zone::Local); }
 
 void PlainPrinter::emit(const std::string& who, const std::string& text) {
   std::lock_guard<std::mutex> lock(output_mutex());

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <random>
 
+#include "util/clock_text.h"
 #include "util/secrets.h"
 
 namespace orch {
@@ -11,16 +12,7 @@ namespace orch {
 RunLogs::RunLogs(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
 static std::string timestamp() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
-  return out;
+  return format_time(std::chrono::system_clock::now(), "%Y-%m-%dT%H:%M:%S.%3NZ", Zone::Utc);
 }
 
 void RunLogs::write(const std::string& service, const std::string& line) {
@@ -34,16 +26,11 @@ void RunLogs::write(const std::string& service, const std::string& line) {
 }
 
 std::string new_run_id() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  std::string stamp = format_time(std::chrono::system_clock::now(), "%Y%m%dT%H%M%SZ", Zone::Utc);
   std::random_device rd;
   char suffix[8];
   std::snprintf(suffix, sizeof suffix, "%04x", rd() & 0xffff);
-  return std::string(buf) + "-" + suffix;
+  return stamp + "-" + suffix;
 }
 
 }  // namespace orch

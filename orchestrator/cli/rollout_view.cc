@@ -1,0 +1,125 @@
+#include "cli/rollout_view.h"
+
+#include <iostream>
+
+#include "cli/confirm.h"
+#include "report/text_table.h"
+#include "status/plain_printer.h"
+#include "util/secrets.h"
+
+namespace orch {
+
+RolloutView::RolloutView(const Manifest& m, const RolloutState& st, std::filesystem::path state_dir, bool live,
+                         bool pause, bool color)
+    : m_(m), state_dir_(std::move(state_dir)), pause_(pause), color_(color) {
+  for (const auto& s : m.services) width_ = std::max(width_, s.name.size());
+  if (!live) return;
+  DashHeader h;
+  h.title = "orchestrate rollout " + m.project_name;
+  h.run_id = st.run_id;
+  h.started_at = DashClock::now();
+  std::vector<DashRow> rows;
+  for (const auto& w : st.waves)
+    for (const auto& t : w.targets) {
+      DashRow r;
+      r.label = t.name;
+      r.state = t.state == "succeeded" ? "succeeded" : "queued";
+      r.waiting_for = w.name;
+      rows.push_back(r);
+    }
+  term_ = std::make_unique<StdoutTerminal>(color);
+  dash_ = std::make_unique<Dashboard>(*term_, h, rows, std::chrono::milliseconds(100));
+}
+
+void RolloutView::wave_started(const WaveOutcome& wave, size_t to_run) {
+  if (dash_)
+    dash_->note("wave " + wave.name + ": " + std::to_string(to_run) + " targets, up to " + std::to_string(wave.max_parallel) +
+                " at once");
+  else
+    std::cout << "\n== wave " << wave.name << ": " << to_run << " target" << (to_run == 1 ? "" : "s") << ", up to "
+              << wave.max_parallel << " at once\n";
+}
+
+void RolloutView::target_finished(const TargetOutcome& t) {
+  if (!dash_) return;
+  dash_->update(t.name, [&](DashRow& row) {
+    row.state = t.state;
+    row.ended = true;
+    row.ended_at = DashClock::now();
+    if (!row.started) row.started_at = row.ended_at;
+    if (t.state != "succeeded") row.reason = t.detail;
+  });
+}
+
+bool RolloutView::may_start(const WaveOutcome& prev, const WaveOutcome& next, size_t to_run) {
+  if (!pause_) return true;
+  std::cout << "\nwave " << prev.name << ": " << prev.count("succeeded") << " succeeded, " << prev.count("failed")
+            << " failed\n";
+  int rc = 0;
+  return confirm("start wave " + next.name + " (" + std::to_string(to_run) + " targets)", false, rc);
+}
+
+TargetPrinterFactory RolloutView::printers() {
+  int services = static_cast<int>(m_.services.size());
+  return [this, services](const ResolvedTarget& t) -> std::unique_ptr<StatusPrinter> {
+    if (dash_) return std::make_unique<TargetDashboardPrinter>(*dash_, t.name, services);
+    return std::make_unique<PlainPrinter>(std::cout, width_, color_, t.name + "/");
+  };
+}
+
+namespace {
+
+void print_matrix(const Manifest& m, const RolloutState& st, std::ostream& out, bool color) {
+  std::vector<std::vector<std::string>> rows = {{"WAVE", "TARGET", "STATE"}};
+  for (const auto& s : m.services) rows[0].push_back(s.name);
+  for (const auto& w : st.waves)
+    for (const auto& t : w.targets) {
+      std::vector<std::string> row = {w.name, t.name, t.state};
+      for (const auto& s : m.services) {
+        auto it = t.services.find(s.name);
+        row.push_back(it == t.services.end() ? "-" : it->second);
+      }
+      rows.push_back(row);
+    }
+  auto paint = [&](const std::string& cell) -> const char* {
+    if (!color || cell == "-") return "";
+    if (cell == "succeeded" || cell == "applied" || cell == "up-to-date") return "\x1b[32m";
+    return cell == "failed" ? "\x1b[31m" : "\x1b[33m";
+  };
+  out << "\n";
+  write_table(out, rows, [&](size_t row, size_t col, const std::string& cell) {
+    return row > 0 && col >= 2 ? paint(cell) : "";
+  });
+  out << "\n";
+  for (const auto& w : st.waves)
+    out << "wave " << w.name << ": " << w.count("succeeded") << " succeeded, " << w.count("failed") << " failed, "
+        << w.count("not-reached") << " not reached"
+        << (w.count("interrupted") ? ", " + std::to_string(w.count("interrupted")) + " interrupted" : "") << " (of "
+        << w.targets.size() << "; error budget " << w.max_failures << ")\n";
+  for (const auto& w : st.waves)
+    for (const auto& t : w.targets)
+      if (!t.detail.empty() && t.state != "succeeded") out << "  " << t.name << ": " << secrets::scrub(t.detail) << "\n";
+}
+
+}  // namespace
+
+void RolloutView::finish(const RolloutState& st, std::ostream& out) {
+  if (dash_) {
+    for (const auto& w : st.waves)
+      for (const auto& t : w.targets)
+        if (t.state == "not-reached")
+          dash_->update(t.name, [&](DashRow& row) {
+            row.state = "not-reached";
+            row.reason = t.detail;
+          });
+    dash_->finish();
+  }
+  print_matrix(m_, st, out, color_);
+  out << "\nrollout " << st.run_id << ": " << st.outcome;
+  if (!st.halted_reason.empty()) out << ": " << st.halted_reason;
+  out << "\n";
+  if (st.outcome != "succeeded")
+    out << "after fixing the cause: orchestrate rollout --resume " << st.run_id << " (targets already done are skipped)\n";
+}
+
+}  // namespace orch

@@ -1,0 +1,37 @@
+#pragma once
+// What a person sees of a rollout: a live row per target on a terminal, plain lines otherwise; the
+// state file written after every change; the final matrix.
+#include <filesystem>
+#include <memory>
+#include <ostream>
+
+#include "dashboard/dashboard.h"
+#include "dashboard/terminal.h"
+#include "engine/rollout_engine.h"
+#include "engine/up_target_executor.h"
+
+namespace orch {
+
+class RolloutView : public RolloutObserver {
+ public:
+  RolloutView(const Manifest& m, const RolloutState& st, std::filesystem::path state_dir, bool live, bool pause,
+              bool color);
+  void wave_started(const WaveOutcome& wave, size_t to_run) override;
+  void target_finished(const TargetOutcome& t) override;
+  bool may_start(const WaveOutcome& previous, const WaveOutcome& next, size_t to_run) override;
+  void save(const RolloutState& st) override { st.save(state_dir_); }
+  // Each target's printer: its dashboard row, or plain lines prefixed "target/".
+  TargetPrinterFactory printers();
+  // The live view's last frame; then the matrix and the outcome line.
+  void finish(const RolloutState& st, std::ostream& out);
+
+ private:
+  const Manifest& m_;
+  std::filesystem::path state_dir_;
+  bool pause_, color_;
+  size_t width_ = 11;
+  std::unique_ptr<StdoutTerminal> term_;
+  std::unique_ptr<Dashboard> dash_;
+};
+
+}  // namespace orch
