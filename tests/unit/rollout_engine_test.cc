@@ -1,0 +1,163 @@
+// RolloutEngine against a fake TargetExecutor: waves in order, at most max_parallel at once, the error
+// budget halting later waves, and a resumed rollout skipping what already succeeded.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "engine/rollout_engine.h"
+
+using namespace orch;
+
+namespace {
+
+class FakeExecutor : public TargetExecutor {
+ public:
+  std::set<std::string> failing;
+  std::vector<std::string> ran;  // in the order they ended
+  std::vector<std::string> history_ids;
+  int max_seen = 0;
+  TargetRun run(const ResolvedTarget& t, const std::string& history_run_id) override {
+    int now = ++running_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      max_seen = std::max(max_seen, now);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    --running_;
+    std::lock_guard<std::mutex> lock(mu_);
+    ran.push_back(t.name);
+    history_ids.push_back(history_run_id);
+    TargetRun r;
+    r.state = failing.count(t.name) ? "failed" : "succeeded";
+    if (r.state == "failed") r.detail = "users: boom";
+    return r;
+  }
+
+ private:
+  std::atomic<int> running_{0};
+  std::mutex mu_;
+};
+
+class CountingObserver : public RolloutObserver {
+ public:
+  int saves = 0;
+  std::vector<std::string> waves;
+  void wave_started(const WaveOutcome& w, size_t) override { waves.push_back(w.name); }
+  void save(const RolloutState&) override { ++saves; }
+};
+
+std::vector<ResolvedTarget> targets(std::vector<std::string> names) {
+  std::vector<ResolvedTarget> out;
+  for (auto& n : names) out.push_back({n, "postgresql://h/" + n, false});
+  return out;
+}
+
+RolloutWave wave(std::string name, std::vector<std::string> patterns, int parallel, int budget) {
+  RolloutWave w;
+  w.name = std::move(name);
+  w.targets = std::move(patterns);
+  w.max_parallel = parallel;
+  w.max_failures = budget;
+  return w;
+}
+
+const std::vector<RolloutWave> kWaves = {wave("staging", {"staging"}, 1, 0), wave("canary", {"prod-eu"}, 1, 0),
+                                         wave("rest", {"*"}, 2, 1)};
+const auto kKnown = targets({"staging", "prod-eu", "prod-us", "prod-ap", "prod-sa"});
+
+RolloutState fresh(const WaveTargets& t) {
+  RolloutState st;
+  st.run_id = "R";
+  return merge_resume(kWaves, t, st);
+}
+
+}  // namespace
+
+TEST(RolloutEngine, WavesExpandFirstWaveWinsAndUnmatchedPatternsAreErrors) {
+  auto t = expand_waves(kWaves, kKnown);
+  ASSERT_TRUE(t) << t.error().text();
+  ASSERT_EQ(t->size(), 3u);
+  EXPECT_EQ((*t)[0].size(), 1u);
+  EXPECT_EQ((*t)[1][0].name, "prod-eu");
+  ASSERT_EQ((*t)[2].size(), 3u);  // "*" takes only the targets no earlier wave placed
+  EXPECT_EQ((*t)[2][0].name, "prod-us");
+
+  auto bad = expand_waves({wave("x", {"tenant-*"}, 1, 0)}, kKnown);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().exit_code, 2);
+  EXPECT_NE(bad.error().message.find("\"tenant-*\", which matches no target"), std::string::npos);
+}
+
+TEST(RolloutEngine, RunsEveryWaveInOrderWithinMaxParallel) {
+  auto t = *expand_waves(kWaves, kKnown);
+  RolloutState st = fresh(t);
+  FakeExecutor ex;
+  CountingObserver obs;
+  CancelHub hub;
+  RolloutEngine(ex, obs, hub).run(st, t);
+  EXPECT_EQ(st.outcome, "succeeded");
+  EXPECT_EQ(obs.waves, (std::vector<std::string>{"staging", "canary", "rest"}));
+  ASSERT_EQ(ex.ran.size(), 5u);
+  EXPECT_EQ(ex.ran[0], "staging");
+  EXPECT_EQ(ex.ran[1], "prod-eu");
+  EXPECT_LE(ex.max_seen, 2);
+  EXPECT_GE(obs.saves, 6);  // after every target and wave
+  EXPECT_EQ(ex.history_ids.front(), "R");
+}
+
+TEST(RolloutEngine, ExceedingTheBudgetHaltsLaterWavesAndResumeSkipsWhatSucceeded) {
+  auto t = *expand_waves(kWaves, kKnown);
+  RolloutState st = fresh(t);
+  FakeExecutor ex;
+  ex.failing = {"prod-eu"};
+  CountingObserver obs;
+  CancelHub hub;
+  RolloutEngine(ex, obs, hub).run(st, t);
+  EXPECT_EQ(st.outcome, "halted");
+  EXPECT_NE(st.halted_reason.find("wave canary exceeded its error budget: 1 failed, 0 allowed"), std::string::npos);
+  EXPECT_EQ(ex.ran, (std::vector<std::string>{"staging", "prod-eu"}));
+  EXPECT_EQ(st.waves[2].count("not-reached"), 3);
+  EXPECT_EQ(st.waves[1].targets[0].detail, "users: boom");
+
+  // --resume after the fix: staging is not run again; history ids get -a2.
+  st.attempt = 2;
+  st.outcome = "running";
+  st.halted_reason.clear();
+  RolloutState resumed = merge_resume(kWaves, t, st);
+  FakeExecutor fixed;
+  RolloutEngine(fixed, obs, hub).run(resumed, t);
+  EXPECT_EQ(resumed.outcome, "succeeded");
+  EXPECT_EQ(fixed.ran.size(), 4u);
+  EXPECT_EQ(fixed.ran[0], "prod-eu");
+  EXPECT_EQ(fixed.history_ids[0], "R-a2");
+}
+
+TEST(RolloutEngine, FailuresWithinTheBudgetFinishTheRolloutAsFailed) {
+  auto t = *expand_waves(kWaves, kKnown);
+  RolloutState st = fresh(t);
+  FakeExecutor ex;
+  ex.failing = {"prod-ap"};  // the last wave allows one failure
+  CountingObserver obs;
+  CancelHub hub;
+  RolloutEngine(ex, obs, hub).run(st, t);
+  EXPECT_EQ(st.outcome, "failed");
+  EXPECT_EQ(st.waves[2].count("failed"), 1);
+  EXPECT_EQ(st.waves[2].count("succeeded"), 2);
+}
+
+TEST(RolloutEngine, CancelledBeforeStartingReachesNothing) {
+  auto t = *expand_waves(kWaves, kKnown);
+  RolloutState st = fresh(t);
+  FakeExecutor ex;
+  CountingObserver obs;
+  CancelHub hub;
+  hub.cancel_all();
+  RolloutEngine(ex, obs, hub).run(st, t);
+  EXPECT_EQ(st.outcome, "interrupted");
+  EXPECT_TRUE(ex.ran.empty());
+  EXPECT_EQ(st.waves[0].targets[0].state, "not-reached");
+}
