@@ -12,6 +12,7 @@
 #include "engine/down_engine.h"
 #include "graph/service_graph.h"
 #include "inspect/status_inspector.h"
+#include "report/run_report.h"
 #include "status/plain_printer.h"
 #include "status/run_logs.h"
 #include "util/text.h"
@@ -20,10 +21,8 @@ namespace orch {
 
 namespace {
 
-std::string revisions(const std::vector<std::string>& r) { return r.empty() ? "(none)" : join(r, "+"); }
-
 void print_now_at(const ServiceStatus& ss) {
-  std::cout << ss.name << ": now at " << revisions(ss.current) << " (" << ss.state
+  std::cout << ss.name << ": now at " << format_revisions(ss.current) << " (" << ss.state
             << (ss.pending.empty() ? "" : ", " + std::to_string(ss.pending.size()) + " pending") << ")\n";
 }
 
@@ -37,7 +36,7 @@ void list_down_steps(const Manifest& m, int target, bool cascade, const std::vec
   std::cout << "will downgrade:\n";
   for (const auto& s : steps) {
     std::string what = s.to == "-1" ? "one step" : s.to == "base" ? "to base (everything)" : "to " + s.to;
-    std::cout << "  " << m.services[s.service].name << ": from " << revisions(st.services[s.service].current) << " "
+    std::cout << "  " << m.services[s.service].name << ": from " << format_revisions(st.services[s.service].current) << " "
               << what << "\n";
   }
 }

@@ -66,8 +66,8 @@ std::unique_ptr<StatusPrinter> make_printer(const GlobalOptions& g, const Manife
     if (before) {
       const ServiceStatus& s = before->services[i];
       if (s.state == service_state::kUntracked) continue;
-      std::string cur = s.current.empty() ? "(none)" : join(s.current, "+");
-      std::string head = s.heads.empty() ? "(none)" : join(s.heads, "+");
+      std::string cur = format_revisions(s.current);
+      std::string head = format_revisions(s.heads);
       pending[s.name] = {cur == head ? cur : cur + " -> " + head, static_cast<int>(s.pending.size())};
     }
   }

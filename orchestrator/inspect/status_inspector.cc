@@ -8,6 +8,7 @@
 #include "migration_kind.h"
 #include "report/formats.h"
 #include "rls/rls_phase.h"
+#include "util/catalog_sql.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
@@ -33,8 +34,8 @@ void read_catalogue(const Manifest& m, Tx& tx, DbState& st) {
   }
   auto facts = tx.query(
       "SELECT s.i, to_regclass(format('%I.%I', s.vschema, s.vtable)) IS NOT NULL, "
-      "       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "        WHERE n.nspname = s.schema AND c.relkind IN ('r', 'p') "
+      "       (SELECT count(*) FROM " + std::string(catalog::kTables) + " WHERE n.nspname = s.schema AND " +
+          catalog::kIsTable + " "
       "          AND NOT (n.nspname = s.vschema AND c.relname = s.vtable)) "
       "FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS s(schema, vschema, vtable, i)",
       {to_pg_array(schema), to_pg_array(vschema), to_pg_array(vtable)});

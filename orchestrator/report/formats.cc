@@ -116,7 +116,7 @@ static std::string md_escape(const std::string& s) {
 }
 
 static std::string md_revs(const std::vector<std::string>& v) {
-  return v.empty() ? "(none)" : "`" + join(v, "+") + "`";
+  return v.empty() ? format_revisions(v) : "`" + format_revisions(v) + "`";
 }
 
 static void md_coverage(std::ostringstream& o, const RlsCoverage& c) {

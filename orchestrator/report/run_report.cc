@@ -20,11 +20,6 @@ bool RunReport::all_succeeded() const {
          count(Outcome::Interrupted) == 0;
 }
 
-std::string format_revisions(const std::vector<std::string>& revs) {
-  if (revs.empty()) return "(none)";
-  return join(revs, "+");
-}
-
 static std::string state_text(const RunResult& r) {
   if (r.outcome == Outcome::Skipped) return "skipped (" + r.reason + ")";
   return to_string(r.outcome);

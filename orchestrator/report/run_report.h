@@ -40,7 +40,5 @@ void render_table(const RunReport& report, std::ostream& out, bool color);
 // The RLS lines of the report: applied or why not, and what verification found.
 void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color);
 
-// Revisions as a person reads them: "(none)", "abc123", "abc123+def456" for several heads.
-std::string format_revisions(const std::vector<std::string>& revs);
 
 }  // namespace orch

@@ -16,7 +16,6 @@ bool StatusReport::clean() const {
   return true;
 }
 
-static std::string revs(const std::vector<std::string>& v) { return v.empty() ? "(none)" : join(v, "+"); }
 
 void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
   const std::vector<std::string> head = {"SERVICE", "RUNNER", "SCHEMA",       "CURRENT", "HEAD",
@@ -24,8 +23,8 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : r.services) {
     bool untracked = s.state == service_state::kUntracked;
-    rows.push_back({s.name, s.runner, s.schema, untracked ? "-" : elide(revs(s.current), 30),
-                    untracked ? "-" : elide(revs(s.heads), 30), untracked ? "-" : std::to_string(s.pending.size()),
+    rows.push_back({s.name, s.runner, s.schema, untracked ? "-" : elide(format_revisions(s.current), 30),
+                    untracked ? "-" : elide(format_revisions(s.heads), 30), untracked ? "-" : std::to_string(s.pending.size()),
                     s.state, s.last_applied_at.empty() ? "-" : s.last_applied_at,
                     s.last_run ? elide(s.last_run->state, 24) : "-"});
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "util/catalog_sql.h"
 #include "util/sql_text.h"
 #include "util/text.h"
 
@@ -67,8 +68,8 @@ std::string render_policies_do_block(const Manifest& m) {
     for (const auto& s : p.schemas) schemas.push_back(sql_literal(s));
     o += "  -- [[rls.policy]] " + p.name + "\n";
     // The same tables, in the same order, as the query the RLS phase runs.
-    o += "  FOR t IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\n"
-         "           WHERE n.nspname = ANY (ARRAY[" + join(schemas, ", ") + "]::text[]) AND c.relkind IN ('r', 'p')\n";
+    o += std::string("  FOR t IN SELECT n.nspname, c.relname FROM ") + catalog::kTables + "\n" +
+         "           WHERE n.nspname = ANY (ARRAY[" + join(schemas, ", ") + "]::text[]) AND " + catalog::kIsTable + "\n";
     if (!p.when_column.empty())
       o += "             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = " +
            sql_literal(p.when_column) + " AND a.attnum > 0 AND NOT a.attisdropped)\n";

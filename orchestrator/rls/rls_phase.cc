@@ -7,6 +7,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "rls/policy_render.h"
+#include "util/catalog_sql.h"
 #include "util/duration.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
@@ -49,8 +50,8 @@ std::vector<std::string> render_declarative_policies(Tx& tx, const Manifest& m) 
   for (const auto& p : m.rls.policies) {
     // One query per policy, every schema at once, in a stable order.
     auto rows = tx.query(
-        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') "
+        std::string("SELECT n.nspname, c.relname FROM ") + catalog::kTables + " " +
+            "WHERE n.nspname = ANY ($1::text[]) AND " + catalog::kIsTable + " "
         "  AND ($2 = '' OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $2 "
         "                          AND a.attnum > 0 AND NOT a.attisdropped)) "
         "ORDER BY array_position($1::text[], n.nspname::text), c.relname",
@@ -84,8 +85,7 @@ std::string rls_state_sha256(Tx& tx, const Manifest& m) {
   auto r = tx.query(
       "SELECT coalesce(string_agg(x, E'\\n' ORDER BY x), '') FROM ("
       "  SELECT format('%s.%s rls=%s force=%s', n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity) AS x"
-      "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-      "  WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p')"
+      "  FROM " + std::string(catalog::kTables) + "  WHERE n.nspname = ANY ($1::text[]) AND " + catalog::kIsTable +
       "  UNION ALL"
       "  SELECT format('%s.%s %s %s %s %s %s %s', schemaname, tablename, policyname, permissive, roles, cmd, qual, with_check)"
       "  FROM pg_policies WHERE schemaname = ANY ($1::text[])) AS t",
@@ -194,8 +194,7 @@ RlsCoverage verify_rls(Db& db, const Manifest& m) {
     auto rows = tx.query(
         "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
         "       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') "
+        "FROM " + std::string(catalog::kTables) + " WHERE n.nspname = ANY ($1::text[]) AND " + catalog::kIsTable + " "
         "ORDER BY array_position($1::text[], n.nspname::text), c.relname",
         {to_pg_array(m.rls.require)});
     for (const auto& row : rows) {

@@ -82,4 +82,6 @@ std::string elide(std::string_view s, size_t width) {
   return std::string(s.substr(0, cut)) + "\xE2\x80\xA6";
 }
 
+std::string format_revisions(const std::vector<std::string>& revs) { return revs.empty() ? "(none)" : join(revs, "+"); }
+
 }  // namespace orch

@@ -18,4 +18,7 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // Cuts `s` to `width` display columns, ending in "…" when it had to cut (UTF-8 aware enough for logs).
 std::string elide(std::string_view s, size_t width);
 
+// Revisions as a person reads them: "(none)", "abc123", "abc123+def456" for several heads.
+std::string format_revisions(const std::vector<std::string>& revs);
+
 }  // namespace orch

@@ -1,0 +1,103 @@
+#include "engine/check_engine.h"
+
+#include <chrono>
+#include <memory>
+#include <set>
+
+#include "db/database.h"
+#include "db/db.h"
+#include "db/run_lock.h"
+#include "inspect/status_inspector.h"
+#include "migration_kind.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+void check_offline(const Manifest& m, CheckSink& sink) {
+  sink.ok(m.file.string(), "manifest valid: " + std::to_string(m.services.size()) + " services");
+  // Runner availability: each distinct command once. A built-in kind (sql) has no tool to start.
+  std::set<std::string> probed;
+  for (const auto& s : m.services) {
+    std::string key = std::string(to_string(s.runner)) + "\x1f" + join(s.command, "\x1f");
+    if (s.command.empty() || !probed.insert(key).second) continue;
+    ProbeResult r = migration_kind(s.runner).probe(s);
+    const std::string runner = "runner " + std::string(to_string(s.runner));
+    if (r.ok) sink.ok(runner, "`" + join(s.command, " ") + "`" + (r.version.empty() ? "" : ": " + r.version));
+    else sink.found({Severity::Error, runner + " (service " + s.name + ")", r.error, r.hint, s.name});
+  }
+  // Migration files, read in C++.
+  for (const auto& s : m.services) {
+    const MigrationKind& kind = migration_kind(s.runner);
+    std::vector<Finding> found = kind.check_files(s, m.dir);
+    if (found.empty() && kind.tracks_versions()) sink.ok(s.name, "migration files consistent");
+    for (auto& f : found) {
+      f.service = s.name;
+      sink.found(f);
+    }
+  }
+}
+
+namespace {
+
+void check_service_states(const StatusReport& st, CheckSink& sink) {
+  for (const auto& s : st.services) {
+    if (s.state == service_state::kUpToDate || s.state == service_state::kUntracked) {
+      sink.ok(s.name, s.state == service_state::kUpToDate ? "up to date" : "untracked (command runner)");
+    } else if (s.state == service_state::kPending || s.state == service_state::kNotInitialised) {
+      sink.found({Severity::Info, s.name, std::to_string(s.pending.size()) + " pending (" + s.state + "): " + join(s.pending, ", "),
+                  "", s.name});
+    } else {
+      std::string hint = s.state == service_state::kTablesWithoutVersion
+                             ? "orchestrate baseline " + s.name + " --to REV records the revision the schema matches"
+                         : s.state == service_state::kAhead
+                             ? "check out the revision files this database was migrated with, or baseline it"
+                             : "";
+      sink.found({Severity::Error, s.name, s.state + ": " + s.detail, hint, s.name});
+    }
+  }
+  if (!st.rls_configured) return;
+  if (!st.rls.error.empty()) sink.found({Severity::Error, "rls", "cannot verify: " + st.rls.error, "", ""});
+  for (const auto& u : st.rls.uncovered)
+    sink.found({Severity::Warning, "rls", u.table + ": " + u.reason,
+                "the RLS phase of the next `up` must cover it, or list it in [rls] exclude", ""});
+  if (!st.rls.bypass_roles.empty())
+    sink.found({Severity::Info, "rls", "roles that can log in and bypass RLS: " + join(st.rls.bypass_roles, ", "), "", ""});
+}
+
+}  // namespace
+
+void check_database(const Manifest& m, const std::string& url, const std::string& target, CheckSink& sink) {
+  const std::string shown = secrets::redact_url(url);
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<Db> c;
+  try {
+    c = connect_db(url, "orchestrate/check");
+  } catch (const std::exception& e) {
+    sink.found({Severity::Error, "database " + shown, "unreachable: " + secrets::scrub(first_error_line(e.what())),
+                "is PostgreSQL running, and is the database in " + m.database.pos.str() + " right?", ""});
+    return;
+  }
+  auto ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  try {
+    Row row = c->query("SELECT current_setting('server_version'), current_user, "
+                       "       has_database_privilege(current_user, current_database(), 'CREATE')",
+                       {}, TxKind::ReadOnly)[0];
+    sink.ok("database " + shown, "reachable in " + format_duration(ms) + ", PostgreSQL " + row[0].str());
+    if (row[2].as_bool()) sink.ok("database", "user " + row[1].str() + " may create schemas");
+    else
+      sink.found({Severity::Error, "database", "user " + row[1].str() + " may not create schemas in this database",
+                  "GRANT CREATE ON DATABASE … TO " + row[1].str() + ", or create the schemas beforehand", ""});
+    if (auto h = RunLock(*c, m.project_name).holder())
+      sink.found({Severity::Warning, "run lock", "held by " + h->describe() + ": an `up` is running now",
+                  "`up` will wait for it (--lock-wait)", ""});
+    else
+      sink.ok("run lock", "free");
+  } catch (const std::exception& e) {
+    sink.found({Severity::Error, "database " + shown, first_error_line(e.what()), "", ""});
+    return;
+  }
+  check_service_states(inspect_status(m, c.get(), shown, target), sink);
+}
+
+}  // namespace orch

@@ -1,0 +1,24 @@
+#pragma once
+// `check`: everything that can be checked without changing anything, in order: the runners' tools,
+// each kind's files, then (with a database) reachability, privileges, the run lock, where every
+// service stands and RLS coverage. Results stream to a sink as they are found.
+#include <string>
+
+#include "check/finding.h"
+#include "manifest/manifest.h"
+
+namespace orch {
+
+class CheckSink {
+ public:
+  virtual ~CheckSink() = default;
+  virtual void ok(const std::string& where, const std::string& text) = 0;
+  virtual void found(Finding f) = 0;
+};
+
+// Tools and files only: no database.
+void check_offline(const Manifest& m, CheckSink& sink);
+// The database side, on one connection.
+void check_database(const Manifest& m, const std::string& url, const std::string& target, CheckSink& sink);
+
+}  // namespace orch
