@@ -31,7 +31,7 @@ std::optional<std::vector<int>> select_services(const Manifest& m, const std::ve
     if (i < 0) return std::nullopt;
     roots.push_back(i);
   }
-  return ServiceGraph(m.services).with_dependencies(roots);
+  return m.graph->with_dependencies(roots);
 }
 
 std::vector<ReportTarget> reports_for_target(const std::vector<ReportTarget>& in, const std::string& target, bool several) {

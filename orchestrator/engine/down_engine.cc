@@ -12,7 +12,8 @@ namespace orch {
 std::vector<DownStep> down_steps(const Manifest& m, int target, bool cascade, const std::string& to) {
   std::vector<DownStep> steps;
   if (cascade) {
-    ServiceGraph graph(m.services);
+    ServiceGraph built(m.services);  // a Manifest made in code (tests) has no graph yet
+    const ServiceGraph& graph = m.graph ? *m.graph : built;
     auto dependents = graph.transitive_dependents(target);
     auto waves = graph.waves();
     for (auto w = waves.rbegin(); w != waves.rend(); ++w)

@@ -101,7 +101,7 @@ void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, c
   PlanOptions popts;
   popts.max_parallel = cfg_.jobs;
   popts.fail_fast = cfg_.fail_fast;
-  Plan plan(m_.services, cfg_.selected, popts);
+  Plan plan = m_.graph ? Plan(m_.services, *m_.graph, cfg_.selected, popts) : Plan(m_.services, cfg_.selected, popts);
   SteadyClock clock;
   Builder builder(io, m_.services, plan, runners, printer, clock);
   std::string log_dir_name = target.name == "default" ? cfg_.run_id : cfg_.run_id + "/" + target.name;

@@ -155,6 +155,485 @@ bool valid_service_name(const std::string& n) {
 
 }  // namespace
 
+namespace {
+
+// Walks the document one table at a time (as ninja's parser has one function per construct),
+// collecting every error with its position so one run reports them all.
+class ManifestParser {
+ public:
+  ManifestParser(const fs::path& file, std::string display, const std::string& bytes, toml::table doc)
+      : display(display), L(std::move(display)), doc(std::move(doc)) {
+    m.file = file;
+    m.dir = fs::absolute(file).parent_path();
+    m.checksum = sha256_hex(bytes);
+  }
+
+  Manifest parse() {
+    L.check_keys(doc, {"project", "runners", "services", "rls", "targets", "targets_from", "rollout"}, "the manifest");
+    project();
+    runners();
+    services();
+    rls();
+    targets();
+    targets_from();
+    rollout();
+    return finish();
+  }
+
+ private:
+  void project() {
+    if (const toml::node* pn = doc.get("project"); !pn) {
+      L.error(SourcePos{display, 1, 1}, "missing [project] table",
+              "add:\n    [project]\n    name = \"myproduct\"\n    database = \"env:DATABASE_URL\"");
+    } else if (const toml::table* p = pn->as_table(); !p) {
+      L.error(L.pos(*pn), "\"project\" must be a table");
+    } else {
+      L.check_keys(*p, {"name", "database", "max_parallel"}, "[project]");
+      if (auto s = L.get_string(*p, "name", "[project]", true)) m.project_name = *s;
+      // With [targets], a default database is optional: every command then needs --target.
+      bool targets_declared = doc.get("targets") || doc.get("targets_from");
+      if (auto s = L.get_string(*p, "database", "[project]", !targets_declared)) {
+        m.database.spec = *s;
+        m.database.pos = L.pos(*p->get("database"));
+      }
+      if (const toml::node* mp = p->get("max_parallel")) {
+        auto v = mp->value<int64_t>();
+        if (!mp->is_integer() || !v || *v < 1 || *v > 256)
+          L.error(L.pos(*mp), "\"max_parallel\" must be a whole number from 1 to 256");
+        else
+          m.max_parallel = static_cast<int>(*v);
+      }
+    }
+  }
+
+  void runners() {
+    if (const toml::node* rn = doc.get("runners")) {
+      if (const toml::table* rt = rn->as_table()) {
+        L.check_keys(*rt, runner_names, "[runners]");
+        for (auto&& [k, v] : *rt) {
+          std::string kind(k.str());
+          const toml::table* t = v.as_table();
+          if (!t) {
+            L.error(L.pos(v), "[runners." + kind + "] must be a table");
+            continue;
+          }
+          L.check_keys(*t, {"command"}, "[runners." + kind + "]");
+          if (auto cmd = L.get_string_array(*t, "command", "[runners." + kind + "]")) {
+            if (cmd->empty())
+              L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
+            else
+              runner_commands[kind] = *cmd;
+          }
+        }
+      } else {
+        L.error(L.pos(*rn), "\"runners\" must be a table");
+      }
+    }
+  }
+
+  void services() {
+    if (const toml::node* sn = doc.get("services")) {
+      services_table = sn->as_table();
+      if (!services_table) L.error(L.pos(*sn), "\"services\" must be a table of [services.NAME] tables");
+    } else {
+      L.error(SourcePos{display, 1, 1}, "no services declared",
+              "add a [services.NAME] table for each service, with schema, runner and path");
+    }
+    if (!services_table) return;
+    for (auto&& [k, v] : *services_table) service(k, v);
+  }
+
+  void service(const toml::key& k, const toml::node& v) {
+    ServiceSpec s;
+    s.name = std::string(k.str());
+    s.pos = L.pos(k);
+    const std::string where = "[services." + s.name + "]";
+    const toml::table* t = v.as_table();
+    if (!t) {
+      L.error(L.pos(v), where + " must be a table");
+      return;
+    }
+    if (!valid_service_name(s.name))
+      L.error(s.pos, "service name \"" + s.name + "\" may hold only letters, digits, '_', '-' and '.'");
+    L.check_keys(*t, service_keys, where);
+
+    std::string runner = "alembic";
+    bool known_runner = true;  // an unknown one gets one error, not the fallback kind's checks as well
+    if (auto r = L.get_string(*t, "runner", where, true)) {
+      runner = *r;
+      if (runner == "alembic")
+        s.runner = RunnerKind::Alembic;
+      else if (runner == "sql")
+        s.runner = RunnerKind::Sql;
+      else if (runner == "command")
+        s.runner = RunnerKind::Command;
+      else {
+        known_runner = false;
+        std::string guess = closest_match(runner, runner_names);
+        L.error(L.pos(*t->get("runner")), "unknown runner \"" + runner + "\" for service " + s.name,
+                guess.empty() ? "use one of: alembic, sql, command" : "did you mean \"" + guess + "\"?");
+      }
+    }
+    if (auto sc = L.get_string(*t, "schema", where, true)) {
+      s.schema = *sc;
+      if (s.schema.empty()) L.error(L.pos(*t->get("schema")), "\"schema\" must not be empty");
+    }
+    if (auto p = L.get_string(*t, "path", where, s.runner != RunnerKind::Command)) {
+      s.path_text = *p;
+      s.path_pos = L.pos(*t->get("path"));
+      s.path = fs::path(*p).is_absolute() ? fs::path(*p) : m.dir / *p;
+      s.path = s.path.lexically_normal();
+      if (!fs::is_directory(s.path, ec)) {
+        L.error(s.path_pos,
+                "path \"" + *p + "\" of service " + s.name + " is not a directory (looked in " + s.path.string() + ")",
+                "paths are relative to the manifest's directory; create it or correct the path");
+      }
+    } else if (s.runner == RunnerKind::Command) {
+      s.path = m.dir;
+    }
+    if (auto c = L.get_string(*t, "config", where, false)) s.config = *c;
+    if (known_runner && s.runner == RunnerKind::Alembic && !s.path_text.empty() && fs::is_directory(s.path, ec) &&
+        !fs::exists(s.path / s.config, ec)) {
+      const toml::node* cn = t->get("config");
+      L.error(cn ? L.pos(*cn) : s.path_pos, "alembic config \"" + s.config + "\" not found in " + s.path_text,
+              "point `path` at the directory that holds alembic.ini, or set `config` to its file name");
+    }
+    service_options(*t, s, where, known_runner);
+    service_versions(*t, s, where);
+    m.services.push_back(std::move(s));
+  }
+
+  // depends_on, env, timeout, exclusive and the command of one [services.NAME].
+  void service_options(const toml::table& tt, ServiceSpec& s, const std::string& where, bool known_runner) {
+    const toml::table* t = &tt;
+    if (auto deps = L.get_string_array(*t, "depends_on", where, &s.depends_on_pos)) s.depends_on = *deps;
+
+    if (const toml::node* en = t->get("env")) {
+      if (const toml::table* et = en->as_table()) {
+        for (auto&& [ek, evv] : *et) {
+          if (auto es = evv.as_string())
+            s.env.emplace_back(std::string(ek.str()), es->get());
+          else
+            L.error(L.pos(evv), "environment value \"" + std::string(ek.str()) + "\" must be a string");
+        }
+      } else {
+        L.error(L.pos(*en), "\"env\" in " + where + " must be a table", "write env = { NAME = \"value\" }");
+      }
+    }
+    if (const toml::node* tn = t->get("timeout")) {
+      std::optional<Millis> d;
+      if (auto ts = tn->as_string())
+        d = parse_duration(ts->get());
+      else if (auto ti = tn->as_integer())
+        d = Millis(ti->get() * 1000);
+      if (!d || d->count() <= 0)
+        L.error(L.pos(*tn), "\"timeout\" must be a duration such as \"90s\", \"10m\" or \"1h\"");
+      else
+        s.timeout = d;
+    }
+    if (const toml::node* xn = t->get("exclusive")) {
+      if (auto b = xn->as_boolean())
+        s.exclusive = b->get();
+      else
+        L.error(L.pos(*xn), "\"exclusive\" must be true or false");
+    }
+    if (auto cmd = L.get_string_array(*t, "command", where)) {
+      if (cmd->empty()) L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
+      s.command = *cmd;
+    } else {
+      s.command = runner_commands[to_string(s.runner)];
+    }
+    if (known_runner && s.runner == RunnerKind::Command && s.command.empty())
+      L.error(s.pos, "service " + s.name + " uses the command runner but has no command",
+              "add command = [\"program\", \"arg\", ...] to " + where);
+  }
+
+  // Its RLS files and where its versions live, so status can read them without starting the tool.
+  void service_versions(const toml::table& tt, ServiceSpec& s, const std::string& where) {
+    const toml::table* t = &tt;
+    std::vector<SourcePos> rls_pos;
+    if (auto files = L.get_string_array(*t, "rls", where, &rls_pos)) {
+      const toml::array& arr = *t->get("rls")->as_array();
+      for (size_t i = 0; i < files->size(); ++i) {
+        s.rls.push_back(manifest_file(arr[i], (*files)[i], "RLS file"));
+        s.rls_text.push_back((*files)[i]);
+      }
+    }
+    // Where the version information lives, so status can read it without starting the tool.
+    s.version_schema = s.schema;
+    s.version_table = s.runner == RunnerKind::Sql ? "orchestrate_migrations" : "alembic_version";
+    if (auto vt = L.get_string(*t, "version_table", where, false)) {
+      auto dot = vt->find('.');
+      if (dot == std::string::npos)
+        s.version_table = *vt;
+      else {
+        s.version_schema = vt->substr(0, dot);
+        s.version_table = vt->substr(dot + 1);
+      }
+    }
+  }
+
+  void rls() {
+    if (const toml::node* rn = doc.get("rls")) {
+      if (const toml::table* rt = rn->as_table()) {
+        L.check_keys(*rt, {"files", "require", "exclude", "force", "policy", "lock_timeout"}, "[rls]");
+        if (const toml::node* ln = rt->get("lock_timeout")) {
+          std::optional<Millis> d;
+          if (auto ls = ln->as_string()) d = parse_duration(ls->get());
+          if (!d || d->count() <= 0)
+            L.error(L.pos(*ln), "\"lock_timeout\" in [rls] must be a duration such as \"30s\"");
+          else
+            m.rls.lock_timeout = *d;
+        }
+        if (auto files = L.get_string_array(*rt, "files", "[rls]")) {
+          const toml::array& arr = *rt->get("files")->as_array();
+          for (size_t i = 0; i < files->size(); ++i) {
+            m.rls.files.push_back(manifest_file(arr[i], (*files)[i], "RLS file"));
+            m.rls.files_text.push_back((*files)[i]);
+          }
+        }
+        if (auto v = L.get_string_array(*rt, "require", "[rls]")) m.rls.require = *v;
+        std::vector<SourcePos> ex_pos;
+        if (auto v = L.get_string_array(*rt, "exclude", "[rls]", &ex_pos)) {
+          m.rls.exclude = *v;
+          for (size_t i = 0; i < v->size(); ++i)
+            if ((*v)[i].find('.') == std::string::npos)
+              L.error(ex_pos[i], "exclude entry \"" + (*v)[i] + "\" must be schema.table",
+                      "for example \"habits.lookup_codes\"");
+        }
+        if (const toml::node* fn = rt->get("force")) {
+          if (auto b = fn->as_boolean())
+            m.rls.force = b->get();
+          else
+            L.error(L.pos(*fn), "\"force\" in [rls] must be true or false");
+        }
+        if (const toml::node* pn = rt->get("policy")) {
+          const toml::array* arr = pn->as_array();
+          if (!arr) L.error(L.pos(*pn), "policies are written as [[rls.policy]] tables");
+          for (size_t i = 0; arr && i < arr->size(); ++i) policy((*arr)[i]);
+        }
+      } else {
+        L.error(L.pos(*rn), "\"rls\" must be a table");
+      }
+    }
+  }
+
+  // One [[rls.policy]]: what it covers, for whom, and its expressions.
+  void policy(const toml::node& node) {
+    const toml::table* pt = node.as_table();
+    if (!pt) {
+      L.error(L.pos(node), "each [[rls.policy]] must be a table");
+      return;
+    }
+    const std::string where = "[[rls.policy]]";
+    L.check_keys(*pt, {"name", "schemas", "when_column", "command", "roles", "using", "with_check"}, where);
+    PolicySpec ps;
+    ps.pos = L.pos(*pt);
+    if (auto v = L.get_string(*pt, "name", where, true)) ps.name = *v;
+    if (auto v = L.get_string_array(*pt, "schemas", where)) ps.schemas = *v;
+    if (ps.schemas.empty())
+      L.error(ps.pos, "[[rls.policy]] " + ps.name + " names no schemas", "add schemas = [\"...\"]");
+    if (auto v = L.get_string(*pt, "when_column", where, false)) ps.when_column = *v;
+    if (auto v = L.get_string(*pt, "command", where, false)) {
+      ps.command = *v;
+      for (auto& c : ps.command) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      static const std::vector<std::string> cmds = {"ALL", "SELECT", "INSERT", "UPDATE", "DELETE"};
+      if (std::find(cmds.begin(), cmds.end(), ps.command) == cmds.end())
+        L.error(L.pos(*pt->get("command")), "unknown policy command \"" + *v + "\"",
+                "use one of: ALL, SELECT, INSERT, UPDATE, DELETE");
+    }
+    if (auto v = L.get_string_array(*pt, "roles", where)) ps.roles = *v;
+    if (auto v = L.get_string(*pt, "using", where, false)) ps.using_expr = *v;
+    if (auto v = L.get_string(*pt, "with_check", where, false)) ps.with_check = *v;
+    if (ps.command == "INSERT" && !ps.using_expr.empty())
+      L.error(L.pos(*pt->get("using")), "an INSERT policy takes only with_check, not using");
+    if ((ps.command == "SELECT" || ps.command == "DELETE") && !ps.with_check.empty())
+      L.error(L.pos(*pt->get("with_check")), "a " + ps.command + " policy takes only using, not with_check");
+    if (ps.using_expr.empty() && ps.with_check.empty())
+      L.error(ps.pos, "[[rls.policy]] " + ps.name + " has neither using nor with_check",
+              "add using = \"...\" (and with_check for ALL, INSERT, UPDATE)");
+    m.rls.policies.push_back(std::move(ps));
+  }
+
+  void targets() {
+    if (const toml::node* tn = doc.get("targets")) {
+      if (const toml::table* tt = tn->as_table()) {
+        for (auto&& [k, v] : *tt) {
+          TargetSpec t;
+          t.name = std::string(k.str());
+          t.pos = L.pos(k);
+          const std::string where = "[targets." + t.name + "]";
+          const toml::table* body = v.as_table();
+          if (!body) {
+            L.error(L.pos(v), where + " must be a table");
+            continue;
+          }
+          if (t.name == "all" || t.name == "default")
+            L.error(t.pos, "\"" + t.name + "\" is reserved and cannot name a target", "choose another name");
+          L.check_keys(*body, {"database", "protected"}, where);
+          if (auto d = L.get_string(*body, "database", where, true)) t.database = {*d, L.pos(*body->get("database"))};
+          if (const toml::node* pn = body->get("protected")) {
+            if (auto b = pn->as_boolean())
+              t.is_protected = b->get();
+            else
+              L.error(L.pos(*pn), "\"protected\" must be true or false");
+          }
+          m.targets.push_back(std::move(t));
+        }
+        std::stable_sort(m.targets.begin(), m.targets.end(),
+                         [](const TargetSpec& a, const TargetSpec& b) { return a.pos.line < b.pos.line; });
+      } else {
+        L.error(L.pos(*tn), "\"targets\" must be a table of [targets.NAME] tables");
+      }
+    }
+  }
+
+  void targets_from() {
+    if (const toml::node* fn = doc.get("targets_from")) {
+      if (const toml::table* ft = fn->as_table()) {
+        L.check_keys(*ft, {"file", "query", "database", "protected"}, "[targets_from]");
+        TargetsFrom tf;
+        tf.pos = L.pos(*ft);
+        if (auto f = L.get_string(*ft, "file", "[targets_from]", false)) {
+          tf.file_text = *f;
+          tf.file = manifest_file(*ft->get("file"), *f, "targets file");
+        }
+        if (auto q = L.get_string(*ft, "query", "[targets_from]", false)) tf.query = *q;
+        if (auto d = L.get_string(*ft, "database", "[targets_from]", false))
+          tf.control = {*d, L.pos(*ft->get("database"))};
+        if (const toml::node* pn = ft->get("protected")) {
+          if (auto b = pn->as_boolean())
+            tf.is_protected = b->get();
+          else
+            L.error(L.pos(*pn), "\"protected\" must be true or false");
+        }
+        if (tf.file_text.empty() == tf.query.empty())
+          L.error(tf.pos, "[targets_from] needs exactly one of file or query",
+                  "file = \"tenants.txt\" (name=URL per line) or query = \"SELECT name, url FROM tenants\"");
+        m.targets_from = tf;
+      } else {
+        L.error(L.pos(*fn), "\"targets_from\" must be a table");
+      }
+    }
+  }
+
+  void rollout() {
+    if (const toml::node* rn = doc.get("rollout")) {
+      const toml::table* rt = rn->as_table();
+      const toml::node* wn = rt ? rt->get("wave") : nullptr;
+      if (rt) L.check_keys(*rt, {"wave"}, "[rollout]");
+      const toml::array* waves = wn ? wn->as_array() : nullptr;
+      if (!waves) {
+        L.error(L.pos(*rn), "rollout waves are written as [[rollout.wave]] tables");
+      } else {
+        for (const auto& wv : *waves) {
+          const toml::table* w = wv.as_table();
+          if (!w) continue;
+          RolloutWave rw;
+          rw.pos = L.pos(*w);
+          L.check_keys(*w, {"name", "targets", "max_parallel", "max_failures"}, "[[rollout.wave]]");
+          if (auto n = L.get_string(*w, "name", "[[rollout.wave]]", true)) rw.name = *n;
+          std::vector<SourcePos> tpos;
+          if (auto t = L.get_string_array(*w, "targets", "[[rollout.wave]]", &tpos)) {
+            rw.targets = *t;
+            for (size_t i = 0; i < t->size(); ++i) {
+              const std::string& name = (*t)[i];
+              if (name.find('*') != std::string::npos) continue;
+              bool known =
+                  std::any_of(m.targets.begin(), m.targets.end(), [&](const TargetSpec& x) { return x.name == name; });
+              if (!known && !m.targets_from) {
+                std::vector<std::string> names;
+                for (const auto& x : m.targets) names.push_back(x.name);
+                std::string guess = closest_match(name, names);
+                L.error(tpos[i],
+                        "rollout wave \"" + rw.name + "\" names target \"" + name + "\", which is not declared",
+                        guess.empty() ? "declare it as [targets." + name + "]" : "did you mean \"" + guess + "\"?");
+              }
+            }
+          }
+          if (rw.targets.empty()) L.error(rw.pos, "rollout wave \"" + rw.name + "\" has no targets");
+          for (auto [key, dst, lo] : {std::tuple<const char*, int*, int>{"max_parallel", &rw.max_parallel, 1},
+                                      std::tuple<const char*, int*, int>{"max_failures", &rw.max_failures, 0}}) {
+            if (const toml::node* n = w->get(key)) {
+              auto v = n->value<int64_t>();
+              if (!n->is_integer() || !v || *v < lo || *v > 10000)
+                L.error(L.pos(*n),
+                        "\"" + std::string(key) + "\" must be a whole number from " + std::to_string(lo) + " to 10000");
+              else
+                *dst = static_cast<int>(*v);
+            }
+          }
+          m.rollout.push_back(std::move(rw));
+        }
+      }
+    }
+  }
+
+  Manifest finish() {
+    // toml++ keeps tables sorted by key; people read the file top to bottom, so keep that order.
+    std::stable_sort(m.services.begin(), m.services.end(),
+                     [](const ServiceSpec& a, const ServiceSpec& b) { return a.pos.line < b.pos.line; });
+
+    // depends_on names must exist; then the graph must be acyclic.
+    std::set<std::string> names;
+    for (const auto& s : m.services) names.insert(s.name);
+    std::vector<std::string> name_list(names.begin(), names.end());
+    bool deps_ok = true;
+    for (const auto& s : m.services) {
+      for (size_t i = 0; i < s.depends_on.size(); ++i) {
+        const auto& d = s.depends_on[i];
+        if (names.count(d) && d != s.name) continue;
+        deps_ok = false;
+        if (d == s.name) {
+          L.error(s.depends_on_pos[i], "service " + s.name + " depends on itself",
+                  "remove \"" + d + "\" from depends_on");
+          continue;
+        }
+        std::string guess = closest_match(d, name_list);
+        L.error(s.depends_on_pos[i], "service " + s.name + " depends on \"" + d + "\", which is not a service",
+                guess.empty() ? "declared services: " + join(name_list, ", ") : "did you mean \"" + guess + "\"?");
+      }
+    }
+    if (deps_ok && !m.services.empty()) {
+      m.graph = std::make_shared<const ServiceGraph>(m.services);
+      if (auto cycle = m.graph->find_cycle(); !cycle.empty()) {
+        const ServiceSpec* first = m.find(cycle.front());
+        SourcePos at = first->pos;
+        for (size_t i = 0; i < first->depends_on.size(); ++i)
+          if (first->depends_on[i] == cycle[1]) at = first->depends_on_pos[i];
+        L.error(at, "dependency cycle: " + join(cycle, " -> "),
+                "services must form a DAG; remove one of these depends_on entries");
+      }
+    }
+    if (!L.ok()) throw ManifestErrors(L.take());
+    return m;
+  }
+
+  // A file the manifest names must exist now, not halfway through a run.
+  fs::path manifest_file(const toml::node& n, const std::string& text, const std::string& what) {
+    fs::path p = fs::path(text).is_absolute() ? fs::path(text) : m.dir / text;
+    if (!fs::is_regular_file(p, ec))
+      L.error(L.pos(n), what + " \"" + text + "\" not found (looked in " + p.lexically_normal().string() + ")",
+              "paths are relative to the manifest's directory");
+    return p.lexically_normal();
+  }
+
+  const std::string display;
+  Loader L;
+  toml::table doc;
+  Manifest m;
+  std::error_code ec;
+  const toml::table* services_table = nullptr;
+  // [runners.KIND]: defaults shared by every service of that runner.
+  std::map<std::string, std::vector<std::string>> runner_commands = {
+      {"alembic", {"python3", "-m", "alembic"}}, {"sql", {}}, {"command", {}}};
+  const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
+  const std::vector<std::string> service_keys = {"schema", "runner",  "path",          "depends_on", "env", "timeout",
+                                                 "config", "command", "version_table", "exclusive",  "rls"};
+};
+
+}  // namespace
+
 Manifest load_manifest(const fs::path& file) {
   const std::string display = file.string();
   std::error_code ec;
@@ -172,399 +651,7 @@ Manifest load_manifest(const fs::path& file) {
                            "fix the syntax at this position (see https://toml.io for the format)"}});
   }
 
-  Manifest m;
-  m.file = file;
-  m.dir = fs::absolute(file).parent_path();
-  m.checksum = sha256_hex(bytes);
-
-  L.check_keys(doc, {"project", "runners", "services", "rls", "targets", "targets_from", "rollout"}, "the manifest");
-
-  // [project]
-  if (const toml::node* pn = doc.get("project"); !pn) {
-    L.error(SourcePos{display, 1, 1}, "missing [project] table",
-            "add:\n    [project]\n    name = \"myproduct\"\n    database = \"env:DATABASE_URL\"");
-  } else if (const toml::table* p = pn->as_table(); !p) {
-    L.error(L.pos(*pn), "\"project\" must be a table");
-  } else {
-    L.check_keys(*p, {"name", "database", "max_parallel"}, "[project]");
-    if (auto s = L.get_string(*p, "name", "[project]", true)) m.project_name = *s;
-    // With [targets], a default database is optional: every command then needs --target.
-    bool targets_declared = doc.get("targets") || doc.get("targets_from");
-    if (auto s = L.get_string(*p, "database", "[project]", !targets_declared)) {
-      m.database.spec = *s;
-      m.database.pos = L.pos(*p->get("database"));
-    }
-    if (const toml::node* mp = p->get("max_parallel")) {
-      auto v = mp->value<int64_t>();
-      if (!mp->is_integer() || !v || *v < 1 || *v > 256)
-        L.error(L.pos(*mp), "\"max_parallel\" must be a whole number from 1 to 256");
-      else
-        m.max_parallel = static_cast<int>(*v);
-    }
-  }
-
-  // [runners.KIND]: defaults shared by every service of that runner.
-  std::map<std::string, std::vector<std::string>> runner_commands = {
-      {"alembic", {"python3", "-m", "alembic"}}, {"sql", {}}, {"command", {}}};
-  const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
-  if (const toml::node* rn = doc.get("runners")) {
-    if (const toml::table* rt = rn->as_table()) {
-      L.check_keys(*rt, runner_names, "[runners]");
-      for (auto&& [k, v] : *rt) {
-        std::string kind(k.str());
-        const toml::table* t = v.as_table();
-        if (!t) {
-          L.error(L.pos(v), "[runners." + kind + "] must be a table");
-          continue;
-        }
-        L.check_keys(*t, {"command"}, "[runners." + kind + "]");
-        if (auto cmd = L.get_string_array(*t, "command", "[runners." + kind + "]")) {
-          if (cmd->empty()) L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
-          else runner_commands[kind] = *cmd;
-        }
-      }
-    } else {
-      L.error(L.pos(*rn), "\"runners\" must be a table");
-    }
-  }
-
-  // [services.NAME]
-  const toml::table* services = nullptr;
-  if (const toml::node* sn = doc.get("services")) {
-    services = sn->as_table();
-    if (!services) L.error(L.pos(*sn), "\"services\" must be a table of [services.NAME] tables");
-  } else {
-    L.error(SourcePos{display, 1, 1}, "no services declared",
-            "add a [services.NAME] table for each service, with schema, runner and path");
-  }
-  const std::vector<std::string> service_keys = {"schema", "runner", "path", "depends_on", "env", "timeout",
-                                                 "config", "command", "version_table", "exclusive", "rls"};
-  // A file the manifest names must exist now, not halfway through a run.
-  auto manifest_file = [&](const toml::node& n, const std::string& text, const std::string& what) {
-    fs::path p = fs::path(text).is_absolute() ? fs::path(text) : m.dir / text;
-    if (!fs::is_regular_file(p, ec))
-      L.error(L.pos(n), what + " \"" + text + "\" not found (looked in " + p.lexically_normal().string() + ")",
-              "paths are relative to the manifest's directory");
-    return p.lexically_normal();
-  };
-  if (services) {
-    for (auto&& [k, v] : *services) {
-      ServiceSpec s;
-      s.name = std::string(k.str());
-      s.pos = L.pos(k);
-      const std::string where = "[services." + s.name + "]";
-      const toml::table* t = v.as_table();
-      if (!t) {
-        L.error(L.pos(v), where + " must be a table");
-        continue;
-      }
-      if (!valid_service_name(s.name))
-        L.error(s.pos, "service name \"" + s.name + "\" may hold only letters, digits, '_', '-' and '.'");
-      L.check_keys(*t, service_keys, where);
-
-      std::string runner = "alembic";
-      bool known_runner = true;  // an unknown one gets one error, not the fallback kind's checks as well
-      if (auto r = L.get_string(*t, "runner", where, true)) {
-        runner = *r;
-        if (runner == "alembic") s.runner = RunnerKind::Alembic;
-        else if (runner == "sql") s.runner = RunnerKind::Sql;
-        else if (runner == "command") s.runner = RunnerKind::Command;
-        else {
-          known_runner = false;
-          std::string guess = closest_match(runner, runner_names);
-          L.error(L.pos(*t->get("runner")), "unknown runner \"" + runner + "\" for service " + s.name,
-                  guess.empty() ? "use one of: alembic, sql, command" : "did you mean \"" + guess + "\"?");
-        }
-      }
-      if (auto sc = L.get_string(*t, "schema", where, true)) {
-        s.schema = *sc;
-        if (s.schema.empty()) L.error(L.pos(*t->get("schema")), "\"schema\" must not be empty");
-      }
-      if (auto p = L.get_string(*t, "path", where, s.runner != RunnerKind::Command)) {
-        s.path_text = *p;
-        s.path_pos = L.pos(*t->get("path"));
-        s.path = fs::path(*p).is_absolute() ? fs::path(*p) : m.dir / *p;
-        s.path = s.path.lexically_normal();
-        if (!fs::is_directory(s.path, ec)) {
-          L.error(s.path_pos, "path \"" + *p + "\" of service " + s.name + " is not a directory (looked in " +
-                                  s.path.string() + ")",
-                  "paths are relative to the manifest's directory; create it or correct the path");
-        }
-      } else if (s.runner == RunnerKind::Command) {
-        s.path = m.dir;
-      }
-      if (auto c = L.get_string(*t, "config", where, false)) s.config = *c;
-      if (known_runner && s.runner == RunnerKind::Alembic && !s.path_text.empty() && fs::is_directory(s.path, ec) &&
-          !fs::exists(s.path / s.config, ec)) {
-        const toml::node* cn = t->get("config");
-        L.error(cn ? L.pos(*cn) : s.path_pos,
-                "alembic config \"" + s.config + "\" not found in " + s.path_text,
-                "point `path` at the directory that holds alembic.ini, or set `config` to its file name");
-      }
-      if (auto deps = L.get_string_array(*t, "depends_on", where, &s.depends_on_pos)) s.depends_on = *deps;
-
-      if (const toml::node* en = t->get("env")) {
-        if (const toml::table* et = en->as_table()) {
-          for (auto&& [ek, evv] : *et) {
-            if (auto es = evv.as_string()) s.env.emplace_back(std::string(ek.str()), es->get());
-            else L.error(L.pos(evv), "environment value \"" + std::string(ek.str()) + "\" must be a string");
-          }
-        } else {
-          L.error(L.pos(*en), "\"env\" in " + where + " must be a table", "write env = { NAME = \"value\" }");
-        }
-      }
-      if (const toml::node* tn = t->get("timeout")) {
-        std::optional<Millis> d;
-        if (auto ts = tn->as_string()) d = parse_duration(ts->get());
-        else if (auto ti = tn->as_integer()) d = Millis(ti->get() * 1000);
-        if (!d || d->count() <= 0)
-          L.error(L.pos(*tn), "\"timeout\" must be a duration such as \"90s\", \"10m\" or \"1h\"");
-        else
-          s.timeout = d;
-      }
-      if (const toml::node* xn = t->get("exclusive")) {
-        if (auto b = xn->as_boolean()) s.exclusive = b->get();
-        else L.error(L.pos(*xn), "\"exclusive\" must be true or false");
-      }
-      if (auto cmd = L.get_string_array(*t, "command", where)) {
-        if (cmd->empty()) L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
-        s.command = *cmd;
-      } else {
-        s.command = runner_commands[to_string(s.runner)];
-      }
-      if (known_runner && s.runner == RunnerKind::Command && s.command.empty())
-        L.error(s.pos, "service " + s.name + " uses the command runner but has no command",
-                "add command = [\"program\", \"arg\", ...] to " + where);
-
-      std::vector<SourcePos> rls_pos;
-      if (auto files = L.get_string_array(*t, "rls", where, &rls_pos)) {
-        const toml::array& arr = *t->get("rls")->as_array();
-        for (size_t i = 0; i < files->size(); ++i) {
-          s.rls.push_back(manifest_file(arr[i], (*files)[i], "RLS file"));
-          s.rls_text.push_back((*files)[i]);
-        }
-      }
-      // Where the version information lives, so status can read it without starting the tool.
-      s.version_schema = s.schema;
-      s.version_table = s.runner == RunnerKind::Sql ? "orchestrate_migrations" : "alembic_version";
-      if (auto vt = L.get_string(*t, "version_table", where, false)) {
-        auto dot = vt->find('.');
-        if (dot == std::string::npos) s.version_table = *vt;
-        else {
-          s.version_schema = vt->substr(0, dot);
-          s.version_table = vt->substr(dot + 1);
-        }
-      }
-      m.services.push_back(std::move(s));
-    }
-  }
-  // [rls] and [[rls.policy]]
-  if (const toml::node* rn = doc.get("rls")) {
-    if (const toml::table* rt = rn->as_table()) {
-      L.check_keys(*rt, {"files", "require", "exclude", "force", "policy", "lock_timeout"}, "[rls]");
-      if (const toml::node* ln = rt->get("lock_timeout")) {
-        std::optional<Millis> d;
-        if (auto ls = ln->as_string()) d = parse_duration(ls->get());
-        if (!d || d->count() <= 0) L.error(L.pos(*ln), "\"lock_timeout\" in [rls] must be a duration such as \"30s\"");
-        else m.rls.lock_timeout = *d;
-      }
-      if (auto files = L.get_string_array(*rt, "files", "[rls]")) {
-        const toml::array& arr = *rt->get("files")->as_array();
-        for (size_t i = 0; i < files->size(); ++i) {
-          m.rls.files.push_back(manifest_file(arr[i], (*files)[i], "RLS file"));
-          m.rls.files_text.push_back((*files)[i]);
-        }
-      }
-      if (auto v = L.get_string_array(*rt, "require", "[rls]")) m.rls.require = *v;
-      std::vector<SourcePos> ex_pos;
-      if (auto v = L.get_string_array(*rt, "exclude", "[rls]", &ex_pos)) {
-        m.rls.exclude = *v;
-        for (size_t i = 0; i < v->size(); ++i)
-          if ((*v)[i].find('.') == std::string::npos)
-            L.error(ex_pos[i], "exclude entry \"" + (*v)[i] + "\" must be schema.table", "for example \"habits.lookup_codes\"");
-      }
-      if (const toml::node* fn = rt->get("force")) {
-        if (auto b = fn->as_boolean()) m.rls.force = b->get();
-        else L.error(L.pos(*fn), "\"force\" in [rls] must be true or false");
-      }
-      if (const toml::node* pn = rt->get("policy")) {
-        const toml::array* arr = pn->as_array();
-        if (!arr) L.error(L.pos(*pn), "policies are written as [[rls.policy]] tables");
-        for (size_t i = 0; arr && i < arr->size(); ++i) {
-          const toml::table* pt = (*arr)[i].as_table();
-          if (!pt) {
-            L.error(L.pos((*arr)[i]), "each [[rls.policy]] must be a table");
-            continue;
-          }
-          const std::string where = "[[rls.policy]]";
-          L.check_keys(*pt, {"name", "schemas", "when_column", "command", "roles", "using", "with_check"}, where);
-          PolicySpec ps;
-          ps.pos = L.pos(*pt);
-          if (auto v = L.get_string(*pt, "name", where, true)) ps.name = *v;
-          if (auto v = L.get_string_array(*pt, "schemas", where)) ps.schemas = *v;
-          if (ps.schemas.empty()) L.error(ps.pos, "[[rls.policy]] " + ps.name + " names no schemas", "add schemas = [\"...\"]");
-          if (auto v = L.get_string(*pt, "when_column", where, false)) ps.when_column = *v;
-          if (auto v = L.get_string(*pt, "command", where, false)) {
-            ps.command = *v;
-            for (auto& c : ps.command) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            static const std::vector<std::string> cmds = {"ALL", "SELECT", "INSERT", "UPDATE", "DELETE"};
-            if (std::find(cmds.begin(), cmds.end(), ps.command) == cmds.end())
-              L.error(L.pos(*pt->get("command")), "unknown policy command \"" + *v + "\"", "use one of: ALL, SELECT, INSERT, UPDATE, DELETE");
-          }
-          if (auto v = L.get_string_array(*pt, "roles", where)) ps.roles = *v;
-          if (auto v = L.get_string(*pt, "using", where, false)) ps.using_expr = *v;
-          if (auto v = L.get_string(*pt, "with_check", where, false)) ps.with_check = *v;
-          if (ps.command == "INSERT" && !ps.using_expr.empty())
-            L.error(L.pos(*pt->get("using")), "an INSERT policy takes only with_check, not using");
-          if ((ps.command == "SELECT" || ps.command == "DELETE") && !ps.with_check.empty())
-            L.error(L.pos(*pt->get("with_check")), "a " + ps.command + " policy takes only using, not with_check");
-          if (ps.using_expr.empty() && ps.with_check.empty())
-            L.error(ps.pos, "[[rls.policy]] " + ps.name + " has neither using nor with_check",
-                    "add using = \"...\" (and with_check for ALL, INSERT, UPDATE)");
-          m.rls.policies.push_back(std::move(ps));
-        }
-      }
-    } else {
-      L.error(L.pos(*rn), "\"rls\" must be a table");
-    }
-  }
-
-  // [targets.NAME], [targets_from], [[rollout.wave]]
-  if (const toml::node* tn = doc.get("targets")) {
-    if (const toml::table* tt = tn->as_table()) {
-      for (auto&& [k, v] : *tt) {
-        TargetSpec t;
-        t.name = std::string(k.str());
-        t.pos = L.pos(k);
-        const std::string where = "[targets." + t.name + "]";
-        const toml::table* body = v.as_table();
-        if (!body) {
-          L.error(L.pos(v), where + " must be a table");
-          continue;
-        }
-        if (t.name == "all" || t.name == "default")
-          L.error(t.pos, "\"" + t.name + "\" is reserved and cannot name a target", "choose another name");
-        L.check_keys(*body, {"database", "protected"}, where);
-        if (auto d = L.get_string(*body, "database", where, true)) t.database = {*d, L.pos(*body->get("database"))};
-        if (const toml::node* pn = body->get("protected")) {
-          if (auto b = pn->as_boolean()) t.is_protected = b->get();
-          else L.error(L.pos(*pn), "\"protected\" must be true or false");
-        }
-        m.targets.push_back(std::move(t));
-      }
-      std::stable_sort(m.targets.begin(), m.targets.end(),
-                       [](const TargetSpec& a, const TargetSpec& b) { return a.pos.line < b.pos.line; });
-    } else {
-      L.error(L.pos(*tn), "\"targets\" must be a table of [targets.NAME] tables");
-    }
-  }
-  if (const toml::node* fn = doc.get("targets_from")) {
-    if (const toml::table* ft = fn->as_table()) {
-      L.check_keys(*ft, {"file", "query", "database", "protected"}, "[targets_from]");
-      TargetsFrom tf;
-      tf.pos = L.pos(*ft);
-      if (auto f = L.get_string(*ft, "file", "[targets_from]", false)) {
-        tf.file_text = *f;
-        tf.file = manifest_file(*ft->get("file"), *f, "targets file");
-      }
-      if (auto q = L.get_string(*ft, "query", "[targets_from]", false)) tf.query = *q;
-      if (auto d = L.get_string(*ft, "database", "[targets_from]", false)) tf.control = {*d, L.pos(*ft->get("database"))};
-      if (const toml::node* pn = ft->get("protected")) {
-        if (auto b = pn->as_boolean()) tf.is_protected = b->get();
-        else L.error(L.pos(*pn), "\"protected\" must be true or false");
-      }
-      if (tf.file_text.empty() == tf.query.empty())
-        L.error(tf.pos, "[targets_from] needs exactly one of file or query",
-                "file = \"tenants.txt\" (name=URL per line) or query = \"SELECT name, url FROM tenants\"");
-      m.targets_from = tf;
-    } else {
-      L.error(L.pos(*fn), "\"targets_from\" must be a table");
-    }
-  }
-  if (const toml::node* rn = doc.get("rollout")) {
-    const toml::table* rt = rn->as_table();
-    const toml::node* wn = rt ? rt->get("wave") : nullptr;
-    if (rt) L.check_keys(*rt, {"wave"}, "[rollout]");
-    const toml::array* waves = wn ? wn->as_array() : nullptr;
-    if (!waves) {
-      L.error(L.pos(*rn), "rollout waves are written as [[rollout.wave]] tables");
-    } else {
-      for (const auto& wv : *waves) {
-        const toml::table* w = wv.as_table();
-        if (!w) continue;
-        RolloutWave rw;
-        rw.pos = L.pos(*w);
-        L.check_keys(*w, {"name", "targets", "max_parallel", "max_failures"}, "[[rollout.wave]]");
-        if (auto n = L.get_string(*w, "name", "[[rollout.wave]]", true)) rw.name = *n;
-        std::vector<SourcePos> tpos;
-        if (auto t = L.get_string_array(*w, "targets", "[[rollout.wave]]", &tpos)) {
-          rw.targets = *t;
-          for (size_t i = 0; i < t->size(); ++i) {
-            const std::string& name = (*t)[i];
-            if (name.find('*') != std::string::npos) continue;
-            bool known = std::any_of(m.targets.begin(), m.targets.end(), [&](const TargetSpec& x) { return x.name == name; });
-            if (!known && !m.targets_from) {
-              std::vector<std::string> names;
-              for (const auto& x : m.targets) names.push_back(x.name);
-              std::string guess = closest_match(name, names);
-              L.error(tpos[i], "rollout wave \"" + rw.name + "\" names target \"" + name + "\", which is not declared",
-                      guess.empty() ? "declare it as [targets." + name + "]" : "did you mean \"" + guess + "\"?");
-            }
-          }
-        }
-        if (rw.targets.empty()) L.error(rw.pos, "rollout wave \"" + rw.name + "\" has no targets");
-        for (auto [key, dst, lo] : {std::tuple<const char*, int*, int>{"max_parallel", &rw.max_parallel, 1},
-                                    std::tuple<const char*, int*, int>{"max_failures", &rw.max_failures, 0}}) {
-          if (const toml::node* n = w->get(key)) {
-            auto v = n->value<int64_t>();
-            if (!n->is_integer() || !v || *v < lo || *v > 10000)
-              L.error(L.pos(*n), "\"" + std::string(key) + "\" must be a whole number from " + std::to_string(lo) + " to 10000");
-            else
-              *dst = static_cast<int>(*v);
-          }
-        }
-        m.rollout.push_back(std::move(rw));
-      }
-    }
-  }
-
-  // toml++ keeps tables sorted by key; people read the file top to bottom, so keep that order.
-  std::stable_sort(m.services.begin(), m.services.end(), [](const ServiceSpec& a, const ServiceSpec& b) {
-    return a.pos.line < b.pos.line;
-  });
-
-  // depends_on names must exist; then the graph must be acyclic.
-  std::set<std::string> names;
-  for (const auto& s : m.services) names.insert(s.name);
-  std::vector<std::string> name_list(names.begin(), names.end());
-  bool deps_ok = true;
-  for (const auto& s : m.services) {
-    for (size_t i = 0; i < s.depends_on.size(); ++i) {
-      const auto& d = s.depends_on[i];
-      if (names.count(d) && d != s.name) continue;
-      deps_ok = false;
-      if (d == s.name) {
-        L.error(s.depends_on_pos[i], "service " + s.name + " depends on itself", "remove \"" + d + "\" from depends_on");
-        continue;
-      }
-      std::string guess = closest_match(d, name_list);
-      L.error(s.depends_on_pos[i], "service " + s.name + " depends on \"" + d + "\", which is not a service",
-              guess.empty() ? "declared services: " + join(name_list, ", ") : "did you mean \"" + guess + "\"?");
-    }
-  }
-  if (deps_ok && !m.services.empty()) {
-    ServiceGraph g(m.services);
-    if (auto cycle = g.find_cycle(); !cycle.empty()) {
-      const ServiceSpec* first = m.find(cycle.front());
-      SourcePos at = first->pos;
-      for (size_t i = 0; i < first->depends_on.size(); ++i)
-        if (first->depends_on[i] == cycle[1]) at = first->depends_on_pos[i];
-      L.error(at, "dependency cycle: " + join(cycle, " -> "),
-              "services must form a DAG; remove one of these depends_on entries");
-    }
-  }
-  if (!L.ok()) throw ManifestErrors(L.take());
-  return m;
+  return ManifestParser(file, display, bytes, std::move(doc)).parse();
 }
 
 std::string normalise_database_url(const std::string& url) {

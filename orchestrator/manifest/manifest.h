@@ -5,10 +5,13 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "util/duration.h"
+
+#include "graph/service_graph.h"
 
 namespace orch {
 
@@ -102,6 +105,8 @@ struct RolloutWave {
 };
 
 struct Manifest {
+  // The depends_on graph, built and checked once when the manifest is loaded.
+  std::shared_ptr<const ServiceGraph> graph;
   std::filesystem::path file;       // as given
   std::filesystem::path dir;        // paths in the manifest are relative to this
   std::string project_name;

@@ -32,7 +32,7 @@ struct RolloutState {
   std::string project;
   std::string started_at;
   std::string finished_at;
-  std::string outcome = "running";  // running | succeeded | halted | interrupted
+  std::string outcome = "running";  // running | succeeded | failed | halted | interrupted
   std::string halted_reason;
   int attempt = 1;                  // 2 and more after --resume
   std::vector<WaveOutcome> waves;

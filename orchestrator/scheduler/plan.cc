@@ -16,9 +16,12 @@ const char* to_string(NodeState s) {
 }
 
 Plan::Plan(const std::vector<ServiceSpec>& services, const std::vector<int>& selected, PlanOptions opts)
+    : Plan(services, ServiceGraph(services), selected, opts) {}
+
+Plan::Plan(const std::vector<ServiceSpec>& services, const ServiceGraph& g, const std::vector<int>& selected,
+           PlanOptions opts)
     : services_(services), opts_(opts), nodes_(services.size()) {
   if (opts_.max_parallel < 1) opts_.max_parallel = 1;
-  ServiceGraph g(services);
   for (size_t i = 0; i < services.size(); ++i) {
     nodes_[i].deps = g.dependencies(i);
     nodes_[i].dependents = g.dependents(i);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "graph/service_graph.h"
 #include "manifest/manifest.h"
 
 namespace orch {
@@ -24,6 +25,9 @@ class Plan {
  public:
   // `selected` are indexes into `services`, the ones this run covers (all, or --only plus dependencies).
   Plan(const std::vector<ServiceSpec>& services, const std::vector<int>& selected, PlanOptions opts);
+  // With the graph already built (the manifest's), so one run builds it once.
+  Plan(const std::vector<ServiceSpec>& services, const ServiceGraph& graph, const std::vector<int>& selected,
+       PlanOptions opts);
 
   // Services that may start now, in manifest order; they are marked Running.
   std::vector<int> take_ready();

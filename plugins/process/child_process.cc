@@ -111,27 +111,17 @@ void AsyncChild::start() {
   Impl& m = *impl_;
   auto self = shared_from_this();
   m.keep_alive = self;
-  if (m.spec.argv.empty()) {
-    m.result.spawn_error = "empty command";
+  // A child that never started still reports through on_exit, once, on the next turn of the loop.
+  auto fail_to_start = [this, &m](std::string why) {
+    m.result.spawn_error = std::move(why);
     m.finished = true;
-    boost::asio::post(m.io, [self] {
-      self->impl_->on_exit(self->impl_->result);
-      self->impl_->keep_alive.reset();
-    });
-    return;
-  }
+    report_exit();
+  };
+  if (m.spec.argv.empty()) return fail_to_start("empty command");
   boost::filesystem::path exe = m.spec.argv[0];
   if (m.spec.argv[0].find('/') == std::string::npos) {
     exe = bp::search_path(m.spec.argv[0]);
-    if (exe.empty()) {
-      m.result.spawn_error = "\"" + m.spec.argv[0] + "\" was not found on PATH";
-      m.finished = true;
-      boost::asio::post(m.io, [self] {
-      self->impl_->on_exit(self->impl_->result);
-      self->impl_->keep_alive.reset();
-    });
-      return;
-    }
+    if (exe.empty()) return fail_to_start("\"" + m.spec.argv[0] + "\" was not found on PATH");
   }
   bp::environment env = boost::this_process::environment();
   for (const auto& [k, v] : m.spec.env) env[k] = v;
@@ -157,15 +147,7 @@ void AsyncChild::start() {
             });
           },
       ec);
-  if (ec) {
-    m.result.spawn_error = "cannot start " + exe.string() + ": " + ec.message();
-    m.finished = true;
-    boost::asio::post(m.io, [self] {
-      self->impl_->on_exit(self->impl_->result);
-      self->impl_->keep_alive.reset();
-    });
-    return;
-  }
+  if (ec) return fail_to_start("cannot start " + exe.string() + ": " + ec.message());
   pid_ = m.child->id();
   if (!m.spec.stdin_pipe) {
     boost::system::error_code ignore;
@@ -277,11 +259,16 @@ void AsyncChild::maybe_finish() {
   m.kill_timer.cancel();
   // Whatever the tool left behind in its group goes too.
   ::kill(-pid_, SIGKILL);
+  report_exit();
+}
+
+// on_exit exactly once, on the next turn of the loop; then let go of ourselves.
+void AsyncChild::report_exit() {
   auto self = shared_from_this();
-  boost::asio::post(m.io, [self] {
-      self->impl_->on_exit(self->impl_->result);
-      self->impl_->keep_alive.reset();
-    });
+  boost::asio::post(impl_->io, [self] {
+    self->impl_->on_exit(self->impl_->result);
+    self->impl_->keep_alive.reset();
+  });
 }
 
 }  // namespace orch

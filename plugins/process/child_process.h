@@ -62,6 +62,7 @@ class AsyncChild : public std::enable_shared_from_this<AsyncChild> {
   void start();
   void kill_group(int sig);
   void maybe_finish();
+  void report_exit();
   void pump_stdin();
 
   std::unique_ptr<Impl> impl_;

@@ -115,6 +115,29 @@ path = "svc/b"
   EXPECT_NE(errs[0].message.find("must be a string, not an integer"), std::string::npos);
 }
 
+// [runners.KIND] command is every such service's default; a service's own command wins.
+TEST_F(ManifestTest, RunnerDefaultsApplyToTheirServices) {
+  auto m = load_manifest(write(std::string(kHeader) + R"(
+[runners.alembic]
+command = ["/opt/venv/bin/python", "-m", "alembic"]
+
+[services.a]
+schema = "a"
+runner = "alembic"
+path = "svc/a"
+
+[services.own]
+schema = "own"
+runner = "alembic"
+path = "svc/a"
+command = ["alembic"]
+)"));
+  ASSERT_EQ(m.services.size(), 2u);
+  EXPECT_EQ(m.services[0].command, (std::vector<std::string>{"/opt/venv/bin/python", "-m", "alembic"}));
+  EXPECT_EQ(m.services[1].command, std::vector<std::string>{"alembic"});
+  ASSERT_TRUE(m.graph);
+}
+
 TEST_F(ManifestTest, UnknownRunner) {
   auto errs = errors_of(std::string(kHeader) + R"(
 [services.a]
