@@ -56,8 +56,9 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
   StatusReport st = inspect_status(m, loaded->database_url, loaded->target_name);
   auto steps = down_steps(m, target, o.cascade, o.to);
   list_down_steps(m, target, o.cascade, steps, st);
-  int rc = exit_code::kOk;
-  if (!confirm("downgrade " + std::to_string(steps.size()) + " service" + (steps.size() == 1 ? "" : "s"), o.yes, rc)) return rc;
+  if (auto asked = confirm("downgrade " + std::to_string(steps.size()) + " service" + (steps.size() == 1 ? "" : "s"), o.yes);
+      !asked)
+    return asked.error().exit_code;
 
   PlainPrinter printer(std::cout, 11, want_color(1));
   auto session = open_session(*loaded, new_run_id(), "down", o.lock_wait, printer);
@@ -83,8 +84,7 @@ int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {
     return ok.error().exit_code;
   }
   std::cout << "will record " << s.name << " as being at " << o.to << " without running any migration\n";
-  int rc = exit_code::kOk;
-  if (!confirm("baseline " + s.name, o.yes, rc)) return rc;
+  if (auto asked = confirm("baseline " + s.name, o.yes); !asked) return asked.error().exit_code;
   PlainPrinter printer(std::cout, 11, want_color(1));
   auto session = open_session(*loaded, new_run_id(), "baseline", o.lock_wait, printer);
   if (!session) return session.error().exit_code;

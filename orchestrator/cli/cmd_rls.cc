@@ -20,10 +20,9 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
   auto loaded = load_for_command(g, true, "rls");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
-  std::vector<ReportTarget> reports;
-  std::string error;
-  if (!parse_report_targets(o.reports, reports, error)) {
-    std::cerr << "error: " << error << "\n";
+  auto reports = parse_report_targets(o.reports);
+  if (!reports) {
+    print_error(reports.error());
     return exit_code::kUsage;
   }
   bool any = !m.rls.empty();
@@ -57,7 +56,7 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
     (*session)->record_end(report, report.rls.ok() ? "succeeded" : "failed");
   }
   render_rls_summary(report.rls, std::cout, want_color(1));
-  if (auto err = write_reports(reports, nullptr, &report); !err.empty()) std::cerr << "error: " << err << "\n";
+  if (auto written = write_reports(*reports, nullptr, &report); !written) print_error(written.error());
   return report.rls.ok() ? exit_code::kOk : exit_code::kFailed;
 }
 

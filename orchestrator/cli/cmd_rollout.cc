@@ -21,9 +21,9 @@ namespace orch {
 
 namespace {
 
-// A new rollout, or the saved one on --resume; nullopt after printing why not.
-std::optional<RolloutState> starting_state(const Manifest& m, const WaveTargets& targets, const std::string& resume,
-                                           const std::filesystem::path& dir, int& rc) {
+// A new rollout, or the saved one on --resume (whose outcome may be "succeeded": nothing to do).
+Result<RolloutState> starting_state(const Manifest& m, const WaveTargets& targets, const std::string& resume,
+                                    const std::filesystem::path& dir) {
   RolloutState st;
   if (resume.empty()) {
     st.run_id = new_run_id();
@@ -33,16 +33,10 @@ std::optional<RolloutState> starting_state(const Manifest& m, const WaveTargets&
   }
   try {
     st = RolloutState::load(dir, resume);
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    rc = exit_code::kUsage;
-    return std::nullopt;
+  } catch (const std::exception& e) {  // the state file's JSON
+    return Error{e.what(), "", "", exit_code::kUsage};
   }
-  if (st.outcome == "succeeded") {
-    std::cout << "rollout " << st.run_id << " already succeeded; nothing to resume\n";
-    rc = exit_code::kOk;
-    return std::nullopt;
-  }
+  if (st.outcome == "succeeded") return st;
   ++st.attempt;
   st.outcome = "running";
   st.halted_reason.clear();
@@ -69,25 +63,31 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
     std::cerr << "error: --lock-wait \"" << o.lock_wait << "\" is not a duration (use e.g. 30s, 5m)\n";
     return exit_code::kUsage;
   }
-  Result<WaveTargets> targets = Error{""};
-  try {
-    targets = expand_waves(m.rollout, all_targets(m));
-  } catch (const std::exception& e) {
-    targets = Error{secrets::scrub(e.what()), "", "", exit_code::kUsage};
+  auto known = all_targets(m);
+  if (!known) {
+    print_error(known.error());
+    return exit_code::kUsage;
   }
+  auto targets = expand_waves(m.rollout, *known);
   if (!targets) {
     print_error(targets.error());
     return exit_code::kUsage;
   }
   const auto state_dir = m.dir / ".orchestrate" / "rollouts";
-  int rc = exit_code::kOk;
-  auto st = starting_state(m, *targets, o.resume, state_dir, rc);
-  if (!st) return rc;
+  auto st = starting_state(m, *targets, o.resume, state_dir);
+  if (!st) {
+    print_error(st.error());
+    return st.error().exit_code;
+  }
+  if (st->outcome == "succeeded") {
+    std::cout << "rollout " << st->run_id << " already succeeded; nothing to resume\n";
+    return exit_code::kOk;
+  }
   std::vector<ResolvedTarget> to_change;
   for (size_t w = 0; w < st->waves.size(); ++w)
     for (size_t i = 0; i < st->waves[w].targets.size(); ++i)
       if (st->waves[w].targets[i].state != "succeeded") to_change.push_back((*targets)[w][i]);
-  if (!confirm_protected(m, to_change, o.yes, rc)) return rc;
+  if (auto asked = confirm_protected(m, to_change, o.yes); !asked) return asked.error().exit_code;
   if (o.pause && !TerminalCaps::current().can_ask()) {
     std::cerr << "error: --pause asks before each wave, and there is no terminal to ask on\n";
     return exit_code::kUsage;

@@ -1,15 +1,14 @@
 // `orchestrate status`: where every service stands on each target, read-only and lock-free.
 
-#include <condition_variable>
 #include <future>
 #include <iostream>
-#include <mutex>
 
 #include "engine/cancel_hub.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/selection.h"
+#include "cli/session_open.h"
 #include "inspect/status_inspector.h"
 #include "report/formats.h"
 #include "status/plain_printer.h"
@@ -59,10 +58,9 @@ void render(const std::vector<StatusReport>& rs, const std::string& format, bool
 int run_status(const GlobalOptions& g, const StatusOptions& o) {
   auto loaded = load_for_command(g);
   if (!loaded) return exit_code::kUsage;
-  std::vector<ReportTarget> reports;
-  std::string error;
-  if (!parse_report_targets(o.reports, reports, error)) {
-    std::cerr << "error: " << error << "\n";
+  auto reports = parse_report_targets(o.reports);
+  if (!reports) {
+    print_error(reports.error());
     return exit_code::kUsage;
   }
   const std::string format = o.format.empty() ? "table" : o.format;
@@ -76,14 +74,6 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
       return exit_code::kUsage;
     }
     CancelHub hub;
-    std::mutex mu;
-    std::condition_variable cv;
-    bool stop = false;
-    hub.add([&] {
-      std::lock_guard<std::mutex> lock(mu);
-      stop = true;
-      cv.notify_all();
-    });
     SignalWatcher watcher(hub, nullptr);
     bool tty = TerminalCaps::current().stdout_tty;
     for (;;) {
@@ -91,8 +81,7 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
       if (tty) std::cout << "\x1b[H\x1b[2J";
       render(rs, format, color);
       std::cout << "\n" << (tty ? "refreshing every " + format_duration(*interval) + "; Ctrl-C to stop\n" : "") << std::flush;
-      std::unique_lock<std::mutex> lock(mu);
-      if (cv.wait_for(lock, *interval, [&] { return stop; })) break;
+      if (!hub.sleep_for(*interval)) break;
     }
     return exit_code::kOk;
   }
@@ -101,8 +90,8 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
   render(rs, format, color);
   bool several = rs.size() > 1;
   for (const auto& r : rs)
-    if (auto err = write_reports(reports_for_target(reports, r.target, several), &r, nullptr); !err.empty()) {
-      std::cerr << "error: " << err << "\n";
+    if (auto written = write_reports(reports_for_target(*reports, r.target, several), &r, nullptr); !written) {
+      print_error(written.error());
       return exit_code::kFailed;
     }
   bool unreachable = false, clean = true;

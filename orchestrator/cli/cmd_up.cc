@@ -7,6 +7,7 @@
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "cli/selection.h"
+#include "cli/session_open.h"
 #include "engine/cancel_hub.h"
 #include "engine/up_engine.h"
 #include "report/formats.h"
@@ -21,10 +22,9 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
   const Manifest& m = loaded->manifest;
   auto selected = select_services(m, o.only);
   if (!selected) return exit_code::kUsage;
-  std::vector<ReportTarget> reports;
-  std::string report_error;
-  if (!parse_report_targets(o.reports, reports, report_error)) {
-    std::cerr << "error: " << report_error << "\n";
+  auto reports = parse_report_targets(o.reports);
+  if (!reports) {
+    print_error(reports.error());
     return exit_code::kUsage;
   }
   auto lock_wait = parse_duration(o.lock_wait);
@@ -32,8 +32,7 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
     std::cerr << "error: --lock-wait \"" << o.lock_wait << "\" is not a duration (use e.g. 30s, 5m)\n";
     return exit_code::kUsage;
   }
-  int rc = exit_code::kOk;
-  if (!confirm_protected(m, loaded->targets, o.yes, rc)) return rc;
+  if (auto asked = confirm_protected(m, loaded->targets, o.yes); !asked) return asked.error().exit_code;
 
   UpConfig cfg;
   cfg.selected = *selected;
@@ -63,13 +62,12 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
         [](const std::string& note) { std::cerr << note << "\n"; });
     if (printer) finish_printer(*printer);
     if (r.error) {
-      std::cerr << "error: " << r.error->text() << "\n";
-      if (!r.error->hint.empty()) std::cerr << "  hint: " << r.error->hint << "\n";
+      print_error(*r.error);
     } else {
       if (several) std::cout << "\n== target " << target.name << "\n";
       render_table(r.report, std::cout, want_color_stdout(g));
-      if (auto err = write_reports(reports_for_target(reports, target.name, several), nullptr, &r.report); !err.empty()) {
-        std::cerr << "error: " << err << "\n";
+      if (auto written = write_reports(reports_for_target(*reports, target.name, several), nullptr, &r.report); !written) {
+        print_error(written.error());
         if (r.exit_code == exit_code::kOk) r.exit_code = exit_code::kFailed;
       }
     }

@@ -11,27 +11,25 @@
 
 namespace orch {
 
-bool confirm(const std::string& question, bool yes, int& rc) {
-  if (yes) return true;
+Status confirm(const std::string& question, bool yes) {
+  if (yes) return ok();
   if (!TerminalCaps::current().can_ask()) {
     std::cerr << "error: refusing to " << question << " without confirmation: no terminal to ask on; pass --yes\n";
-    rc = 2;
-    return false;
+    return Error{"no terminal to ask on", "", "", 2};
   }
   std::cout << question << "? [y/N] " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
-  if (answer == "y" || answer == "Y" || answer == "yes") return true;
+  if (answer == "y" || answer == "Y" || answer == "yes") return ok();
   std::cout << "nothing changed\n";
-  rc = 0;
-  return false;
+  return Error{"declined", "", "", 0};
 }
 
-bool confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& targets, bool yes, int& rc) {
+Status confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& targets, bool yes) {
   std::vector<const ResolvedTarget*> prot;
   for (const auto& t : targets)
     if (t.is_protected) prot.push_back(&t);
-  if (prot.empty() || yes) return true;
+  if (prot.empty() || yes) return ok();
   std::vector<std::string> names;
   for (auto* t : prot) names.push_back(t->name);
   if (!TerminalCaps::current().can_ask()) {
@@ -40,8 +38,7 @@ bool confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& tar
               << " without confirmation, and there is no terminal to ask on\n  hint: pass --yes once you have "
                  "reviewed `orchestrate plan --target "
               << names.front() << "`\n";
-    rc = 2;
-    return false;
+    return Error{"protected targets and no terminal to ask on", "", "", 2};
   }
   std::cout << "protected target" << (prot.size() == 1 ? "" : "s") << ":\n";
   for (auto* t : prot) {
@@ -56,7 +53,7 @@ bool confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& tar
               << (pending ? std::to_string(pending) + " pending: " + join(what, ", ") : std::string("nothing pending"))
               << "\n";
   }
-  return confirm("apply to " + join(names, ", "), false, rc);
+  return confirm("apply to " + join(names, ", "), false);
 }
 
 }  // namespace orch

@@ -6,13 +6,15 @@
 
 #include "manifest/manifest.h"
 #include "targets/targets.h"
+#include "util/result.h"
 
 namespace orch {
 
-// Returns true to go ahead; otherwise `rc` says how to exit (0 declined on a terminal, 2 refused).
-bool confirm(const std::string& question, bool yes, int& rc);
+// Ok to go ahead. Otherwise the Error says how the command ends: exit 0 when the person declined
+// ("nothing changed", already printed), exit 2 when there was no terminal to ask on (printed).
+Status confirm(const std::string& question, bool yes);
 
 // For protected targets among `targets`: lists them with their pending changes and asks once.
-bool confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& targets, bool yes, int& rc);
+Status confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& targets, bool yes);
 
 }  // namespace orch

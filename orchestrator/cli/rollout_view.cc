@@ -55,8 +55,7 @@ bool RolloutView::may_start(const WaveOutcome& prev, const WaveOutcome& next, si
   if (!pause_) return true;
   std::cout << "\nwave " << prev.name << ": " << prev.count("succeeded") << " succeeded, " << prev.count("failed")
             << " failed\n";
-  int rc = 0;
-  return confirm("start wave " + next.name + " (" + std::to_string(to_run) + " targets)", false, rc);
+  return confirm("start wave " + next.name + " (" + std::to_string(to_run) + " targets)", false).ok();
 }
 
 TargetPrinterFactory RolloutView::printers() {

@@ -659,29 +659,28 @@ std::string normalise_database_url(const std::string& url) {
   return std::regex_replace(url, scheme, "postgresql://");
 }
 
-std::string resolve_database(const DatabaseRef& ref) {
+Result<std::string> resolve_database(const DatabaseRef& ref) {
   std::string url;
   const std::string& spec = ref.spec;
   if (starts_with(spec, "env:")) {
     std::string var = spec.substr(4);
     const char* v = std::getenv(var.c_str());
     if (!v || !*v)
-      throw ManifestErrors({{ref.pos, "environment variable " + var + " is not set (database = \"" + spec + "\")",
-                             "export " + var + "=postgresql://USER@HOST:PORT/DB, or point database at a file: or URL"}});
+      return Error{"environment variable " + var + " is not set (database = \"" + spec + "\")", ref.pos.str(),
+                   "export " + var + "=postgresql://USER@HOST:PORT/DB, or point database at a file: or URL", 2};
     url = trim(v);
   } else if (starts_with(spec, "file:")) {
     fs::path p = spec.substr(5);
     std::ifstream in(p);
     if (!in)
-      throw ManifestErrors({{ref.pos, "cannot read database URL file " + p.string() + ": " + std::strerror(errno),
-                             "check that the file exists and that this user may read it"}});
+      return Error{"cannot read database URL file " + p.string() + ": " + std::strerror(errno), ref.pos.str(),
+                   "check that the file exists and that this user may read it", 2};
     std::ostringstream ss;
     ss << in.rdbuf();
     url = trim(ss.str());
     secrets::remember(url);
     if (url.empty())
-      throw ManifestErrors({{ref.pos, "database URL file " + p.string() + " is empty",
-                             "write one postgresql:// URL into it"}});
+      return Error{"database URL file " + p.string() + " is empty", ref.pos.str(), "write one postgresql:// URL into it", 2};
   } else {
     url = spec;
   }
@@ -690,8 +689,8 @@ std::string resolve_database(const DatabaseRef& ref) {
   if (std::regex_search(url, mm, pw)) secrets::remember(mm[1].str());
   url = normalise_database_url(url);
   if (!starts_with(url, "postgresql://"))
-    throw ManifestErrors({{ref.pos, "database URL must start with postgresql:// (got \"" + secrets::redact_url(url) + "\")",
-                           "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME"}});
+    return Error{"database URL must start with postgresql:// (got \"" + secrets::redact_url(url) + "\")", ref.pos.str(),
+                 "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME", 2};
   return url;
 }
 

@@ -12,6 +12,7 @@
 #include "util/duration.h"
 
 #include "graph/service_graph.h"
+#include "util/result.h"
 
 namespace orch {
 
@@ -145,8 +146,8 @@ class ManifestErrors : public std::exception {
 Manifest load_manifest(const std::filesystem::path& file);
 
 // Resolves a database reference to a URL normalised to postgresql://, and registers its password (and,
-// for file:, the whole contents) as secrets. Throws ManifestErrors pointing at the reference.
-std::string resolve_database(const DatabaseRef& ref);
+// for file:, the whole contents) as secrets. The error points at the reference (exit 2).
+Result<std::string> resolve_database(const DatabaseRef& ref);
 
 // postgres://, postgresql+psycopg2:// and friends become postgresql://, the form libpq and SQLAlchemy share.
 std::string normalise_database_url(const std::string& url);

@@ -315,36 +315,34 @@ std::string run_to_junit(const RunReport& r) {
   return junit("up." + r.project + "." + r.target, cases, seconds(r.duration));
 }
 
-bool parse_report_targets(const std::vector<std::string>& specs, std::vector<ReportTarget>& out, std::string& error) {
+Result<std::vector<ReportTarget>> parse_report_targets(const std::vector<std::string>& specs) {
+  std::vector<ReportTarget> out;
   for (const auto& s : specs) {
     auto colon = s.find(':');
     std::string format = colon == std::string::npos ? s : s.substr(0, colon);
-    if (colon == std::string::npos || colon + 1 >= s.size()) {
-      error = "--report \"" + s + "\" needs FORMAT:PATH, e.g. json:status.json";
-      return false;
-    }
+    if (colon == std::string::npos || colon + 1 >= s.size())
+      return Error{"--report \"" + s + "\" needs FORMAT:PATH, e.g. json:status.json", "", "", 2};
     if (format != "json" && format != "markdown" && format != "junit") {
       std::string guess = closest_match(format, {"json", "markdown", "junit"});
-      error = "--report format \"" + format + "\" is not one of json, markdown, junit" +
-              (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)");
-      return false;
+      return Error{"--report format \"" + format + "\" is not one of json, markdown, junit", "",
+                   guess.empty() ? "" : "did you mean \"" + guess + "\"?", 2};
     }
     out.push_back({format, s.substr(colon + 1)});
   }
-  return true;
+  return out;
 }
 
-std::string write_reports(const std::vector<ReportTarget>& targets, const StatusReport* status, const RunReport* run) {
+Status write_reports(const std::vector<ReportTarget>& targets, const StatusReport* status, const RunReport* run) {
   for (const auto& t : targets) {
     std::string text;
     if (t.format == "json") text = (status ? status_to_json(*status) : run_to_json(*run)).dump(2) + "\n";
     else if (t.format == "markdown") text = status ? status_to_markdown(*status) : run_to_markdown(*run);
     else text = status ? status_to_junit(*status) : run_to_junit(*run);
     std::ofstream out(t.path, std::ios::binary | std::ios::trunc);
-    if (!out) return "cannot write report " + t.path + ": " + std::strerror(errno);
+    if (!out) return Error{"cannot write report " + t.path + ": " + std::strerror(errno)};
     out << secrets::scrub(text);
   }
-  return "";
+  return ok();
 }
 
 }  // namespace orch

@@ -12,6 +12,8 @@
 
 #include "util/clock_text.h"  // iso8601_now, used by every report
 
+#include "util/result.h"
+
 namespace orch {
 
 nlohmann::ordered_json status_to_json(const StatusReport& r);
@@ -26,10 +28,10 @@ struct ReportTarget {
   std::string format;  // json | markdown | junit
   std::string path;
 };
-// Parses every --report value; on a bad one returns false and says why in `error`.
-bool parse_report_targets(const std::vector<std::string>& specs, std::vector<ReportTarget>& out, std::string& error);
-// Writes each; returns the error of the first that failed, empty when all were written.
-std::string write_reports(const std::vector<ReportTarget>& targets, const StatusReport* status, const RunReport* run);
+// Parses every --report value (FORMAT:PATH); the first bad one is the error (exit 2).
+Result<std::vector<ReportTarget>> parse_report_targets(const std::vector<std::string>& specs);
+// Writes each; the first that could not be written is the error.
+Status write_reports(const std::vector<ReportTarget>& targets, const StatusReport* status, const RunReport* run);
 
 
 }  // namespace orch

@@ -9,6 +9,7 @@
 #include "rls/policy_render.h"
 #include "util/catalog_sql.h"
 #include "util/duration.h"
+#include "util/result.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
 #include "util/text.h"
@@ -34,14 +35,6 @@ std::vector<std::pair<std::filesystem::path, std::string>> rls_files(const Manif
     for (size_t i = 0; i < s.rls.size(); ++i) out.emplace_back(s.rls[i], s.rls_text[i]);
   return out;
 }
-
-namespace {
-
-struct Failure {
-  std::string message;
-};
-
-}  // namespace
 
 std::vector<std::string> render_declarative_policies(Tx& tx, const Manifest& m) {
   std::vector<std::string> out;
@@ -93,85 +86,99 @@ std::string rls_state_sha256(Tx& tx, const Manifest& m) {
   return sha256_hex(r[0][0].str());
 }
 
+namespace {
+
+using ParsedFile = std::pair<std::string, std::vector<SqlStatement>>;  // as written, statements
+
+// Every file read and checked before the database is touched.
+Result<std::vector<ParsedFile>> read_rls_files(const Manifest& m) {
+  std::vector<ParsedFile> parsed;
+  for (const auto& [path, text] : rls_files(m)) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{"cannot be read", text};
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    auto stmts = split_sql(ss.str());
+    for (const auto& st : stmts)
+      if (is_transaction_control(st))
+        return Error{st.keyword +
+                         " is not allowed in an RLS file: the RLS phase runs every file in one transaction, all or "
+                         "nothing; remove the transaction control statements",
+                     text + ":" + std::to_string(st.line)};
+    parsed.emplace_back(text, std::move(stmts));
+  }
+  return parsed;
+}
+
+// The server's message, and what a lock timeout means here.
+std::string statement_error(const DbError& e, const Manifest& m) {
+  std::string msg = first_error_line(e.what());
+  if (e.sqlstate() == "55P03")
+    msg += " (waited " + format_duration(m.rls.lock_timeout) +
+           " for a table lock: a long transaction holds it; see pg_stat_activity, or raise [rls] lock_timeout)";
+  return msg;
+}
+
+Status run_files(Tx& tx, const std::vector<ParsedFile>& files, const Manifest& m, RlsResult& r) {
+  for (const auto& [text, stmts] : files) {
+    ++r.files;
+    for (const auto& st : stmts) {
+      try {
+        tx.exec(st.text);
+      } catch (const DbError& e) {
+        int rel = error_line(e.what());
+        return Error{statement_error(e, m), text + ":" + std::to_string(st.line + (rel > 0 ? rel - 1 : 0))};
+      }
+      ++r.statements;
+    }
+  }
+  return ok();
+}
+
+Status run_declarative(Tx& tx, const Manifest& m, RlsResult& r) {
+  for (const auto& st : render_declarative_policies(tx, m)) {
+    try {
+      tx.exec(st);
+    } catch (const DbError& e) {
+      return Error{statement_error(e, m) + " in: " + st, "[[rls.policy]]"};
+    }
+    ++r.statements;
+    if (starts_with(st, "CREATE POLICY")) ++r.policy_tables;
+  }
+  return ok();
+}
+
+RlsResult failed(RlsResult r, const Error& e) {
+  r.state = RlsState::Failed;
+  r.reason = e.text();
+  return r;
+}
+
+}  // namespace
+
 RlsResult apply_rls(Db& db, const Manifest& m) {
   RlsResult r;
-  auto files = rls_files(m);
-  if (files.empty() && m.rls.policies.empty()) {
+  auto files = read_rls_files(m);
+  if (!files) return failed(r, files.error());
+  if (files->empty() && m.rls.policies.empty()) {
     r.state = RlsState::NotConfigured;
     if (!m.rls.require.empty()) r.coverage = verify_rls(db, m);
     return r;
   }
-  // Read and check every file before touching the database.
-  std::vector<std::pair<std::string, std::vector<SqlStatement>>> parsed;
-  for (const auto& [path, text] : files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      r.state = RlsState::Failed;
-      r.reason = text + ": cannot be read";
-      return r;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    auto stmts = split_sql(ss.str());
-    for (const auto& st : stmts) {
-      if (is_transaction_control(st)) {
-        r.state = RlsState::Failed;
-        r.reason = text + ":" + std::to_string(st.line) + ": " + st.keyword +
-                   " is not allowed in an RLS file: the RLS phase runs every file in one transaction, all or "
-                   "nothing; remove the transaction control statements";
-        return r;
-      }
-    }
-    parsed.emplace_back(text, std::move(stmts));
-  }
-  std::string where;
+  const std::string rolled_back = " (the RLS phase was rolled back; no policy changed)";
   try {
-    auto txp = db.begin();
-    Tx& tx = *txp;
+    auto tx = db.begin();
     // ALTER TABLE and CREATE POLICY wait for every transaction using the table: give up after a while
     // and say so, rather than hang behind a long-running query at 2 a.m.
-    tx.query("SELECT set_config('lock_timeout', $1, true)", {std::to_string(m.rls.lock_timeout.count()) + "ms"});
-    for (const auto& [text, stmts] : parsed) {
-      ++r.files;
-      for (const auto& st : stmts) {
-        where = text + ":" + std::to_string(st.line);
-        try {
-          tx.exec(st.text);
-        } catch (const DbError& e) {
-          int rel = error_line(e.what());
-          int line = st.line + (rel > 0 ? rel - 1 : 0);
-          std::string msg = first_error_line(e.what());
-          if (e.sqlstate() == "55P03")
-            msg += " (waited " + format_duration(m.rls.lock_timeout) +
-                   " for a table lock: a long transaction holds it; see pg_stat_activity, or raise [rls] lock_timeout)";
-          throw Failure{text + ":" + std::to_string(line) + ": " + msg};
-        }
-        ++r.statements;
-      }
-    }
-    where = "declarative policies";
-    std::set<std::string> tables;
-    for (const auto& st : render_declarative_policies(tx, m)) {
-      try {
-        tx.exec(st);
-      } catch (const DbError& e) {
-        throw Failure{"[[rls.policy]]: " + first_error_line(e.what()) + " in: " + st};
-      }
-      ++r.statements;
-      if (starts_with(st, "CREATE POLICY")) ++r.policy_tables;
-    }
-    r.inputs_sha256 = rls_inputs_sha256(tx, m);
-    r.state_sha256 = rls_state_sha256(tx, m);
-    tx.commit();
+    tx->query("SELECT set_config('lock_timeout', $1, true)", {std::to_string(m.rls.lock_timeout.count()) + "ms"});
+    if (auto st = run_files(*tx, *files, m, r); !st) return failed(r, Error{st.error().message + rolled_back, st.error().where});
+    if (auto st = run_declarative(*tx, m, r); !st) return failed(r, Error{st.error().message + rolled_back, st.error().where});
+    r.inputs_sha256 = rls_inputs_sha256(*tx, m);
+    r.state_sha256 = rls_state_sha256(*tx, m);
+    tx->commit();
     r.state = RlsState::Applied;
-  } catch (const Failure& f) {
-    r.state = RlsState::Failed;
-    r.reason = f.message + " (the RLS phase was rolled back; no policy changed)";
-    return r;
   } catch (const std::exception& e) {
-    r.state = RlsState::Failed;
-    r.reason = where + ": " + first_error_line(e.what()) + " (the RLS phase was rolled back; no policy changed)";
-    return r;
+    return failed(r, Error{first_error_line(e.what()) + rolled_back, "RLS phase"});
   }
   r.coverage = verify_rls(db, m);
   return r;

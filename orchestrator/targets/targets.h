@@ -16,22 +16,18 @@ struct ResolvedTarget {
   bool is_protected = false;
 };
 
-// A --target that names nothing, a [targets_from] source that cannot be read: a usage error (exit 2).
-class TargetError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// Every target the manifest knows, in declaration order ([targets] first, then [targets_from]). A
+// [targets_from] source that cannot be read, or a name given twice, is a usage error (exit 2).
+Result<std::vector<ResolvedTarget>> all_targets(const Manifest& m);
 
-// Every target the manifest knows, in declaration order ([targets] first, then [targets_from]).
-std::vector<ResolvedTarget> all_targets(const Manifest& m);
-
-// What `--target` selects. Empty `names`: the default database. Throws TargetError or ManifestErrors.
-std::vector<ResolvedTarget> resolve_targets(const Manifest& m, const std::vector<std::string>& names);
+// What `--target` selects. Empty `names`: the default database. A name matching nothing is exit 2.
+Result<std::vector<ResolvedTarget>> resolve_targets(const Manifest& m, const std::vector<std::string>& names);
 
 // `pattern` may hold '*' wildcards.
 bool glob_match(const std::string& pattern, const std::string& name);
 
 // Parses a targets file's text: `name=URL` or a bare URL per line (named after its database), '#' comments.
-std::vector<std::pair<std::string, std::string>> parse_targets_file(const std::string& text, const std::string& display);
+Result<std::vector<std::pair<std::string, std::string>>> parse_targets_file(const std::string& text,
+                                                                          const std::string& display);
 
 }  // namespace orch

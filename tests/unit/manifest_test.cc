@@ -224,24 +224,18 @@ path = "svc/b"
 TEST_F(ManifestTest, UnsetEnvVariableAndUnreadableFile) {
   auto m = load_manifest(write(std::string(kHeader) + "\n[services.a]\nschema = \"a\"\nrunner = \"sql\"\npath = \"svc/b\"\n"));
   ::unsetenv("ORCH_TEST_DB");
-  try {
-    resolve_database(m.database);
-    FAIL() << "unset variable accepted";
-  } catch (const ManifestErrors& e) {
-    EXPECT_EQ(e.errors()[0].pos.line, 3);
-    EXPECT_EQ(e.errors()[0].pos.column, 12);
-    EXPECT_NE(e.errors()[0].message.find("environment variable ORCH_TEST_DB is not set"), std::string::npos);
-  }
+  auto unset = resolve_database(m.database);
+  ASSERT_FALSE(unset) << "unset variable accepted";
+  EXPECT_EQ(unset.error().where, m.file.string() + ":3:12");
+  EXPECT_EQ(unset.error().exit_code, 2);
+  EXPECT_NE(unset.error().message.find("environment variable ORCH_TEST_DB is not set"), std::string::npos);
   DatabaseRef ref{"file:" + (dir_ / "missing-secret").string(), SourcePos{"services.toml", 3, 12}};
-  try {
-    resolve_database(ref);
-    FAIL() << "unreadable file accepted";
-  } catch (const ManifestErrors& e) {
-    EXPECT_NE(e.errors()[0].message.find("cannot read database URL file"), std::string::npos);
-  }
+  auto unreadable = resolve_database(ref);
+  ASSERT_FALSE(unreadable) << "unreadable file accepted";
+  EXPECT_NE(unreadable.error().message.find("cannot read database URL file"), std::string::npos);
   std::ofstream(dir_ / "secret") << "postgres://u:pw-in-file@h/db\n";
   DatabaseRef ok{"file:" + (dir_ / "secret").string(), {}};
-  EXPECT_EQ(resolve_database(ok), "postgresql://u:pw-in-file@h/db");
+  EXPECT_EQ(resolve_database(ok).value(), "postgresql://u:pw-in-file@h/db");
 }
 
 TEST(DatabaseUrl, NormalisesDriverSchemes) {

@@ -159,12 +159,13 @@ TEST(Reports, JsonKeyOrderIsStable) {
 }
 
 TEST(Reports, ReportTargetsParse) {
-  std::vector<ReportTarget> t;
-  std::string err;
-  EXPECT_TRUE(parse_report_targets({"json:a.json", "junit:/tmp/x.xml"}, t, err));
-  EXPECT_EQ(t[1].format, "junit");
-  EXPECT_EQ(t[1].path, "/tmp/x.xml");
-  EXPECT_FALSE(parse_report_targets({"jsn:a"}, t, err));
-  EXPECT_NE(err.find("did you mean \"json\""), std::string::npos);
-  EXPECT_FALSE(parse_report_targets({"json"}, t, err));
+  auto t = parse_report_targets({"json:a.json", "junit:/tmp/x.xml"});
+  ASSERT_TRUE(t);
+  EXPECT_EQ((*t)[1].format, "junit");
+  EXPECT_EQ((*t)[1].path, "/tmp/x.xml");
+  auto typo = parse_report_targets({"jsn:a"});
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().hint, "did you mean \"json\"?");
+  EXPECT_EQ(typo.error().exit_code, 2);
+  EXPECT_FALSE(parse_report_targets({"json"}));
 }
