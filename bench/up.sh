@@ -3,7 +3,8 @@
 #   (a) orchestrate up
 #   (b) the shell-script way: each service in order (alembic upgrade head / psql -1 -f per file)
 #   (c) the best a shell script can do: the same DAG in waves with & and wait
-# then, with everything at head, orchestrate's no-op run against the loop's no-op run.
+# then, with everything at head, orchestrate's no-op run against the loop's no-op run and against
+# `orchestrate status` (one connection, reads only): a no-op up should cost at most twice a status.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 rounds=${1:-5}
@@ -34,22 +35,24 @@ loop_noop() {  # what the loop costs when nothing is pending: Python per Alembic
   for s in meals movements; do "$PSQL" -q -X "$1" -c "SELECT 1" >/dev/null; done
 }
 
-a=() b=() c=() na=() nb=()
+a=() b=() c=() na=() nb=() ns=()
 for ((i = 1; i <= rounds; i++)); do
   url=$(fresh_db bench_a); t=$(now_ms); DATABASE_URL=$url "$ORCH" -f "$root/services.toml" up >/dev/null; a+=($(($(now_ms) - t)))
   t=$(now_ms); DATABASE_URL=$url "$ORCH" -f "$root/services.toml" up >/dev/null; na+=($(($(now_ms) - t)))
+  t=$(now_ms); DATABASE_URL=$url "$ORCH" -f "$root/services.toml" status >/dev/null; ns+=($(($(now_ms) - t)))
   url=$(fresh_db bench_b); t=$(now_ms); loop_way "$url"; b+=($(($(now_ms) - t)))
   t=$(now_ms); loop_noop "$url"; nb+=($(($(now_ms) - t)))
   url=$(fresh_db bench_c); t=$(now_ms); wave_way "$url"; c+=($(($(now_ms) - t)))
-  echo "round $i: up ${a[-1]} ms, loop ${b[-1]} ms, waves ${c[-1]} ms, noop ${na[-1]} ms, loop_noop ${nb[-1]} ms" >&2
+  echo "round $i: up ${a[-1]} ms, loop ${b[-1]} ms, waves ${c[-1]} ms, noop ${na[-1]} ms, status ${ns[-1]} ms, loop_noop ${nb[-1]} ms" >&2
 done
-ma=$(median "${a[@]}") mb=$(median "${b[@]}") mc=$(median "${c[@]}") mna=$(median "${na[@]}") mnb=$(median "${nb[@]}")
+ma=$(median "${a[@]}") mb=$(median "${b[@]}") mc=$(median "${c[@]}") mna=$(median "${na[@]}") mnb=$(median "${nb[@]}") mns=$(median "${ns[@]}")
 echo
 echo "six-service example, fresh database, median of $rounds rounds ($(nproc) cores)"
 printf '  %-34s %8s ms\n' "(a) orchestrate up" "$ma" "(b) shell loop, one by one" "$mb" "(c) shell waves with & and wait" "$mc" \
-  "orchestrate up, all at head" "$mna" "shell loop, all at head" "$mnb"
+  "orchestrate up, all at head" "$mna" "orchestrate status, all at head" "$mns" "shell loop, all at head" "$mnb"
 echo
-r1=$(ratio "$ma" "$mb"); r2=$(ratio "$ma" "$mc"); r3=$(ratio "$mna" "$mnb")
+r1=$(ratio "$ma" "$mb"); r2=$(ratio "$ma" "$mc"); r3=$(ratio "$mna" "$mnb"); r4=$(ratio "$mna" "$mns")
 printf '  up/loop        = %s  (goal <= 0.6: %s)\n' "$r1" "$(verdict "$r1" 0.6)"
 printf '  up/waves       = %s  (goal <= 1.0: %s)\n' "$r2" "$(verdict "$r2" 1.0)"
-printf '  noop/loop_noop = %s  (goal <= 0.05: %s)\n' "$r3" "$(verdict "$r3" 0.05)"
+printf '  noop/loop_noop = %s  (goal <= 0.03: %s)\n' "$r3" "$(verdict "$r3" 0.03)"
+printf '  noop/status    = %s  (goal <= 2.0: %s)\n' "$r4" "$(verdict "$r4" 2.0)"

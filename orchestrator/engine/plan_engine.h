@@ -7,21 +7,11 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "report/plan_report.h"
 #include "report/status_report.h"
 #include "util/result.h"
 
 namespace orch {
-
-struct PlanView {
-  std::string project;
-  std::string target;
-  std::string database;  // redacted
-  std::string generated_at;
-  int jobs = 4;
-  std::vector<std::vector<int>> batches;  // services started together, in order (indexes)
-  StatusReport status;                    // where each service stands now
-  std::vector<std::pair<std::filesystem::path, std::string>> rls_files;  // path, as written
-};
 
 // Fails when the database cannot be read.
 Result<PlanView> make_plan(const Manifest& m, StatusReport status, int jobs);

@@ -88,8 +88,8 @@ std::optional<RlsFingerprint> RunSession::last_rls_fingerprint() {
   }
 }
 
-StatusReport RunSession::inspect(const Manifest& m) {
-  return inspect_status(m, db_.get(), secrets::redact_url(spec_.url), spec_.target);
+StatusReport RunSession::inspect(const Manifest& m, bool full) {
+  return inspect_status(m, db_.get(), secrets::redact_url(spec_.url), spec_.target, "", InspectParts{full, full});
 }
 
 }  // namespace orch

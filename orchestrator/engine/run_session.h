@@ -55,7 +55,8 @@ class RunSession {
   std::optional<RlsFingerprint> last_rls_fingerprint();
 
   // Where every service stands, read on this session (the prechecks of `up`, the listing of `down`).
-  StatusReport inspect(const Manifest& m);
+  // `full` adds each service's last run and the RLS coverage, as `status` shows them.
+  StatusReport inspect(const Manifest& m, bool full = true);
 
  private:
   std::unique_ptr<Db> db_;

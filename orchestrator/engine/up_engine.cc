@@ -77,7 +77,8 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
   }
   RunSession& session = **opened;
   session.record_start();
-  const StatusReport before = session.inspect(m_);
+  // The prechecks of every service in a few batched queries; RLS is verified after the services.
+  const StatusReport before = session.inspect(m_, false);
   printer = &printer_for(&before);
 
   auto t0 = std::chrono::steady_clock::now();

@@ -92,15 +92,30 @@ void record_run_start(Db& c, const RunRecord& r) {
 
 void record_run_end(Db& c, const RunReport& report, const std::string& outcome) {
   auto tx = c.begin();
+  // Every service's step in one statement: one round trip however many services ran.
+  std::vector<std::string> name, runner, schema, before, after, applied, duration, state, error;
   for (const auto& s : report.services) {
     const RunResult& r = s.result;
-    std::string state = r.outcome == Outcome::Skipped ? "skipped (" + r.reason + ")" : to_string(r.outcome);
+    name.push_back(s.name);
+    runner.push_back(s.runner);
+    schema.push_back(s.schema);
+    before.push_back(to_pg_array(r.before));
+    after.push_back(to_pg_array(r.after));
+    applied.push_back(std::to_string(r.applied));
+    duration.push_back(std::to_string(r.duration.count()));
+    state.push_back(r.outcome == Outcome::Skipped ? "skipped (" + r.reason + ")" : to_string(r.outcome));
+    error.push_back(secrets::scrub(r.error));
+  }
+  if (!name.empty())
     tx->query(
         "INSERT INTO orchestrate.run_steps (run_id, service, runner, schema_name, before_revisions, after_revisions, "
-        "applied, duration_ms, state, error) VALUES ($1, $2, $3, $4, $5::text[], $6::text[], $7, $8, $9, NULLIF($10, ''))",
-        {report.run_id, s.name, s.runner, s.schema, to_pg_array(r.before), to_pg_array(r.after), std::to_string(r.applied),
-         std::to_string(r.duration.count()), state, secrets::scrub(r.error)});
-  }
+        "applied, duration_ms, state, error) "
+        "SELECT $1, s.name, s.runner, s.schema, s.before::text[], s.after::text[], s.applied::int, s.duration::bigint, "
+        "       s.state, NULLIF(s.error, '') "
+        "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+        "            $10::text[]) AS s(name, runner, schema, before, after, applied, duration, state, error)",
+        {report.run_id, to_pg_array(name), to_pg_array(runner), to_pg_array(schema), to_pg_array(before),
+         to_pg_array(after), to_pg_array(applied), to_pg_array(duration), to_pg_array(state), to_pg_array(error)});
   std::string rls_detail = report.rls.reason;
   if (rls_detail.empty() && report.rls.coverage.checked)
     rls_detail = std::to_string(report.rls.coverage.uncovered.size()) + " uncovered of " +

@@ -62,7 +62,7 @@ void read_versions(const Manifest& m, Db& db, Tx& tx, DbState& st) {
     st.services[static_cast<size_t>(row[0].as_int())].rows.push_back({row[1].str(), row[2].str(), row[3].str()});
 }
 
-DbState read_database(const Manifest& m, Db* db, const std::string& connect_error) {
+DbState read_database(const Manifest& m, Db* db, const std::string& connect_error, InspectParts parts) {
   DbState st;
   st.services.resize(m.services.size());
   if (!db) {
@@ -78,12 +78,14 @@ DbState read_database(const Manifest& m, Db* db, const std::string& connect_erro
     // A version table this user may not read, say: report it on every service rather than guess.
     for (auto& s : st.services) s.error = first_error_line(e.what());
   }
-  try {
-    st.last = last_steps(*db, m.project_name);
-  } catch (const std::exception&) {
-    // No history yet, or no right to read it: status still answers.
+  if (parts.last_runs) {
+    try {
+      st.last = last_steps(*db, m.project_name);
+    } catch (const std::exception&) {
+      // No history yet, or no right to read it: status still answers.
+    }
   }
-  if (!m.rls.require.empty()) st.rls = verify_rls(*db, m);
+  if (parts.rls_coverage && !m.rls.require.empty()) st.rls = verify_rls(*db, m);
   return st;
 }
 
@@ -101,7 +103,7 @@ StatusReport inspect_status(const Manifest& m, const std::string& url, const std
 }
 
 StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_url, const std::string& target,
-                            const std::string& connect_error) {
+                            const std::string& connect_error, InspectParts parts) {
   StatusReport r;
   r.project = m.project_name;
   r.target = target;
@@ -109,7 +111,7 @@ StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_u
   r.generated_at = iso8601_now();
   r.rls_configured = !m.rls.require.empty();
   // A few batched queries, then the files: the same round trips whatever the number of services.
-  DbState db = read_database(m, c, connect_error);
+  DbState db = read_database(m, c, connect_error, parts);
   r.services.resize(m.services.size());
   for (size_t i = 0; i < m.services.size(); ++i) {
     const ServiceSpec& s = m.services[i];

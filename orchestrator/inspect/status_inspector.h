@@ -13,8 +13,14 @@ class Db;
 
 // Connects (one connection) and reads.
 StatusReport inspect_status(const Manifest& m, const std::string& url, const std::string& target);
+// What to read besides where every service stands: `up` needs neither (it verifies RLS itself, after).
+struct InspectParts {
+  bool last_runs = true;     // each service's last run, from the history
+  bool rls_coverage = true;  // [rls] require verified
+};
+
 // On a session that is already open (RunSession's); db null means unreachable, for connect_error.
 StatusReport inspect_status(const Manifest& m, Db* db, const std::string& shown_url, const std::string& target,
-                            const std::string& connect_error = "");
+                            const std::string& connect_error = "", InspectParts parts = {});
 
 }  // namespace orch

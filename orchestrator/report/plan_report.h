@@ -1,11 +1,28 @@
 #pragma once
 // How `plan` shows its PlanView: text for people, JSON (schema_version 1) for tools.
+#include <filesystem>
 #include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "engine/plan_engine.h"
 #include "manifest/manifest.h"
+#include "report/status_report.h"
 
 namespace orch {
+
+// What `plan` found (engine/plan_engine makes it): the schedule and where each service stands.
+struct PlanView {
+  std::string project;
+  std::string target;
+  std::string database;  // redacted
+  std::string generated_at;
+  int jobs = 4;
+  std::vector<std::vector<int>> batches;  // services started together, in order (indexes)
+  StatusReport status;                    // where each service stands now
+  std::vector<std::pair<std::filesystem::path, std::string>> rls_files;  // path, as written
+};
+
 
 void render_plan_text(const Manifest& m, const PlanView& plan, std::ostream& out);
 void render_plan_json(const Manifest& m, const PlanView& plan, std::ostream& out);
