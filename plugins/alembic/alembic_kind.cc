@@ -1,5 +1,8 @@
 #include "alembic/alembic_kind.h"
 
+#include <map>
+#include <mutex>
+
 #include "alembic/alembic_runner.h"
 #include "alembic/graph_check.h"
 #include "alembic/revision_reader.h"
@@ -19,6 +22,18 @@ std::string AlembicKind::version_rows_sql(const std::string& rel) const {
 }
 
 namespace {
+
+// A service's revision files are read once per command, however many targets or steps ask: they do
+// not change while orchestrate runs, and a rollout asks for every target from several threads.
+std::optional<RevisionSet> revision_set(const ServiceSpec& s) {
+  static std::mutex mu;
+  static std::map<std::filesystem::path, std::optional<RevisionSet>> cache;
+  const auto ini = s.path / s.config;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(ini);
+  if (it == cache.end()) it = cache.emplace(ini, read_revision_set(ini)).first;
+  return it->second;
+}
 
 // Why the revision files cannot be trusted, or "" (unreadable file, or a parent no file declares).
 std::string revision_files_error(const ServiceSpec& s, const std::optional<RevisionSet>& set) {
@@ -54,7 +69,7 @@ Status run_alembic_command(const ServiceSpec& s, const std::vector<std::string>&
 }  // namespace
 
 void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const {
-  std::optional<RevisionSet> set = read_revision_set(s.path / s.config);
+  std::optional<RevisionSet> set = revision_set(s);
   if (set) out.heads = set->heads();
   for (const auto& r : db.rows) out.current.push_back(r.version);
   if (std::string file_error = revision_files_error(s, set); !file_error.empty()) {
@@ -121,12 +136,12 @@ Status AlembicKind::baseline(const ServiceSpec& s, const std::string& to, bool f
 
 bool AlembicKind::knows_version(const ServiceSpec& s, const std::string& to) const {
   if (to == "head" || to == "base") return true;
-  auto set = read_revision_set(s.path / s.config);
+  auto set = revision_set(s);
   return set && set->find(to) != nullptr;
 }
 
 std::vector<Finding> AlembicKind::check_files(const ServiceSpec& s, const std::filesystem::path& root) const {
-  auto set = read_revision_set(s.path / s.config);
+  auto set = revision_set(s);
   if (!set)
     return {{Severity::Warning, s.path_text + "/" + s.config,
              "cannot locate the revision files without Alembic (script_location is not a plain path)",
