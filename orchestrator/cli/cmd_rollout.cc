@@ -58,11 +58,8 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
     std::cerr << "error: " << m.file.string() << " has no [[rollout.wave]]; see docs/rollout.md\n";
     return exit_code::kUsage;
   }
-  auto lock_wait = parse_duration(o.lock_wait);
-  if (!lock_wait) {
-    std::cerr << "error: --lock-wait \"" << o.lock_wait << "\" is not a duration (use e.g. 30s, 5m)\n";
-    return exit_code::kUsage;
-  }
+  auto lock_wait = flag_duration("--lock-wait", o.lock_wait);
+  if (!lock_wait) return exit_code::kUsage;
   auto known = all_targets(m);
   if (!known) {
     print_error(known.error());

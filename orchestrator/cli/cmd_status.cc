@@ -68,9 +68,10 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
 
   if (o.watch) {
     // Redraws until Ctrl-C: the operator's view during a rollout.
-    auto interval = parse_duration(o.interval);
-    if (!interval || interval->count() < 100) {
-      std::cerr << "error: --interval \"" << o.interval << "\" is not a duration of at least 100ms\n";
+    auto interval = flag_duration("--interval", o.interval);
+    if (!interval) return exit_code::kUsage;
+    if (interval->count() < 100) {
+      std::cerr << "error: --interval \"" << o.interval << "\" is shorter than 100ms\n";
       return exit_code::kUsage;
     }
     CancelHub hub;

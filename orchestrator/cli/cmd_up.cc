@@ -27,11 +27,8 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
     print_error(reports.error());
     return exit_code::kUsage;
   }
-  auto lock_wait = parse_duration(o.lock_wait);
-  if (!lock_wait) {
-    std::cerr << "error: --lock-wait \"" << o.lock_wait << "\" is not a duration (use e.g. 30s, 5m)\n";
-    return exit_code::kUsage;
-  }
+  auto lock_wait = flag_duration("--lock-wait", o.lock_wait);
+  if (!lock_wait) return exit_code::kUsage;
   if (auto asked = confirm_protected(m, loaded->targets, o.yes); !asked) return asked.error().exit_code;
 
   UpConfig cfg;

@@ -12,15 +12,21 @@ void print_error(const Error& e) {
   if (!e.hint.empty()) std::cerr << "  hint: " << e.hint << "\n";
 }
 
-Result<std::unique_ptr<RunSession>> open_session(const LoadedManifest& l, const std::string& run_id,
-                                                 const std::string& command, const std::string& lock_wait,
-                                                 StatusPrinter& printer) {
-  auto wait = parse_duration(lock_wait);
-  if (!wait) {
-    Error e{"--lock-wait \"" + lock_wait + "\" is not a duration (use e.g. 30s, 5m)", "", "", exit_code::kUsage};
+Result<Millis> flag_duration(const std::string& flag, const std::string& value) {
+  auto d = read_duration(value);
+  if (!d) {
+    Error e{flag + ": " + d.error().message, "", "at most 7 days", exit_code::kUsage};
     print_error(e);
     return e;
   }
+  return d;
+}
+
+Result<std::unique_ptr<RunSession>> open_session(const LoadedManifest& l, const std::string& run_id,
+                                                 const std::string& command, const std::string& lock_wait,
+                                                 StatusPrinter& printer) {
+  auto wait = flag_duration("--lock-wait", lock_wait);
+  if (!wait) return wait.error();
   const Manifest& m = l.manifest;
   SessionSpec spec{l.database_url, m.project_name, l.target_name, run_id, command, m.checksum, *wait};
   CancelHub hub;  // Ctrl-C while waiting for the lock: stop at once, record nothing

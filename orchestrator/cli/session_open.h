@@ -19,4 +19,8 @@ Result<std::unique_ptr<RunSession>> open_session(const LoadedManifest& l, const 
 // "error: …" and "  hint: …" on stderr.
 void print_error(const Error& e);
 
+// A duration flag's value (--lock-wait, --interval); on failure the message names the flag and is
+// printed, and the Error's exit code is 2.
+Result<Millis> flag_duration(const std::string& flag, const std::string& value);
+
 }  // namespace orch

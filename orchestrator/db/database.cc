@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "db/db.h"
+#include "util/numbers.h"
 #include "util/text.h"
 
 namespace orch {
@@ -68,7 +69,8 @@ std::string first_error_line(const std::string& what) {
 int error_line(const std::string& what) {
   static const std::regex re(R"(\nLINE (\d+):)");
   std::smatch m;
-  if (std::regex_search(what, m, re)) return std::stoi(m[1].str());
+  if (std::regex_search(what, m, re))
+    if (auto line = parse_whole_number(m[1].str(), 1, 1 << 30, "LINE")) return static_cast<int>(*line);
   return 0;
 }
 

@@ -83,7 +83,17 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
 
   auto t0 = std::chrono::steady_clock::now();
   run_services(session, target, before, *printer, report);
-  report.rls = rls_phase(session, report, *printer);
+  {
+    // Ctrl-C while a policy statement waits for a table lock: cancel it on the server (its
+    // transaction rolls back) and end as interrupted, not as a failed phase 30 s later.
+    int handle = hub_.add([&session] { session.db().cancel(); });
+    report.rls = rls_phase(session, report, *printer);
+    hub_.remove(handle);
+    if (hub_.cancelled() && report.rls.state == RlsState::Failed) {
+      report.interrupted = true;
+      report.rls.reason = "interrupted; the RLS phase was rolled back and no policy changed";
+    }
+  }
   report.duration = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
   report.finished_at = iso8601_now();
   session.record_end(report, report.interrupted ? "interrupted" : (report.ok() ? "succeeded" : "failed"));

@@ -321,15 +321,7 @@ class ManifestParser {
       }
     }
     if (const toml::node* tn = t->get("timeout")) {
-      std::optional<Millis> d;
-      if (auto ts = tn->as_string())
-        d = parse_duration(ts->get());
-      else if (auto ti = tn->as_integer())
-        d = Millis(ti->get() * 1000);
-      if (!d || d->count() <= 0)
-        L.error(L.pos(*tn), "\"timeout\" must be a duration such as \"90s\", \"10m\" or \"1h\"");
-      else
-        s.timeout = d;
+      if (auto d = positive_duration(*tn, "\"timeout\"")) s.timeout = d;
     }
     if (const toml::node* xn = t->get("exclusive")) {
       if (auto b = xn->as_boolean())
@@ -363,12 +355,18 @@ class ManifestParser {
     s.version_schema = s.schema;
     s.version_table = s.runner == RunnerKind::Sql ? "orchestrate_migrations" : "alembic_version";
     if (auto vt = L.get_string(*t, "version_table", where, false)) {
-      auto dot = vt->find('.');
-      if (dot == std::string::npos)
-        s.version_table = *vt;
-      else {
-        s.version_schema = vt->substr(0, dot);
-        s.version_table = vt->substr(dot + 1);
+      // `name` or `schema.name`, each part a non-empty identifier (PostgreSQL truncates past 63 bytes).
+      auto parts = split(*vt, '.');
+      bool valid = (parts.size() == 1 || parts.size() == 2) &&
+                   std::all_of(parts.begin(), parts.end(), [](const std::string& p) { return !p.empty() && p.size() <= 63; });
+      if (!valid) {
+        L.error(L.pos(*t->get("version_table")), "\"version_table\" \"" + *vt + "\" must be NAME or SCHEMA.NAME",
+                "for example version_table = \"alembic_version\" or \"" + s.schema + ".alembic_version\"");
+      } else if (parts.size() == 1) {
+        s.version_table = parts[0];
+      } else {
+        s.version_schema = parts[0];
+        s.version_table = parts[1];
       }
     }
   }
@@ -378,12 +376,7 @@ class ManifestParser {
       if (const toml::table* rt = rn->as_table()) {
         L.check_keys(*rt, {"files", "require", "exclude", "force", "policy", "lock_timeout"}, "[rls]");
         if (const toml::node* ln = rt->get("lock_timeout")) {
-          std::optional<Millis> d;
-          if (auto ls = ln->as_string()) d = parse_duration(ls->get());
-          if (!d || d->count() <= 0)
-            L.error(L.pos(*ln), "\"lock_timeout\" in [rls] must be a duration such as \"30s\"");
-          else
-            m.rls.lock_timeout = *d;
+          if (auto d = positive_duration(*ln, "\"lock_timeout\" in [rls]")) m.rls.lock_timeout = *d;
         }
         if (auto files = L.get_string_array(*rt, "files", "[rls]")) {
           const toml::array& arr = *rt->get("files")->as_array();
@@ -609,6 +602,23 @@ class ManifestParser {
     return m;
   }
 
+  // A duration value ("90s", or a whole number of seconds) above zero and at most 7 days; an error at
+  // its position otherwise.
+  std::optional<Millis> positive_duration(const toml::node& n, const std::string& what) {
+    Result<Millis> d = Error{what + " must be a duration such as \"90s\", \"10m\" or \"1h\""};
+    if (auto text = n.as_string()) {
+      d = read_duration(text->get());
+    } else if (auto secs = n.as_integer()) {
+      auto v = secs->get();
+      d = v >= 0 && v <= kMaxDuration.count() / 1000 ? Result<Millis>(Millis(v * 1000))
+                                                       : Result<Millis>(Error{"is longer than the maximum of 7 days"});
+    }
+    if (d && d->count() > 0) return *d;
+    L.error(L.pos(n), d ? what + " must be more than zero" : what + ": " + d.error().message,
+            "write a duration such as \"90s\", \"10m\" or \"1h\" (at most 7 days)");
+    return std::nullopt;
+  }
+
   // A file the manifest names must exist now, not halfway through a run.
   fs::path manifest_file(const toml::node& n, const std::string& text, const std::string& what) {
     fs::path p = fs::path(text).is_absolute() ? fs::path(text) : m.dir / text;
@@ -684,9 +694,7 @@ Result<std::string> resolve_database(const DatabaseRef& ref) {
   } else {
     url = spec;
   }
-  static const std::regex pw(R"(^[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:([^@\s/]+)@)");
-  std::smatch mm;
-  if (std::regex_search(url, mm, pw)) secrets::remember(mm[1].str());
+  secrets::remember_url(url);
   url = normalise_database_url(url);
   if (!starts_with(url, "postgresql://"))
     return Error{"database URL must start with postgresql:// (got \"" + secrets::redact_url(url) + "\")", ref.pos.str(),

@@ -3,34 +3,48 @@
 #include <cctype>
 #include <cstdio>
 
+#include "util/numbers.h"
+
 namespace orch {
 
-std::optional<Millis> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
+Result<Millis> read_duration(std::string_view text) {
+  const std::string shown = "\"" + std::string(text.substr(0, 40)) + "\"";
+  const std::string usage = shown + " is not a duration (use e.g. 500ms, 30s, 10m, 1h30m)";
+  if (text.empty()) return Error{usage, "", "", 2};
   long long total_ms = 0;
   size_t i = 0;
   bool any = false;
   while (i < text.size()) {
     size_t start = i;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start) return std::nullopt;
-    long long n = std::stoll(std::string(text.substr(start, i - start)));
-    std::string_view unit;
+    if (i == start) return Error{usage, "", "", 2};
+    // Any one part past the maximum is out of range; so is the sum. Both checked before multiplying.
+    auto n = parse_whole_number(text.substr(start, i - start), 0, kMaxDuration.count(), "a duration's number");
+    if (!n) return Error{shown + " is longer than the maximum of 7 days", "", "", 2};
     size_t ustart = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-    unit = text.substr(ustart, i - ustart);
+    std::string_view unit = text.substr(ustart, i - ustart);
     if (unit.empty()) {
-      if (any || i != text.size()) return std::nullopt;  // "1h30" is ambiguous; refuse it
+      if (any || i != text.size()) return Error{usage, "", "", 2};  // "1h30" is ambiguous; refuse it
       unit = "s";
     }
-    if (unit == "ms") total_ms += n;
-    else if (unit == "s") total_ms += n * 1000;
-    else if (unit == "m" || unit == "min") total_ms += n * 60 * 1000;
-    else if (unit == "h") total_ms += n * 3600 * 1000;
-    else return std::nullopt;
+    long long per;
+    if (unit == "ms") per = 1;
+    else if (unit == "s") per = 1000;
+    else if (unit == "m" || unit == "min") per = 60 * 1000;
+    else if (unit == "h") per = 3600 * 1000;
+    else return Error{usage, "", "", 2};
+    if (*n > (kMaxDuration.count() - total_ms) / per) return Error{shown + " is longer than the maximum of 7 days", "", "", 2};
+    total_ms += *n * per;
     any = true;
   }
   return Millis(total_ms);
+}
+
+std::optional<Millis> parse_duration(std::string_view text) {
+  auto d = read_duration(text);
+  if (!d) return std::nullopt;
+  return *d;
 }
 
 std::string format_duration(Millis d) {

@@ -7,9 +7,13 @@
 
 namespace orch::secrets {
 
-// Registers a value that must never be printed. Thread-safe; empty and very short values are ignored
-// (a one-character "password" would blank out half of every line).
+// Registers a value that must never be printed, and its percent-decoded form ("p%40ss" is printed by a
+// child as "p@ss"). Thread-safe; empty and very short values are ignored (a one-character "password"
+// would blank out half of every line).
 void remember(std::string value);
+
+// Registers every password a URL holds: its userinfo password and any password= parameter.
+void remember_url(const std::string& url);
 
 // Replaces every registered secret in `text` with "***", and the password part of any URL's userinfo.
 std::string scrub(std::string_view text);

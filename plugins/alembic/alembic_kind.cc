@@ -6,6 +6,7 @@
 #include "alembic/alembic_runner.h"
 #include "alembic/graph_check.h"
 #include "alembic/revision_reader.h"
+#include "alembic/warm_workers.h"
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/secrets.h"
@@ -140,13 +141,55 @@ bool AlembicKind::knows_version(const ServiceSpec& s, const std::string& to) con
   return set && set->find(to) != nullptr;
 }
 
+namespace {
+
+// Compiles every revision file with the service's own Python (in memory: no .pyc is written) and turns
+// each SyntaxError into a finding at file:line:column, so `check` fails where `up` would.
+std::vector<Finding> python_syntax_findings(const ServiceSpec& s, const RevisionSet& set,
+                                            const std::filesystem::path& root) {
+  static const char* kCompile =
+      "import sys\n"
+      "for f in sys.argv[1:]:\n"
+      "    try:\n"
+      "        compile(open(f, 'rb').read(), f, 'exec')\n"
+      "    except SyntaxError as e:\n"
+      "        print('%s\\t%d\\t%d\\t%s' % (f, e.lineno or 0, e.offset or 0, e.msg))\n"
+      "    except (OSError, ValueError) as e:\n"
+      "        print('%s\\t0\\t0\\t%s' % (f, e))\n";
+  std::string python = warm_python_of(s.command);
+  ToolSpec t;
+  t.argv = {python.empty() ? "python3" : python, "-c", kCompile};
+  for (const auto& f : set.files()) t.argv.push_back(f.path.string());
+  t.cwd = s.path;
+  t.timeout = Millis(60000);
+  t.split_stderr = true;
+  ToolRun run = run_to_completion(t);
+  std::vector<Finding> out;
+  if (!run.succeeded()) return out;  // no Python: the runner probe reports that
+  for (const auto& line : run.out) {
+    auto f = split(line, '\t');
+    if (f.size() < 4) continue;
+    std::filesystem::path p = f[0];
+    auto rel = p.lexically_relative(root);
+    std::string where = (rel.empty() || starts_with(rel.string(), "..") ? p.string() : rel.string()) + ":" + f[1] +
+                        (f[2] == "0" ? "" : ":" + f[2]);
+    out.push_back({Severity::Error, where, "Python syntax error: " + f[3],
+                   "`up` would fail importing this revision; fix the file", s.name});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Finding> AlembicKind::check_files(const ServiceSpec& s, const std::filesystem::path& root) const {
   auto set = revision_set(s);
   if (!set)
     return {{Severity::Warning, s.path_text + "/" + s.config,
              "cannot locate the revision files without Alembic (script_location is not a plain path)",
              "the graph checks are skipped for " + s.name, s.name}};
-  return check_revision_graph(*set, root);
+  auto found = python_syntax_findings(s, *set, root);
+  for (auto& f : check_revision_graph(*set, root)) found.push_back(std::move(f));
+  return found;
 }
 
 ProbeResult AlembicKind::probe(const ServiceSpec& s) const {

@@ -32,7 +32,7 @@ std::vector<Finding> check_revision_graph(const RevisionSet& set, const fs::path
   std::map<std::string, std::vector<const RevisionFile*>> by_rev;
   for (const auto& f : set.files()) {
     if (!f.error.empty()) {
-      out.push_back({Severity::Error, shown(f.path), "cannot read this revision file: " + f.error,
+      out.push_back({Severity::Error, at(f, f.error_line), "cannot read this revision file: " + f.error,
                      "write revision/down_revision as plain string literals, tuples or None", ""});
       continue;
     }

@@ -35,10 +35,11 @@ std::vector<std::string> string_literals(const std::string& s) {
 }
 
 // The value text of a top-level assignment to `name`, joined across lines while brackets are open.
-// Accepts `name = v`, `name: Type = v`; ignores indented (non-module-level) lines.
+// Accepts `name = v`, `name: Type = v`; ignores indented (non-module-level) lines. `from` skips lines
+// before it (0-based), to find a second assignment.
 bool find_assignment(const std::vector<std::string>& lines, const std::string& name, std::string& value,
-                     int& line_no) {
-  for (size_t i = 0; i < lines.size(); ++i) {
+                     int& line_no, size_t from = 0) {
+  for (size_t i = from; i < lines.size(); ++i) {
     const std::string& l = lines[i];
     if (!starts_with(l, name)) continue;
     size_t p = name.size();
@@ -82,8 +83,14 @@ bool find_assignment(const std::vector<std::string>& lines, const std::string& n
   return false;
 }
 
-// None -> {}, 'a' -> {a}, ('a', 'b') / ['a'] -> {a, b}. False for anything computed.
-bool parse_value(const std::string& v, std::vector<std::string>& out) {
+bool is_identifier(const std::string& t) {
+  if (t.empty() || !(std::isalpha(static_cast<unsigned char>(t[0])) || t[0] == '_')) return false;
+  return std::all_of(t.begin(), t.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// None -> {}, 'a' -> {a}, ('a', 'b') / ['a'] -> {a, b}. False for anything computed. With
+// `string_only` (revision), only a plain string literal is accepted: Alembic needs a str there.
+bool parse_value(const std::string& v, std::vector<std::string>& out, bool string_only = false) {
   std::string t = v;
   auto hash = std::string::npos;
   {
@@ -97,7 +104,7 @@ bool parse_value(const std::string& v, std::vector<std::string>& out) {
   if (hash != std::string::npos) t = trim(t.substr(0, hash));
   if (t == "None" || t == "()" || t == "[]") {
     out.clear();
-    return true;
+    return !string_only;
   }
   if (t.empty()) return false;
   char c = t[0];
@@ -109,10 +116,24 @@ bool parse_value(const std::string& v, std::vector<std::string>& out) {
     out = lits;
     return true;
   }
-  if (c == '(' || c == '[') {
+  if ((c == '(' || c == '[') && !string_only) {
     out = string_literals(t);
     return true;
   }
+  return false;
+}
+
+// The value of `name`, following one level of a module-level string constant (`revision = REV`, where
+// `REV = "abc"` is assigned at module level): what Python, and so Alembic, would see.
+bool read_value(const std::vector<std::string>& lines, const std::string& name, std::vector<std::string>& out,
+                int& line, std::string& raw, bool string_only) {
+  if (!find_assignment(lines, name, raw, line)) return false;
+  if (parse_value(raw, out, string_only)) return true;
+  std::string constant_value;
+  int constant_line = 0;
+  std::string ident = trim(raw);
+  if (is_identifier(ident) && ident != name && find_assignment(lines, ident, constant_value, constant_line))
+    return parse_value(constant_value, out, string_only);
   return false;
 }
 
@@ -159,8 +180,19 @@ RevisionFile parse_revision_source(const std::string& raw, const fs::path& path)
     f.error = "no module-level `revision = '...'` assignment";
     return f;
   }
-  if (!parse_value(v, vals) || vals.size() != 1 || vals[0].empty()) {
-    f.error = "line " + std::to_string(line) + ": `revision` is not a plain string literal";
+  // Python keeps the last assignment; two of them is a merge or copy accident, never intended.
+  std::string again;
+  int again_line = 0;
+  if (find_assignment(lines, "revision", again, again_line, static_cast<size_t>(line))) {
+    f.error = "line " + std::to_string(again_line) + ": `revision` is assigned a second time (first at line " +
+              std::to_string(line) + ")";
+    f.error_line = again_line;
+    return f;
+  }
+  if (!read_value(lines, "revision", vals, line, v, true) || vals.size() != 1 || vals[0].empty()) {
+    f.error = "line " + std::to_string(line) + ": `revision` is not a plain string (Alembic needs a str, e.g. revision = '" +
+              (vals.size() == 1 ? vals[0] : std::string("abc123")) + "')";
+    f.error_line = line;
     return f;
   }
   f.revision = vals[0];
@@ -170,8 +202,9 @@ RevisionFile parse_revision_source(const std::string& raw, const fs::path& path)
     f.error = "no module-level `down_revision` assignment";
     return f;
   }
-  if (!parse_value(v, vals)) {
+  if (!read_value(lines, "down_revision", vals, line, v, false)) {
     f.error = "line " + std::to_string(line) + ": `down_revision` is neither None, a string nor a tuple of strings";
+    f.error_line = line;
     return f;
   }
   f.down_revisions = vals;
@@ -179,7 +212,7 @@ RevisionFile parse_revision_source(const std::string& raw, const fs::path& path)
 
   if (find_assignment(lines, "branch_labels", v, line) && parse_value(v, vals)) f.branch_labels = vals;
   if (find_assignment(lines, "depends_on", v, line)) {
-    if (!parse_value(v, vals)) {
+    if (!read_value(lines, "depends_on", vals, line, v, false)) {
       f.error = "line " + std::to_string(line) + ": `depends_on` is neither None, a string nor a tuple of strings";
       return f;
     }

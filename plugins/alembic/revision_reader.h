@@ -21,6 +21,7 @@ struct RevisionFile {
   int depends_on_line = 0;
   std::string message;  // first line of the module docstring
   std::string error;    // why this file could not be read; empty when it was
+  int error_line = 0;   // where, when the reason has a line
 };
 
 // Parses one file's text; `path` is kept for messages only.

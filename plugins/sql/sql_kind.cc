@@ -1,6 +1,7 @@
 #include "sql/sql_kind.h"
 
 #include <algorithm>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "sql/sql_ledger.h"
 #include "sql/sql_migrations.h"
 #include "sql/sql_runner.h"
+#include "util/numbers.h"
 #include "util/sql_text.h"
 #include "util/text.h"
 
@@ -31,7 +33,8 @@ void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceSta
   }
   if (!set.migrations.empty()) out.heads = {set.migrations.back().version_text};
   std::map<long long, const VersionRows::Row*> applied;
-  for (const auto& r : db.rows) applied[std::stoll(r.version)] = &r;
+  for (const auto& r : db.rows)  // the ledger's bigint column: always a number that fits
+    if (auto v = parse_whole_number(r.version, 0, std::numeric_limits<long long>::max(), "ledger version")) applied[*v] = &r;
   if (!applied.empty()) out.current = {version_label(set, applied.rbegin()->first)};
   for (const auto& r : db.rows)
     if (!r.applied_at.empty() && r.applied_at > out.last_applied_at) out.last_applied_at = r.applied_at;
@@ -119,9 +122,15 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
   Db& db = ctx.db;
   const std::string ledger = db.quote_name(s.version_schema) + "." + db.quote_name(s.version_table);
   std::vector<const SqlMigration*> files;
+  long long to_version = -1;
+  if (to != "-1" && to != "base") {
+    auto v = parse_whole_number(to, 0, std::numeric_limits<long long>::max(), "--to");
+    if (!v) return v.error();
+    to_version = *v;
+  }
   for (long long v : applied_versions(db, ledger)) {
     if (to == "-1" && !files.empty()) break;
-    if (to != "-1" && to != "base" && v <= std::stoll(to)) break;
+    if (to_version >= 0 && v <= to_version) break;
     auto it = std::find_if(set.migrations.begin(), set.migrations.end(), [v](const SqlMigration& m) { return m.version == v; });
     if (it == set.migrations.end())
       return Error{"version " + std::to_string(v) + " is in the ledger but its file is gone from " + s.path_text, s.name};
@@ -150,7 +159,12 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
 
 Status SqlKind::baseline(const ServiceSpec& s, const std::string& to, bool, StepContext& ctx) const {
   SqlMigrationSet set = read_sql_migrations(s.path);
-  long long upto = to == "head" ? (set.migrations.empty() ? 0 : set.migrations.back().version) : std::stoll(to);
+  long long upto = set.migrations.empty() ? 0 : set.migrations.back().version;
+  if (to != "head") {
+    auto v = parse_whole_number(to, 0, std::numeric_limits<long long>::max(), "--to");
+    if (!v) return v.error();
+    upto = *v;
+  }
   Db& db = ctx.db;
   const std::string qs = db.quote_name(s.version_schema), qt = db.quote_name(s.version_table);
   try {

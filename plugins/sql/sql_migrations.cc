@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <limits>
 #include <regex>
+
+#include "util/numbers.h"
 #include <sstream>
 
 #include "util/sha256.h"
@@ -30,8 +33,14 @@ SqlMigrationSet read_sql_migrations(const fs::path& dir) {
   for (const auto& p : files) {
     std::string fname = p.filename().string();
     std::smatch m;
+    // The ledger's version column is a bigint: a file's number must fit in one.
+    auto version_of = [&](const std::string& digits) {
+      return parse_whole_number(digits, 0, std::numeric_limits<long long>::max(), "the version number");
+    };
     if (std::regex_match(fname, m, down_re)) {
-      downs[std::stoll(m[1].str())] = p;
+      auto v = version_of(m[1].str());
+      if (v) downs[*v] = p;
+      else set.errors.push_back(fname + ": " + v.error().message + "; versions must fit in a 64-bit bigint");
       continue;
     }
     if (!std::regex_match(fname, m, up_re)) {
@@ -40,7 +49,12 @@ SqlMigrationSet read_sql_migrations(const fs::path& dir) {
     }
     SqlMigration mig;
     mig.version_text = m[1].str();
-    mig.version = std::stoll(mig.version_text);
+    auto version = version_of(mig.version_text);
+    if (!version) {
+      set.errors.push_back(fname + ": " + version.error().message + "; versions must fit in a 64-bit bigint");
+      continue;
+    }
+    mig.version = *version;
     mig.name = m[2].str();
     mig.path = p;
     std::ifstream in(p, std::ios::binary);

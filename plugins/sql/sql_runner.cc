@@ -106,9 +106,20 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
       r.error = interrupted_text(job, state, fname);
       return false;
     }
+    r.outcome = Outcome::Failed;
+    if (auto* lost = dynamic_cast<const DbError*>(&e); lost && lost->connection_lost()) {
+      // Say what the database holds, not libpq's "could not obtain client encoding".
+      r.error = s.path_text + "/" + fname + ": the connection to the database was lost (" + first_error_line(what) + ")";
+      r.details = {std::to_string(r.applied) + " file(s) before it were applied and recorded",
+                   m.no_transaction ? fname + " runs without a transaction: statements before line " +
+                                          std::to_string(line_base) + " may stay applied; it is not recorded"
+                                    : fname + " was not applied (its transaction rolled back) and is not recorded",
+                   "run `orchestrate up` again once the database is reachable"};
+      emit("FAILED " + fname + ": connection lost");
+      return false;
+    }
     int rel = error_line(what);
     int line = rel ? line_base + rel - 1 : line_base;
-    r.outcome = Outcome::Failed;
     std::string where = s.path_text + "/" + fname;
     if (rel || m.no_transaction) where += ":" + std::to_string(line);
     r.error = where + ": " + first_error_line(what);

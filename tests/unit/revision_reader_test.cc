@@ -112,3 +112,30 @@ TEST(AlembicIni, ScriptLocationAndVersionLocations) {
   EXPECT_FALSE(versions_dirs_from_ini(dir / "c.ini"));  // a package reference: ask Alembic
   fs::remove_all(dir);
 }
+
+// Shapes Alembic rejects or reads differently must not pass `check` (issue: adversarial pass).
+TEST(RevisionReader, RevisionMustBeAPlainStringNotATuple) {
+  auto f = parse_revision_source("revision = ('001',)\ndown_revision = None\n", "001_x.py");
+  EXPECT_NE(f.error.find("line 1: `revision` is not a plain string"), std::string::npos) << f.error;
+  EXPECT_EQ(f.error_line, 1);
+  auto none = parse_revision_source("revision = None\ndown_revision = None\n", "x.py");
+  EXPECT_FALSE(none.error.empty());
+}
+
+TEST(RevisionReader, ModuleLevelStringConstantsAreResolved) {
+  auto f = parse_revision_source(
+      "REV = 'c0ffee'\nPARENT = \"beef01\"\nrevision = REV\ndown_revision = PARENT\ndepends_on = None\n", "c0ffee_x.py");
+  EXPECT_TRUE(f.error.empty()) << f.error;
+  EXPECT_EQ(f.revision, "c0ffee");
+  EXPECT_EQ(f.revision_line, 3);
+  EXPECT_EQ(f.down_revisions, std::vector<std::string>{"beef01"});
+  // A constant that is itself computed is still not guessed.
+  auto computed = parse_revision_source("REV = make_id()\nrevision = REV\ndown_revision = None\n", "x.py");
+  EXPECT_FALSE(computed.error.empty());
+}
+
+TEST(RevisionReader, ASecondRevisionAssignmentIsAnErrorAtIt) {
+  auto f = parse_revision_source("revision = 'aaa'\ndown_revision = None\n\nrevision = 'bbb'\n", "aaa_x.py");
+  EXPECT_EQ(f.error_line, 4);
+  EXPECT_NE(f.error.find("assigned a second time (first at line 1)"), std::string::npos) << f.error;
+}

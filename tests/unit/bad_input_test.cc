@@ -1,0 +1,107 @@
+// Numbers that do not fit, durations past the maximum, malformed version tables, passwords in query
+// parameters: each is a positioned error or a masked secret, never an abort.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "manifest/manifest.h"
+#include "sql/sql_migrations.h"
+#include "util/duration.h"
+#include "util/numbers.h"
+#include "util/secrets.h"
+
+using namespace orch;
+namespace fs = std::filesystem;
+
+TEST(WholeNumbers, CheckedNeverThrows) {
+  EXPECT_EQ(parse_whole_number("0042", 0, 100, "n").value(), 42);
+  auto big = parse_whole_number("99999999999999999999", 0, std::numeric_limits<long long>::max(), "the version");
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message.find("out of range"), std::string::npos);
+  EXPECT_EQ(big.error().exit_code, 2);
+  EXPECT_FALSE(parse_whole_number("-1", 0, 10, "n"));
+  EXPECT_FALSE(parse_whole_number("1 ", 0, 10, "n"));
+  EXPECT_FALSE(parse_whole_number("", 0, 10, "n"));
+  EXPECT_FALSE(parse_whole_number("11", 0, 10, "n"));
+}
+
+TEST(Duration, OverflowAndTheSevenDayCapAreErrorsNotAborts) {
+  EXPECT_EQ(read_duration("7d").ok(), false);  // no day unit: say so rather than guess
+  EXPECT_EQ(read_duration("168h").value(), kMaxDuration);
+  for (const char* text : {"169h", "10000000h", "1h99999999999999999999m", "9999999999999h", "604800001ms"}) {
+    auto d = read_duration(text);
+    ASSERT_FALSE(d) << text;
+    EXPECT_NE(d.error().message.find("longer than the maximum of 7 days"), std::string::npos) << d.error().message;
+  }
+  // The sum is checked too: each part fits, together they do not.
+  EXPECT_FALSE(read_duration("100h100h"));
+  EXPECT_EQ(read_duration("1h30m").value(), Millis(90 * 60 * 1000));
+}
+
+TEST(SqlFiles, AVersionPastSixtyFourBitsIsAnErrorNamingTheFile) {
+  fs::path dir = fs::temp_directory_path() / ("orch-bigversion-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "0001_ok.sql") << "SELECT 1";
+  std::ofstream(dir / "99999999999999999999_x.sql") << "SELECT 1";
+  std::ofstream(dir / "99999999999999999999_x.down.sql") << "SELECT 1";
+  SqlMigrationSet set = read_sql_migrations(dir);
+  fs::remove_all(dir);
+  ASSERT_EQ(set.migrations.size(), 1u);
+  ASSERT_EQ(set.errors.size(), 2u);
+  EXPECT_EQ(set.errors[0].find("99999999999999999999_x."), 0u) << set.errors[0];
+  EXPECT_NE(set.errors[1].find("64-bit"), std::string::npos);
+}
+
+TEST(Secrets, PasswordParameterIsMaskedWithoutEatingWhatFollows) {
+  secrets::clear_for_tests();
+  EXPECT_EQ(secrets::redact_url("run (postgresql://u@h/db?password=hunter22), up to 4"),
+            "run (postgresql://u@h/db?password=***), up to 4");
+  secrets::remember_url("postgresql://u:p%40ssw0rd@h/db?sslmode=require&password=s3cr%2Ft");
+  // A child prints the decoded forms; both are masked.
+  EXPECT_EQ(secrets::scrub("pw p@ssw0rd and s3cr/t"), "pw *** and ***");
+  secrets::clear_for_tests();
+}
+
+namespace {
+std::vector<ManifestError> manifest_errors(const std::string& service_extra) {
+  fs::path dir = fs::temp_directory_path() / ("orch-badinput-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "svc");
+  std::ofstream(dir / "services.toml") << "[project]\nname = \"p\"\ndatabase = \"postgresql://h/db\"\n\n"
+                                       << "[services.a]\nschema = \"a\"\nrunner = \"sql\"\npath = \"svc\"\n"
+                                       << service_extra;
+  std::vector<ManifestError> out;
+  try {
+    load_manifest(dir / "services.toml");
+  } catch (const ManifestErrors& e) {
+    out = e.errors();
+  }
+  fs::remove_all(dir);
+  return out;
+}
+}  // namespace
+
+TEST(ManifestBadInput, VersionTableMustBeNameOrSchemaDotName) {
+  for (const char* vt : {".", "a.", ".b", "a.b.c", ""}) {
+    auto errs = manifest_errors(std::string("version_table = \"") + vt + "\"\n");
+    ASSERT_EQ(errs.size(), 1u) << vt;
+    EXPECT_EQ(errs[0].pos.line, 9);
+    EXPECT_NE(errs[0].message.find("must be NAME or SCHEMA.NAME"), std::string::npos);
+  }
+  EXPECT_TRUE(manifest_errors("version_table = \"ledger.applied\"\n").empty());
+}
+
+TEST(ManifestBadInput, TimeoutsPastSevenDaysAreErrorsAtTheirPosition) {
+  for (const char* t : {"\"10000000h\"", "\"1h99999999999999999999m\"", "99999999999999", "-5", "\"0s\""}) {
+    auto errs = manifest_errors(std::string("timeout = ") + t + "\n");
+    ASSERT_EQ(errs.size(), 1u) << t;
+    EXPECT_EQ(errs[0].pos.line, 9) << t;
+    EXPECT_NE(errs[0].message.find("\"timeout\""), std::string::npos) << errs[0].message;
+  }
+  EXPECT_TRUE(manifest_errors("timeout = \"7d\"\n").size() == 1);
+  EXPECT_TRUE(manifest_errors("timeout = \"168h\"\n").empty());
+}
