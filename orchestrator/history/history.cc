@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "db/database.h"
+#include "util/identity.h"
 #include "db/db.h"
 #include "util/secrets.h"
 #include "util/text.h"
@@ -26,15 +27,8 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
   r.project = project;
   r.target = target;
   r.command = command;
-  const char* user = getenv("USER");
-  if (!user) {
-    struct passwd* pw = getpwuid(getuid());
-    user = pw ? pw->pw_name : "unknown";
-  }
-  r.os_user = user;
-  char host[256] = "unknown";
-  gethostname(host, sizeof host - 1);
-  r.host = host;
+  r.os_user = os_user_name();
+  r.host = host_name();
   r.version = ORCHESTRATE_VERSION;
   r.manifest_checksum = checksum;
   return r;

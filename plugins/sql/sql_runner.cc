@@ -13,6 +13,7 @@
 #include "db/db.h"
 #include "sql/sql_migrations.h"
 #include "util/duration.h"
+#include "util/identity.h"
 #include "util/sql_split.h"
 #include "util/text.h"
 
@@ -35,15 +36,7 @@ namespace {
 using EmitFn = std::function<void(std::string)>;
 
 std::string applied_by(const std::string& run_id) {
-  char host[256] = "unknown";
-  gethostname(host, sizeof host - 1);
-  const char* user = getenv("USER");
-  if (!user) user = getenv("LOGNAME");
-  if (!user) {
-    struct passwd* pw = getpwuid(getuid());
-    user = pw ? pw->pw_name : "unknown";
-  }
-  return std::string(user) + "@" + host + " (orchestrate " ORCHESTRATE_VERSION ", run " + run_id + ")";
+  return os_user_name() + "@" + host_name() + " (orchestrate " ORCHESTRATE_VERSION ", run " + run_id + ")";
 }
 
 // Creates the schema and the ledger when missing and reads what it holds.
@@ -109,7 +102,11 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
     r.outcome = Outcome::Failed;
     if (auto* lost = dynamic_cast<const DbError*>(&e); lost && lost->connection_lost()) {
       // Say what the database holds, not libpq's "could not obtain client encoding".
-      r.error = s.path_text + "/" + fname + ": the connection to the database was lost (" + first_error_line(what) + ")";
+      // libpq's own words add something only when the server said why ("terminating connection due to
+      // administrator command"); "could not obtain client encoding" says nothing to an operator.
+      std::string why = first_error_line(what);
+      bool informative = why.find("client encoding") == std::string::npos && why.find("not connected") == std::string::npos;
+      r.error = s.path_text + "/" + fname + ": the connection to the database was lost" + (informative ? " (" + why + ")" : "");
       r.details = {std::to_string(r.applied) + " file(s) before it were applied and recorded",
                    m.no_transaction ? fname + " runs without a transaction: statements before line " +
                                           std::to_string(line_base) + " may stay applied; it is not recorded"

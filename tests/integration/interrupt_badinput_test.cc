@@ -1,6 +1,8 @@
 // Ctrl-C while waiting (for the run lock, for a table lock in the RLS phase), and the bad inputs that
 // used to abort the process or pass `check`: the real binary on a real PostgreSQL.
+#include <pwd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -137,4 +139,41 @@ TEST(BadInput, CheckFindsWhatUpWouldTripOnInAlembicFiles) {
   dir.write("svc/migrations/versions/003_tuple.py", rev("revision = '003'\ndown_revision = '002'"));
   auto clean = run_orchestrate({"check", "--offline"}, {{"DATABASE_URL", "postgresql://nowhere/db"}}, dir.path());
   EXPECT_EQ(clean.code, 0) << clean.output;
+}
+
+TEST(BadInput, ALostConnectionIsSaidAsSuchWithWhatWasApplied) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("lost-connection");
+  dir.write("s/0001_first.sql", "CREATE TABLE first_t (id int);\n");
+  dir.write("s/0002_slow.sql", "CREATE TABLE slow_t (id int);\nSELECT pg_sleep(30);\n");
+  dir.write("services.toml", sql_manifest("lost"));
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("applying 0002_slow.sql", 10s)) << run.output();
+  std::this_thread::sleep_for(300ms);
+  // An operator (or a failover) ends the runner's backend.
+  EXPECT_EQ(db.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
+                      "'orchestrate/s' AND datname = current_database()"),
+            "1");
+  auto r = run.wait();
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("s/0002_slow.sql: the connection to the database was lost"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 file(s) before it were applied and recorded"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("client encoding"), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT string_agg(version::text, ',') FROM s.orchestrate_migrations"), "1");
+  EXPECT_FALSE(db.table_exists("s.slow_t"));
+}
+
+TEST(BadInput, AppliedByFallsBackToTheUidsNameWithoutUser) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("applied-by");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int);\n");
+  dir.write("services.toml", sql_manifest("who"));
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}, {"USER", ""}, {"LOGNAME", ""}}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::string expected = std::string(getpwuid(getuid())->pw_name) + "@";
+  EXPECT_EQ(db.scalar("SELECT applied_by FROM s.orchestrate_migrations").rfind(expected, 0), 0u)
+      << db.scalar("SELECT applied_by FROM s.orchestrate_migrations");
+  EXPECT_EQ(db.scalar("SELECT os_user FROM orchestrate.runs"), getpwuid(getuid())->pw_name);
 }

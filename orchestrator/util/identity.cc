@@ -1,0 +1,23 @@
+#include "util/identity.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace orch {
+
+std::string os_user_name() {
+  for (const char* var : {"USER", "LOGNAME"})
+    if (const char* v = std::getenv(var); v && *v) return v;
+  if (struct passwd* pw = getpwuid(getuid()); pw && pw->pw_name && *pw->pw_name) return pw->pw_name;
+  return "uid " + std::to_string(getuid());
+}
+
+std::string host_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || !*host) return "unknown";
+  return host;
+}
+
+}  // namespace orch

@@ -1,0 +1,4 @@
+REV = 'a1'
+revision = REV
+down_revision = ('b2',
+  'c3')  # merge
