@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ pkg-config git
   libboost-dev libboost-filesystem-dev
-  libpqxx-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libpqxx-dev libpg-query-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev
   postgresql-15 postgresql-client-15
   python3 python3-alembic python3-sqlalchemy python3-psycopg2

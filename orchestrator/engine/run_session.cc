@@ -59,6 +59,21 @@ Status RunSession::lock(const Waiter& waiter) {
   return ok();
 }
 
+Status RunSession::check_lock() {
+  const std::string stop = "; nothing further was started";
+  try {
+    auto held = db_->scalar(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
+        "AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2",
+        {std::to_string(RunLock::class_key()), std::to_string(RunLock::object_key(spec_.project))});
+    if (held == "1") return ok();
+    return Error{"lost the run lock (this session no longer holds it)" + stop, secrets::redact_url(spec_.url)};
+  } catch (const std::exception& e) {
+    return Error{"lost the run lock (connection terminated: " + secrets::scrub(first_error_line(e.what())) + ")" + stop,
+                 secrets::redact_url(spec_.url)};
+  }
+}
+
 void RunSession::record_start() {
   try {
     ensure_history_schema(*db_);

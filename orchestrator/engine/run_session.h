@@ -45,6 +45,9 @@ class RunSession {
   RunSession& operator=(const RunSession&) = delete;
 
   Status lock(const Waiter& waiter);
+  // Is the run lock still ours? One cheap query on the session; an error when the connection was
+  // terminated or the lock is gone, so the run starts nothing further (another run may hold it now).
+  Status check_lock();
   Db& db() { return *db_; }
   const SessionSpec& spec() const { return spec_; }
 

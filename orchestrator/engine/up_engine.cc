@@ -119,6 +119,16 @@ void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, c
   RunLogs logs(m_.dir / ".orchestrate" / "logs" / log_dir_name);
   builder.set_logs(&logs);
   builder.set_job_template(target.url, cfg_.run_id, &before);
+  // Before anything that will change the database starts: is the lock still ours? A service the
+  // snapshot shows up to date changes nothing, so a no-op run asks nothing more.
+  builder.set_start_gate([&](const std::vector<int>& ready) -> std::string {
+    bool changes = std::any_of(ready.begin(), ready.end(), [&](int i) {
+      return before.services[i].state != service_state::kUpToDate;
+    });
+    if (!changes) return "";
+    auto held = session.check_lock();
+    return held ? "" : held.error().message;
+  });
 
   RunHeader header{cfg_.run_id, m_.project_name, target.name, secrets::redact_url(target.url),
                    static_cast<int>(cfg_.selected.size()), cfg_.jobs};
@@ -147,6 +157,11 @@ RlsResult UpEngine::rls_phase(RunSession& session, const RunReport& report, Stat
   if (!gate.apply) return gate.skipped;
   Db& db = session.db();
   RlsResult r;
+  if (auto held = session.check_lock(); !held) {
+    r.state = RlsState::Failed;
+    r.reason = held.error().message;
+    return r;
+  }
   try {
     // Re-applying takes a lock on every covered table: skip it when neither what would be applied nor
     // the policies in the database changed since the last application. Coverage is verified anyway.

@@ -14,6 +14,7 @@
 #include "graph/service_graph.h"
 #include "util/secrets.h"
 #include "util/sha256.h"
+#include "util/sql_split.h"
 #include "util/text.h"
 
 namespace fs = std::filesystem;
@@ -436,8 +437,15 @@ class ManifestParser {
                 "use one of: ALL, SELECT, INSERT, UPDATE, DELETE");
     }
     if (auto v = L.get_string_array(*pt, "roles", where)) ps.roles = *v;
-    if (auto v = L.get_string(*pt, "using", where, false)) ps.using_expr = *v;
-    if (auto v = L.get_string(*pt, "with_check", where, false)) ps.with_check = *v;
+    // Spliced into CREATE POLICY: each must be one expression, never statements of its own.
+    for (auto [key, dst] : {std::pair<const char*, std::string*>{"using", &ps.using_expr}, {"with_check", &ps.with_check}})
+      if (auto v = L.get_string(*pt, key, where, false)) {
+        if (auto valid = check_expression(*v); !valid)
+          L.error(L.pos(*pt->get(key)), "\"" + std::string(key) + "\" of [[rls.policy]] " + ps.name + " is " +
+                                            valid.error().message,
+                  "write one boolean expression, e.g. user_id = auth.uid()");
+        *dst = *v;  // kept, so no second error says the policy has neither
+      }
     if (ps.command == "INSERT" && !ps.using_expr.empty())
       L.error(L.pos(*pt->get("using")), "an INSERT policy takes only with_check, not using");
     if ((ps.command == "SELECT" || ps.command == "DELETE") && !ps.with_check.empty())

@@ -98,14 +98,20 @@ Result<std::vector<ParsedFile>> read_rls_files(const Manifest& m) {
     if (!in) return Error{"cannot be read", text};
     std::ostringstream ss;
     ss << in.rdbuf();
-    auto stmts = split_sql(ss.str());
-    for (const auto& st : stmts)
+    const std::string sql = ss.str();
+    if (auto valid = check_text(sql); !valid)
+      return Error{"this line " + valid.error().message + "; save the file as UTF-8 text", text + ":" + valid.error().where};
+    // PostgreSQL's own grammar: a syntax error is found before the database is touched, and only real
+    // transaction statements (not a function's BEGIN ATOMIC … END) are refused.
+    auto stmts = parse_sql(sql);
+    if (!stmts) return Error{"syntax error: " + stmts.error().message, text + ":" + stmts.error().where};
+    for (const auto& st : *stmts)
       if (is_transaction_control(st))
         return Error{st.keyword +
                          " is not allowed in an RLS file: the RLS phase runs every file in one transaction, all or "
                          "nothing; remove the transaction control statements",
                      text + ":" + std::to_string(st.line)};
-    parsed.emplace_back(text, std::move(stmts));
+    parsed.emplace_back(text, std::move(*stmts));
   }
   return parsed;
 }

@@ -37,7 +37,17 @@ void Builder::start(std::function<void()> on_done) {
 }
 
 void Builder::start_ready() {
-  for (int i : plan_.take_ready()) {
+  std::vector<int> ready = plan_.take_ready();
+  if (!ready.empty() && gate_) {
+    if (std::string why = gate_(ready); !why.empty()) {
+      for (int i : ready) plan_.put_back(i);
+      gate_refusal_ = why;
+      plan_.stop_starting(why);
+      status_.note(why);
+      return;
+    }
+  }
+  for (int i : ready) {
     const ServiceSpec& s = services_[i];
     started_at_[i] = clock_.now();
     status_.service_started(s);

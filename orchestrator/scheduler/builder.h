@@ -28,6 +28,12 @@ class Builder {
   // one status per service, indexed like `services`, and must outlive the run.
   void set_job_template(std::string database_url, std::string run_id, const StatusReport* before = nullptr);
 
+  // Asked before each batch of services starts, with their indexes: "" lets them start; anything else
+  // is why nothing more may start (the run lost its lock), and the run stops starting, as on Ctrl-C.
+  void set_start_gate(std::function<std::string(const std::vector<int>&)> gate) { gate_ = std::move(gate); }
+  // Why the gate stopped the run, or "".
+  const std::string& gate_refusal() const { return gate_refusal_; }
+
   // Starts the ready services; `on_done` runs once everything has finished or been skipped.
   void start(std::function<void()> on_done);
 
@@ -55,6 +61,8 @@ class Builder {
   std::map<int, RunResult> results_;
   std::map<int, Clock::time_point> started_at_;
   std::function<void()> on_done_;
+  std::function<std::string(const std::vector<int>&)> gate_;
+  std::string gate_refusal_;
   bool interrupted_ = false;
   bool finished_ = false;
 };

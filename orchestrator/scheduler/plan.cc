@@ -29,6 +29,12 @@ Plan::Plan(const std::vector<ServiceSpec>& services, const ServiceGraph& g, cons
   for (int i : selected) nodes_[i].selected = true;
 }
 
+void Plan::put_back(int i) {
+  if (nodes_[i].state != NodeState::Running) return;
+  nodes_[i].state = NodeState::Waiting;
+  --running_;
+}
+
 std::vector<int> Plan::take_ready() {
   std::vector<int> out;
   if (stopped_) return out;

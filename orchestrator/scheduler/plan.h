@@ -36,6 +36,9 @@ class Plan {
   // fail_fast, everything not yet started.
   void finished(int i, bool ok);
 
+  // Returns a service take_ready() handed out, unstarted, to Waiting (a start gate said no).
+  void put_back(int i);
+
   // Nothing new starts from now on (interrupt, or fail-fast); waiting services become Skipped with
   // `reason`.
   void stop_starting(const std::string& reason);

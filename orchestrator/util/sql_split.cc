@@ -1,24 +1,11 @@
 #include "util/sql_split.h"
 
+#include <pg_query.h>
+
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace orch {
-
-namespace {
-
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
-// At s[i] == '$': returns the length of a dollar-quote tag ("$$", "$body$"), or 0 when it is not one
-// (a positional parameter such as $1).
-size_t dollar_tag_len(std::string_view s, size_t i) {
-  size_t j = i + 1;
-  if (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) return 0;
-  while (j < s.size() && ident_char(s[j])) ++j;
-  if (j < s.size() && s[j] == '$') return j - i + 1;
-  return 0;
-}
-
-}  // namespace
 
 int line_of_offset(std::string_view text, size_t offset) {
   int line = 1;
@@ -27,115 +14,149 @@ int line_of_offset(std::string_view text, size_t offset) {
   return line;
 }
 
-std::vector<SqlStatement> split_sql(std::string_view s) {
-  std::vector<SqlStatement> out;
-  size_t stmt_start = std::string_view::npos;  // offset of the first token of the current statement
-  int line = 1, stmt_line = 1;
-  size_t start_text = 0;
+namespace {
 
-  auto flush = [&](size_t end) {
-    if (stmt_start != std::string_view::npos) {
-      SqlStatement st;
-      st.text = std::string(s.substr(start_text, end - start_text));
-      st.line = stmt_line;
-      st.offset = stmt_start;
-      size_t k = stmt_start;
-      while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) {
-        st.keyword += static_cast<char>(std::toupper(static_cast<unsigned char>(s[k])));
-        ++k;
-      }
-      out.push_back(std::move(st));
-    }
-    stmt_start = std::string_view::npos;
-  };
-  auto mark_token = [&](size_t i) {
-    if (stmt_start == std::string_view::npos) {
-      stmt_start = i;
-      stmt_line = line;
-      start_text = i;
-    }
-  };
-
-  size_t i = 0;
-  int paren = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == '\n') {
-      ++line;
+// Skips white space and comments (--, nested /* */) from `i`; returns the first token's offset.
+size_t skip_blank(std::string_view s, size_t i, size_t end) {
+  while (i < end) {
+    if (std::isspace(static_cast<unsigned char>(s[i]))) {
       ++i;
-      continue;
-    }
-    if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-      continue;
-    }
-    if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+    } else if (s.compare(i, 2, "--") == 0) {
+      while (i < end && s[i] != '\n') ++i;
+    } else if (s.compare(i, 2, "/*") == 0) {
       int depth = 0;
-      while (i < s.size()) {
-        if (s[i] == '/' && i + 1 < s.size() && s[i + 1] == '*') { ++depth; i += 2; continue; }
-        if (s[i] == '*' && i + 1 < s.size() && s[i + 1] == '/') { i += 2; if (--depth == 0) break; continue; }
-        if (s[i] == '\n') ++line;
-        ++i;
-      }
-      continue;
+      do {
+        if (s.compare(i, 2, "/*") == 0) ++depth, i += 2;
+        else if (s.compare(i, 2, "*/") == 0) --depth, i += 2;
+        else ++i;
+      } while (i < end && depth > 0);
+    } else {
+      break;
     }
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-    mark_token(i);
-    if (c == '\'' || c == '"') {
-      bool backslash_escapes = c == '\'' && i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e');
-      char q = c;
-      ++i;
-      while (i < s.size()) {
-        if (s[i] == '\n') ++line;
-        if (backslash_escapes && s[i] == '\\') { i += 2; continue; }
-        if (s[i] == q) {
-          if (i + 1 < s.size() && s[i + 1] == q) { i += 2; continue; }
-          ++i;
-          break;
-        }
-        ++i;
-      }
-      continue;
-    }
-    if (c == '$' && (i == 0 || !ident_char(s[i - 1]))) {
-      size_t tl = dollar_tag_len(s, i);
-      if (tl) {
-        std::string_view tag = s.substr(i, tl);
-        size_t close = s.find(tag, i + tl);
-        size_t end = close == std::string_view::npos ? s.size() : close + tl;
-        for (size_t k = i; k < end; ++k) if (s[k] == '\n') ++line;
-        i = end;
-        continue;
-      }
-    }
-    if (c == '(') ++paren;
-    if (c == ')' && paren > 0) --paren;
-    if (c == ';' && paren == 0) {
-      flush(i);
-      ++i;
-      continue;
-    }
-    ++i;
   }
-  flush(s.size());
-  // Trim trailing white space/comments-free tails of each statement text.
-  for (auto& st : out) {
-    while (!st.text.empty() && std::isspace(static_cast<unsigned char>(st.text.back()))) st.text.pop_back();
+  return i;
+}
+
+SqlStatement make_statement(std::string_view s, size_t location, size_t len) {
+  size_t end = len == 0 ? s.size() : std::min(s.size(), location + len);
+  size_t start = skip_blank(s, location, end);
+  SqlStatement st;
+  st.offset = start;
+  st.line = line_of_offset(s, start);
+  st.text = std::string(s.substr(start, end - start));
+  while (!st.text.empty() && (std::isspace(static_cast<unsigned char>(st.text.back())) || st.text.back() == ';'))
+    st.text.pop_back();
+  for (char c : st.text) {
+    if (!std::isalpha(static_cast<unsigned char>(c)) && c != '_') break;
+    st.keyword += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return st;
+}
+
+// libpg_query wants a NUL-terminated string; a NUL inside the text ends it early, which the callers
+// refuse before parsing (invalid_text_at).
+std::vector<SqlStatement> from_split(std::string_view s, PgQuerySplitResult r) {
+  std::vector<SqlStatement> out;
+  if (!r.error)
+    for (int i = 0; i < r.n_stmts; ++i) {
+      SqlStatement st = make_statement(s, static_cast<size_t>(r.stmts[i]->stmt_location),
+                                       static_cast<size_t>(r.stmts[i]->stmt_len));
+      if (!st.text.empty()) out.push_back(std::move(st));
+    }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<SqlStatement>> parse_sql(std::string_view script) {
+  const std::string text(script);
+  PgQueryParseResult parsed = pg_query_parse(text.c_str());
+  if (parsed.error) {
+    size_t pos = parsed.error->cursorpos > 0 ? static_cast<size_t>(parsed.error->cursorpos - 1) : 0;
+    int line = line_of_offset(text, pos);
+    size_t line_start = text.rfind('\n', pos == 0 ? 0 : pos - 1);
+    size_t column = pos - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
+    Error e{parsed.error->message, std::to_string(line) + ":" + std::to_string(column), "", 2};
+    pg_query_free_parse_result(parsed);
+    return e;
+  }
+  auto tree = nlohmann::json::parse(parsed.parse_tree);
+  pg_query_free_parse_result(parsed);
+  std::vector<SqlStatement> out;
+  for (const auto& raw : tree.value("stmts", nlohmann::json::array())) {
+    SqlStatement st = make_statement(text, raw.value("stmt_location", 0), raw.value("stmt_len", 0));
+    if (st.text.empty()) continue;
+    if (raw.contains("stmt") && raw["stmt"].is_object() && !raw["stmt"].empty()) st.node = raw["stmt"].begin().key();
+    out.push_back(std::move(st));
   }
   return out;
 }
 
-bool is_transaction_control(const SqlStatement& st) {
-  const std::string& k = st.keyword;
-  if (k == "BEGIN" || k == "COMMIT" || k == "END" || k == "ROLLBACK" || k == "ABORT") return true;
-  if (k == "START") {
-    std::string rest;
-    for (size_t i = 5; i < st.text.size() && rest.size() < 11; ++i)
-      if (!std::isspace(static_cast<unsigned char>(st.text[i])))
-        rest += static_cast<char>(std::toupper(static_cast<unsigned char>(st.text[i])));
-    return rest.rfind("TRANSACTION", 0) == 0;
+std::vector<SqlStatement> split_sql(std::string_view script) {
+  const std::string text(script);
+  PgQuerySplitResult r = pg_query_split_with_parser(text.c_str());
+  if (r.error) {
+    pg_query_free_split_result(r);
+    r = pg_query_split_with_scanner(text.c_str());
   }
-  return false;
+  auto out = from_split(text, r);
+  pg_query_free_split_result(r);
+  return out;
+}
+
+Status check_expression(std::string_view expr) {
+  if (auto text = check_text(expr); !text) return Error{"the expression " + text.error().message};
+  const std::string wrapped = "SELECT (" + std::string(expr) + ")";
+  PgQueryParseResult parsed = pg_query_parse(wrapped.c_str());
+  if (parsed.error) {
+    Error e{std::string("not an SQL expression: ") + parsed.error->message};
+    pg_query_free_parse_result(parsed);
+    return e;
+  }
+  auto tree = nlohmann::json::parse(parsed.parse_tree);
+  pg_query_free_parse_result(parsed);
+  const auto& stmts = tree.value("stmts", nlohmann::json::array());
+  if (stmts.size() != 1 || !stmts[0].contains("stmt") || !stmts[0]["stmt"].contains("SelectStmt"))
+    return Error{"not a single SQL expression: it would make " + std::to_string(stmts.size()) + " statements"};
+  const auto& select = stmts[0]["stmt"]["SelectStmt"];
+  // Only the target list (and the parser's defaults) may be there: no FROM, WHERE, UNION, LIMIT …
+  for (const auto& [key, value] : select.items())
+    if (key != "targetList" && key != "limitOption" && key != "op")
+      return Error{"not a single SQL expression: it adds a " + key + " clause"};
+  if (select.value("op", "SETOP_NONE") != "SETOP_NONE" || select["targetList"].size() != 1)
+    return Error{"not a single SQL expression"};
+  return ok();
+}
+
+bool is_transaction_control(const SqlStatement& st) {
+  if (!st.node.empty()) return st.node == "TransactionStmt";
+  // Not parsed (split_sql's statements): the first keyword is the best there is.
+  const std::string& k = st.keyword;
+  return k == "BEGIN" || k == "COMMIT" || k == "END" || k == "ROLLBACK" || k == "ABORT" || k == "SAVEPOINT" ||
+         k == "RELEASE" || k == "START";
+}
+
+Status check_text(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return Error{"holds a NUL byte", std::to_string(line_of_offset(s, i)), "", 2};
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
+    // Overlong forms and surrogates are not UTF-8 either.
+    if (ok && n == 2) ok = c >= 0xC2;
+    if (ok && n == 3) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    }
+    if (ok && n == 4) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (!ok) return Error{"is not valid UTF-8", std::to_string(line_of_offset(s, i)), "", 2};
+    i += n;
+  }
+  return ok();
 }
 
 }  // namespace orch

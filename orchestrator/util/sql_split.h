@@ -1,11 +1,14 @@
 #pragma once
-// Splits a SQL script into statements the way psql does: semicolons outside quotes, comments and
-// dollar-quoted bodies end a statement. Needed where statements must run one at a time (files marked
-// no-transaction: CREATE INDEX CONCURRENTLY refuses to run inside a multi-statement query) and to map a
-// failing statement back to its line in the file.
+// SQL scripts as PostgreSQL's own grammar sees them (libpg_query, the PostgreSQL 15 parser): split into
+// statements (dollar quotes, comments, `BEGIN ATOMIC … END` bodies all understood), each with its line
+// and what kind of statement it is. Needed where statements run one at a time (no-transaction files:
+// CREATE INDEX CONCURRENTLY refuses a multi-statement query), to refuse transaction control where it
+// would break atomicity, and to map a failing statement back to its line.
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/result.h"
 
 namespace orch {
 
@@ -14,16 +17,31 @@ struct SqlStatement {
   int line = 1;         // 1-based line in the script where the statement's first token is
   size_t offset = 0;    // byte offset of that token in the script
   std::string keyword;  // first keyword, upper-cased ("CREATE", "BEGIN", ...); empty for none
+  std::string node;     // the parse tree's statement node ("CreateStmt", "TransactionStmt", ...)
 };
 
-// Statements that hold only comments or white space are dropped.
+// Parses the script; a syntax error is an Error whose `where` is "line:column" in the script and whose
+// message is the parser's. Statements that hold only comments or white space are dropped.
+Result<std::vector<SqlStatement>> parse_sql(std::string_view script);
+
+// The same statements without the parse tree, for scripts that may not parse (the server then reports
+// the error): never fails; falls back to the scanner when the parser refuses the text.
 std::vector<SqlStatement> split_sql(std::string_view script);
 
-// True for BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT: statements that would break the
-// transaction orchestrate wraps around a file.
+// BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION …:
+// statements that would break the transaction orchestrate wraps around a file. From the parse tree,
+// so a function's `BEGIN ATOMIC … END` body is not one.
 bool is_transaction_control(const SqlStatement& stmt);
 
 // 1-based line of a byte offset in `text`.
 int line_of_offset(std::string_view text, size_t offset);
+
+// An SQL expression spliced into a statement (a policy's USING / WITH CHECK): accepted only when
+// `SELECT (<expr>)` parses to exactly one plain SELECT whose one target is the expression, so text like
+// `true); COMMIT; DROP TABLE x; SELECT (1` can never become statements of its own.
+Status check_expression(std::string_view expr);
+
+// Refuses text holding a NUL byte or bytes that are not UTF-8; the Error's `where` is the line.
+Status check_text(std::string_view text);
 
 }  // namespace orch

@@ -1,15 +1,30 @@
 #include "sql/sql_check.h"
 
 #include "sql/sql_migrations.h"
+#include "util/sql_split.h"
 
 namespace orch {
 
 std::vector<Finding> check_sql_files(const std::filesystem::path& dir, const std::string& shown) {
   std::vector<Finding> out;
   SqlMigrationSet set = read_sql_migrations(dir);
-  for (const auto& e : set.errors)
-    out.push_back({Severity::Error, shown + "/" + e.substr(0, e.find(':')), e.substr(e.find(':') + 2),
-                   "name files NNNN_name.sql with a unique version number", ""});
+  // Every error reads "FILE: message" or "FILE:LINE: message".
+  for (const auto& e : set.errors) {
+    size_t colon = e.find(": ");
+    std::string where = colon == std::string::npos ? "" : e.substr(0, colon);
+    std::string message = colon == std::string::npos ? e : e.substr(colon + 2);
+    bool naming = message.find("version") != std::string::npos;
+    out.push_back({Severity::Error, shown + "/" + where, message,
+                   naming ? "name files NNNN_name.sql with a unique version number" : "", ""});
+  }
+  // The parser of PostgreSQL 15, before anything runs: a syntax error at its line and column.
+  for (const auto& m : set.migrations) {
+    auto parsed = parse_sql(m.contents);
+    if (!parsed)
+      out.push_back({Severity::Error, shown + "/" + m.path.filename().string() + ":" + parsed.error().where,
+                     "syntax error: " + parsed.error().message,
+                     "PostgreSQL's own parser (version 15 grammar) refuses this statement", ""});
+  }
   for (size_t i = 1; i < set.migrations.size(); ++i) {
     long long a = set.migrations[i - 1].version, b = set.migrations[i].version;
     if (b > a + 1)

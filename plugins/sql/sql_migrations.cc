@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "util/numbers.h"
+#include "util/sql_split.h"
 #include <sstream>
 
 #include "util/sha256.h"
@@ -15,6 +16,30 @@
 namespace fs = std::filesystem;
 
 namespace orch {
+
+namespace {
+
+// Why a file must not run at all, as "LINE: message", or "". A NUL byte would end the text libpq
+// sends (the rest silently dropped, the whole file recorded); text that is not UTF-8 is rejected by
+// the server halfway; transaction control in a transactional file would commit part of it outside
+// the transaction that also records it. Parsed with PostgreSQL's grammar, so `BEGIN ATOMIC … END`
+// bodies are not transaction control; text the parser refuses is left for the server to judge.
+std::string refusal(const SqlMigration& mig) {
+  if (auto text = check_text(mig.contents); !text)
+    return text.error().where + ": this line " + text.error().message + "; save the file as UTF-8 text";
+  if (mig.no_transaction) return "";
+  auto parsed = parse_sql(mig.contents);
+  if (!parsed) return "";
+  for (const auto& st : *parsed)
+    if (is_transaction_control(st))
+      return std::to_string(st.line) + ": " + st.keyword +
+             " is not allowed in a transactional file: orchestrate runs the file and its ledger row in one "
+             "transaction; remove it, or mark a file whose statements cannot run in a transaction with "
+             "-- orchestrate:no-transaction on its first line";
+  return "";
+}
+
+}  // namespace
 
 SqlMigrationSet read_sql_migrations(const fs::path& dir) {
   SqlMigrationSet set;
@@ -26,7 +51,7 @@ SqlMigrationSet read_sql_migrations(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.is_regular_file() && e.path().extension() == ".sql") files.push_back(e.path());
   if (ec) {
-    set.errors.push_back("cannot list " + dir.string() + ": " + ec.message());
+    set.errors.push_back(dir.filename().string() + ": cannot list the directory: " + ec.message());
     return set;
   }
   std::sort(files.begin(), files.end());
@@ -68,15 +93,19 @@ SqlMigrationSet read_sql_migrations(const fs::path& dir) {
     mig.checksum = sha256_hex(mig.contents);
     std::string first = mig.contents.substr(0, mig.contents.find('\n'));
     mig.no_transaction = trim(first) == "-- orchestrate:no-transaction";
+    if (std::string why = refusal(mig); !why.empty()) {
+      set.errors.push_back(fname + ":" + why);
+      continue;
+    }
     set.migrations.push_back(std::move(mig));
   }
   std::stable_sort(set.migrations.begin(), set.migrations.end(),
                    [](const auto& a, const auto& b) { return a.version < b.version; });
   for (size_t i = 1; i < set.migrations.size(); ++i)
     if (set.migrations[i].version == set.migrations[i - 1].version)
-      set.errors.push_back("version " + std::to_string(set.migrations[i].version) + " is used by both " +
-                           set.migrations[i - 1].path.filename().string() + " and " +
-                           set.migrations[i].path.filename().string());
+      set.errors.push_back(set.migrations[i].path.filename().string() + ": version " +
+                           std::to_string(set.migrations[i].version) + " is also used by " +
+                           set.migrations[i - 1].path.filename().string());
   for (auto& mig : set.migrations)
     if (auto it = downs.find(mig.version); it != downs.end()) mig.down_path = it->second;
   return set;

