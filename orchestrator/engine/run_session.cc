@@ -77,6 +77,9 @@ Status RunSession::check_lock() {
 void RunSession::record_start() {
   try {
     ensure_history_schema(*db_);
+    // We hold the project's lock: a run still marked running was killed without a word.
+    for (const auto& id : mark_abandoned_runs(*db_, spec_.project))
+      note_("note: run " + id + " never finished (killed?); recorded as abandoned");
     record_run_start(*db_, current_run_record(spec_.run_id, spec_.project, spec_.target, spec_.command,
                                               spec_.manifest_checksum));
     recording_ = true;

@@ -77,6 +77,15 @@ void ensure_history_schema(Db& c) {
   tx->commit();
 }
 
+std::vector<std::string> mark_abandoned_runs(Db& c, const std::string& project) {
+  std::vector<std::string> ids;
+  for (const auto& row : c.query("UPDATE orchestrate.runs SET outcome = 'abandoned' "
+                                 "WHERE project = $1 AND outcome = 'running' RETURNING run_id",
+                                 {project}, TxKind::ReadWrite))
+    ids.push_back(row[0].str());
+  return ids;
+}
+
 void record_run_start(Db& c, const RunRecord& r) {
   c.query(
       "INSERT INTO orchestrate.runs (run_id, project, target, command, os_user, host, orchestrate_version, "

@@ -46,6 +46,10 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
 // Creates the schema and tables when missing.
 void ensure_history_schema(Db& c);
 void record_run_start(Db& c, const RunRecord& r);
+// Marks every run of `project` still 'running' as 'abandoned' (killed: SIGKILL, OOM, a lost machine).
+// Only safe while holding the project's run lock on this database: no run of it can be alive then.
+// Returns the run ids marked.
+std::vector<std::string> mark_abandoned_runs(Db& c, const std::string& project);
 void record_run_end(Db& c, const RunReport& report, const std::string& outcome);
 
 // Newest first. Empty when there is no history yet.

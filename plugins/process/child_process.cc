@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -28,9 +29,15 @@ namespace {
 // keeps copies of other children's pipes (and of our database sockets): a worker would then never see
 // end-of-file on its stdin while another child holds the write end.
 struct NewProcessGroup : bp::extend::handler {
+  pid_t parent = ::getpid();
   template <class Executor>
   void on_exec_setup(Executor&) const {
     ::setpgid(0, 0);
+    // A child must not outlive orchestrate: if orchestrate is killed (SIGKILL, OOM), the kernel kills
+    // the child too, so an orphaned Alembic worker can never commit after the run lock was freed. The
+    // parent may have died between fork and prctl: then go at once.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
 #ifdef SYS_close_range
     if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0) return;
 #endif

@@ -2,6 +2,7 @@
 // atomicity or apply half their text are refused before anything runs; killed runs are marked.
 #include <signal.h>
 
+#include <sstream>
 #include <thread>
 
 #include "harness.h"
@@ -94,4 +95,65 @@ TEST(Refusals, ANulByteInASqlFileIsRefusedNotHalfApplied) {
   EXPECT_NE(r.output.find("0001_nul.sql:2: this line holds a NUL byte"), std::string::npos) << r.output;
   EXPECT_FALSE(db.table_exists("s.before_nul"));
   EXPECT_EQ(db.scalar("SELECT to_regclass('s.orchestrate_migrations') IS NULL"), "t");  // nothing recorded
+}
+
+namespace {
+
+// The direct children of `pid`, from /proc.
+std::vector<int> children_of(int pid) {
+  std::vector<int> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = read_all(e.path() / "stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string state;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == pid) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+bool alive(int pid) {
+  std::string stat = read_all("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return false;
+  auto close = stat.rfind(')');
+  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+}
+
+}  // namespace
+
+TEST(Crash, SigkillLeavesNoChildBehindAndTheNextRunMarksItAbandoned) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("sigkill");
+  // users' migration waits on a lock the test holds, so orchestrate is mid-run with a live worker.
+  auto blocker = db.connect();
+  pqxx::work hold(*blocker);
+  hold.exec("CREATE SCHEMA users");
+  hold.exec("CREATE TABLE users.placeholder (id int)");
+  hold.exec("LOCK TABLE users.placeholder IN ACCESS EXCLUSIVE MODE");
+  Orchestrate run({"up", "-f", (source_dir() / "services.toml").string()}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("-m alembic", 15s)) << run.output();
+  std::this_thread::sleep_for(1s);
+  auto children = children_of(run.pid());
+  ASSERT_FALSE(children.empty()) << "no child to watch";
+  run.signal(SIGKILL);
+  run.wait();
+  std::this_thread::sleep_for(1s);
+  for (int c : children) EXPECT_FALSE(alive(c)) << "child " << c << " outlived orchestrate";
+  hold.abort();
+  // Nothing half-applied, and the next run finishes and says what happened to the killed one.
+  auto again = run_orchestrate({"up", "-f", (source_dir() / "services.toml").string()}, {{"DATABASE_URL", db.url()}},
+                               dir.path());
+  EXPECT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("never finished (killed?); recorded as abandoned"), std::string::npos) << again.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM orchestrate.runs WHERE outcome = 'abandoned'"), "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM orchestrate.runs WHERE outcome = 'running'"), "0");
+  auto history = run_orchestrate({"history", "-f", (source_dir() / "services.toml").string()},
+                                 {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_NE(history.output.find("abandoned"), std::string::npos) << history.output;
 }
