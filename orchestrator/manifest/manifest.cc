@@ -13,6 +13,7 @@
 
 #include "graph/service_graph.h"
 #include "util/secrets.h"
+#include "util/secret_file.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
 #include "util/text.h"
@@ -688,25 +689,26 @@ Result<std::string> resolve_database(const DatabaseRef& ref) {
                    "export " + var + "=postgresql://USER@HOST:PORT/DB, or point database at a file: or URL", 2};
     url = trim(v);
   } else if (starts_with(spec, "file:")) {
-    fs::path p = spec.substr(5);
-    std::ifstream in(p);
-    if (!in)
-      return Error{"cannot read database URL file " + p.string() + ": " + std::strerror(errno), ref.pos.str(),
-                   "check that the file exists and that this user may read it", 2};
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    url = trim(ss.str());
+    const std::string p = spec.substr(5);
+    auto contents = read_secret_file(p);
+    if (!contents)
+      return Error{"database URL file: " + contents.error().message, ref.pos.str(),
+                   "point it at a file holding one postgresql:// URL that this user may read", 2};
+    url = trim(*contents);
     secrets::remember(url);
     if (url.empty())
-      return Error{"database URL file " + p.string() + " is empty", ref.pos.str(), "write one postgresql:// URL into it", 2};
+      return Error{"database URL file " + p + " is empty", ref.pos.str(), "write one postgresql:// URL into it", 2};
   } else {
     url = spec;
   }
   secrets::remember_url(url);
   url = normalise_database_url(url);
-  if (!starts_with(url, "postgresql://"))
-    return Error{"database URL must start with postgresql:// (got \"" + secrets::redact_url(url) + "\")", ref.pos.str(),
+  if (!starts_with(url, "postgresql://")) {
+    // A file's contents are never quoted: a wrong path could point at anything (/proc/self/environ).
+    std::string shown = starts_with(spec, "file:") ? "the contents of " + spec.substr(5) : "\"" + secrets::redact_url(url) + "\"";
+    return Error{"database URL must start with postgresql:// (got " + shown + ")", ref.pos.str(),
                  "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME", 2};
+  }
   return url;
 }
 

@@ -128,7 +128,7 @@ static void md_coverage(std::ostringstream& o, const RlsCoverage& c) {
   if (c.uncovered.empty()) {
     o << "All " << c.tables_checked << " tables in " << join(c.schemas, ", ") << " are protected by RLS.\n";
   } else {
-    o << "**" << c.uncovered.size() << " of " << c.tables_checked << " tables are not protected:**\n\n";
+    o << "**" << c.problem_summary() << ":**\n\n";
     o << "| Table | Problem |\n| --- | --- |\n";
     for (const auto& u : c.uncovered) o << "| `" << u.table << "` | " << u.reason << " |\n";
   }
@@ -340,6 +340,8 @@ Status write_reports(const std::vector<ReportTarget>& targets, const StatusRepor
     else text = status ? status_to_junit(*status) : run_to_junit(*run);
     std::ofstream out(t.path, std::ios::binary | std::ios::trunc);
     if (!out) return Error{"cannot write report " + t.path + ": " + std::strerror(errno)};
+    std::error_code ec;
+    std::filesystem::permissions(t.path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
     out << secrets::scrub(text);
   }
   return ok();

@@ -63,8 +63,7 @@ void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color) {
     out << green << "RLS verified" << off << ": all " << c.tables_checked << " tables in " << join(c.schemas, ", ")
         << " have RLS enabled and a policy\n";
   } else {
-    out << red << "RLS verification FAILED" << off << ": " << c.uncovered.size() << " of " << c.tables_checked
-        << " tables in " << join(c.schemas, ", ") << " are not protected:\n";
+    out << red << "RLS verification FAILED" << off << ": " << c.problem_summary() << ":\n";
     for (const auto& u : c.uncovered) out << "    " << u.table << ": " << u.reason << '\n';
     out << "  add policies for them (a [[rls.policy]] or an RLS file), or list them in [rls] exclude\n";
   }

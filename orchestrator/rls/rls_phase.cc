@@ -190,6 +190,20 @@ RlsResult apply_rls(Db& db, const Manifest& m) {
   return r;
 }
 
+std::string RlsCoverage::problem_summary() const {
+  int missing = 0;
+  for (const auto& u : uncovered) missing += u.table.size() >= 2 && u.table.compare(u.table.size() - 2, 2, ".*") == 0;
+  int tables = static_cast<int>(uncovered.size()) - missing;
+  std::string out;
+  if (tables > 0)
+    out = std::to_string(tables) + " of " + std::to_string(tables_checked) + " table" + (tables_checked == 1 ? "" : "s") +
+          " in " + join(schemas, ", ") + " " + (tables == 1 ? "is" : "are") + " not protected";
+  if (missing > 0)
+    out += (out.empty() ? "" : "; ") + std::to_string(missing) + " required schema" + (missing == 1 ? " does" : "s do") +
+           " not exist";
+  return out;
+}
+
 RlsCoverage verify_rls(Db& db, const Manifest& m) {
   RlsCoverage cov;
   cov.schemas = m.rls.require;

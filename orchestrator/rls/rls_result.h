@@ -18,6 +18,9 @@ struct RlsCoverage {
   std::vector<std::string> bypass_roles;  // roles that may log in and bypass RLS (warning)
   std::string error;                     // verification itself failed (unreachable, ...)
   bool ok() const { return checked && error.empty() && uncovered.empty(); }
+  // "2 of 5 tables … are not protected; 1 required schema does not exist": missing schemas ("s.*"
+  // entries) are counted apart from tables, so the counts never read "3 of 2 tables".
+  std::string problem_summary() const;
 };
 
 enum class RlsState { NotConfigured, Applied, Unchanged, Skipped, Failed, VerifiedOnly };

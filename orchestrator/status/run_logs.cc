@@ -1,5 +1,7 @@
 #include "status/run_logs.h"
 
+#include <vector>
+
 #include <chrono>
 #include <ctime>
 #include <random>
@@ -18,9 +20,21 @@ static std::string timestamp() {
 void RunLogs::write(const std::string& service, const std::string& line) {
   auto& f = files_[service];
   if (!f) {
+    // Output can hold what a migration printed about the data: readable by the one who ran it only.
+    namespace fs = std::filesystem;
     std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
+    fs::create_directories(dir_, ec);
+    // Every directory from .orchestrate down to this run's is the owner's alone; nothing above it.
+    std::vector<fs::path> chain;
+    for (fs::path d = dir_; d.has_filename(); d = d.parent_path()) {
+      chain.push_back(d);
+      if (d.filename() == ".orchestrate") {
+        for (const auto& c : chain) fs::permissions(c, fs::perms::owner_all, ec);
+        break;
+      }
+    }
     f = std::make_unique<std::ofstream>(path_for(service), std::ios::app);
+    fs::permissions(path_for(service), fs::perms::owner_read | fs::perms::owner_write, ec);
   }
   if (*f) (*f) << timestamp() << ' ' << secrets::scrub(line) << '\n' << std::flush;
 }

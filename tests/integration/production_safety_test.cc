@@ -157,3 +157,22 @@ TEST(Crash, SigkillLeavesNoChildBehindAndTheNextRunMarksItAbandoned) {
                                  {{"DATABASE_URL", db.url()}}, dir.path());
   EXPECT_NE(history.output.find("abandoned"), std::string::npos) << history.output;
 }
+
+TEST(Files, LogsAndReportsAreTheOwnersAlone) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("perms");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int);\n");
+  dir.write("services.toml", manifest("perms", sql_service("s")));
+  auto r = run_orchestrate({"up", "--report", "json:up.json"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
+  EXPECT_EQ(mode(dir.path() / "up.json"), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(mode(dir.path() / ".orchestrate"), fs::perms::owner_all);
+  EXPECT_EQ(mode(dir.path() / ".orchestrate" / "logs"), fs::perms::owner_all);
+  for (const auto& run : fs::directory_iterator(dir.path() / ".orchestrate" / "logs")) {
+    EXPECT_EQ(mode(run.path()), fs::perms::owner_all);
+    for (const auto& log : fs::directory_iterator(run.path()))
+      EXPECT_EQ(mode(log.path()), fs::perms::owner_read | fs::perms::owner_write) << log.path();
+  }
+}

@@ -176,7 +176,7 @@ TEST(Rls, DeclarativePoliciesCoverTablesWithTheColumnAndRequireFindsTheRest) {
                      "json:" + (dir.path() / "r.json").string()},
                 dir.path());
   EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("RLS verification FAILED: 1 of 3 tables in app are not protected"), std::string::npos)
+  EXPECT_NE(r.output.find("RLS verification FAILED: 1 of 3 tables in app is not protected"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("app.settings: RLS not enabled, no policy"), std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_policies WHERE schemaname = 'app'"),

@@ -2,6 +2,7 @@
 // parameters: each is a positioned error or a masked secret, never an abort.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "manifest/manifest.h"
 #include "sql/sql_migrations.h"
+#include "rls/rls_result.h"
 #include "util/duration.h"
 #include "util/numbers.h"
 #include "util/secrets.h"
@@ -104,4 +106,36 @@ TEST(ManifestBadInput, TimeoutsPastSevenDaysAreErrorsAtTheirPosition) {
   }
   EXPECT_TRUE(manifest_errors("timeout = \"7d\"\n").size() == 1);
   EXPECT_TRUE(manifest_errors("timeout = \"168h\"\n").empty());
+}
+
+TEST(SecretFiles, BoundedInSizeAndTimeAndNeverQuoted) {
+  auto zero = resolve_database(DatabaseRef{"file:/dev/zero", SourcePos{"services.toml", 3, 12}});
+  ASSERT_FALSE(zero);
+  EXPECT_NE(zero.error().message.find("more than 64 KiB"), std::string::npos) << zero.error().message;
+  EXPECT_EQ(zero.error().where, "services.toml:3:12");
+
+  auto environ = resolve_database(DatabaseRef{"file:/proc/self/environ", {}});
+  ASSERT_FALSE(environ);
+  EXPECT_NE(environ.error().message.find("the contents of /proc/self/environ"), std::string::npos);
+  EXPECT_EQ(environ.error().message.find("PATH="), std::string::npos) << environ.error().message;
+
+  fs::path fifo = fs::temp_directory_path() / ("orch-fifo-" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto t0 = std::chrono::steady_clock::now();
+  auto nobody = resolve_database(DatabaseRef{"file:" + fifo.string(), {}});  // no writer: does not hang
+  fs::remove(fifo);
+  EXPECT_FALSE(nobody);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(6));
+}
+
+TEST(RlsSummary, MissingSchemasAreNotCountedAsTables) {
+  RlsCoverage c;
+  c.checked = true;
+  c.schemas = {"app", "gone"};
+  c.tables_checked = 2;
+  c.uncovered = {{"gone.*", "schema does not exist"}, {"app.a", "no policy"}, {"app.b", "no policy"}};
+  EXPECT_EQ(c.problem_summary(), "2 of 2 tables in app, gone are not protected; 1 required schema does not exist");
+  c.uncovered = {{"gone.*", "schema does not exist"}};
+  EXPECT_EQ(c.problem_summary(), "1 required schema does not exist");
 }

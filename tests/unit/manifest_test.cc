@@ -232,7 +232,7 @@ TEST_F(ManifestTest, UnsetEnvVariableAndUnreadableFile) {
   DatabaseRef ref{"file:" + (dir_ / "missing-secret").string(), SourcePos{"services.toml", 3, 12}};
   auto unreadable = resolve_database(ref);
   ASSERT_FALSE(unreadable) << "unreadable file accepted";
-  EXPECT_NE(unreadable.error().message.find("cannot read database URL file"), std::string::npos);
+  EXPECT_NE(unreadable.error().message.find("database URL file: cannot read"), std::string::npos) << unreadable.error().message;
   std::ofstream(dir_ / "secret") << "postgres://u:pw-in-file@h/db\n";
   DatabaseRef ok{"file:" + (dir_ / "secret").string(), {}};
   EXPECT_EQ(resolve_database(ok).value(), "postgresql://u:pw-in-file@h/db");
