@@ -30,6 +30,7 @@ struct VersionRows {
   };
   std::vector<Row> rows;
   std::string error;  // the rows could not be read
+  std::vector<std::string> invalid_indexes;  // schema.index left INVALID (an interrupted CREATE INDEX CONCURRENTLY)
 };
 
 // down and baseline run their steps on the run's session; child tools get the URL.

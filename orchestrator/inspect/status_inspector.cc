@@ -36,13 +36,17 @@ void read_catalogue(const Manifest& m, Tx& tx, DbState& st) {
       "SELECT s.i, to_regclass(format('%I.%I', s.vschema, s.vtable)) IS NOT NULL, "
       "       (SELECT count(*) FROM " + std::string(catalog::kTables) + " WHERE n.nspname = s.schema AND " +
           catalog::kIsTable + " "
-      "          AND NOT (n.nspname = s.vschema AND c.relname = s.vtable)) "
+      "          AND NOT (n.nspname = s.vschema AND c.relname = s.vtable)), "
+      "       (SELECT coalesce(string_agg(n.nspname || '.' || c.relname, ',' ORDER BY c.relname), '') "
+      "        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "        WHERE n.nspname = s.schema AND NOT i.indisvalid) "
       "FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS s(schema, vschema, vtable, i)",
       {to_pg_array(schema), to_pg_array(vschema), to_pg_array(vtable)});
   for (const auto& row : facts) {
     auto i = static_cast<size_t>(row[0].as_int() - 1);
     st.services[i].table_exists = row[1].as_bool();
     st.services[i].tables = static_cast<long>(row[2].as_int());
+    if (!row[3].str().empty()) st.services[i].invalid_indexes = split(row[3].str(), ',');
   }
 }
 
@@ -89,6 +93,16 @@ DbState read_database(const Manifest& m, Db* db, const std::string& connect_erro
   return st;
 }
 
+// An INVALID index is unusable and holds writes to its table back; `up` rebuilds one a pending
+// no-transaction file creates, anything else needs a hand.
+void flag_invalid_indexes(const VersionRows& db, ServiceStatus& out) {
+  if (db.invalid_indexes.empty() || out.state == service_state::kError) return;
+  out.state = service_state::kError;
+  out.detail = "INVALID index " + join(db.invalid_indexes, ", ") +
+               " (left by an interrupted CREATE INDEX CONCURRENTLY): `up` rebuilds it when a pending file creates it; "
+               "otherwise run DROP INDEX CONCURRENTLY " + db.invalid_indexes.front() + " and create it again";
+}
+
 }  // namespace
 
 StatusReport inspect_status(const Manifest& m, const std::string& url, const std::string& target) {
@@ -128,6 +142,7 @@ StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_u
       out.detail = db.services[i].error;
     } else {
       kind.read_state(s, db.services[i], out);
+      flag_invalid_indexes(db.services[i], out);
     }
     if (auto it = db.last.find(s.name); it != db.last.end()) {
       out.last_run = LastRunInfo{it->second.run_id, it->second.state, it->second.finished_at};

@@ -104,6 +104,24 @@ std::vector<SqlStatement> split_sql(std::string_view script) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> indexes_created(std::string_view script) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string text(script);
+  PgQueryParseResult parsed = pg_query_parse(text.c_str());
+  if (!parsed.error) {
+    auto tree = nlohmann::json::parse(parsed.parse_tree);
+    for (const auto& raw : tree.value("stmts", nlohmann::json::array())) {
+      if (!raw.contains("stmt") || !raw["stmt"].contains("IndexStmt")) continue;
+      const auto& idx = raw["stmt"]["IndexStmt"];
+      if (!idx.contains("idxname")) continue;  // unnamed: PostgreSQL picks the name
+      std::string schema = idx.contains("relation") ? idx["relation"].value("schemaname", "") : "";
+      out.emplace_back(schema, idx.value("idxname", ""));
+    }
+  }
+  pg_query_free_parse_result(parsed);
+  return out;
+}
+
 Status check_expression(std::string_view expr) {
   if (auto text = check_text(expr); !text) return Error{"the expression " + text.error().message};
   const std::string wrapped = "SELECT (" + std::string(expr) + ")";

@@ -6,6 +6,7 @@
 // would break atomicity, and to map a failing statement back to its line.
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/result.h"
@@ -35,6 +36,10 @@ bool is_transaction_control(const SqlStatement& stmt);
 
 // 1-based line of a byte offset in `text`.
 int line_of_offset(std::string_view text, size_t offset);
+
+// The indexes a script creates (CREATE INDEX … name …), as (schema or "", name); a script that does
+// not parse creates none as far as this says.
+std::vector<std::pair<std::string, std::string>> indexes_created(std::string_view script);
 
 // An SQL expression spliced into a statement (a policy's USING / WITH CHECK): accepted only when
 // `SELECT (<expr>)` parses to exactly one plain SELECT whose one target is the expression, so text like

@@ -53,10 +53,41 @@ Ledger prepare_ledger(Db& db, const ServiceSpec& s) {
   return applied;
 }
 
-std::string interrupted_text(const RunJob& job, const SqlRunner::Job& state, const std::string& fname) {
+std::string interrupted_text(const RunJob& job, const SqlRunner::Job& state, const SqlMigration& m) {
+  const std::string fname = m.path.filename().string();
+  if (m.no_transaction)
+    // No transaction to roll back: say what is true. An interrupted CREATE INDEX CONCURRENTLY leaves an
+    // INVALID index behind, which the next run finds and rebuilds (rebuild_invalid_indexes).
+    return (state.timed_out ? "timed out after " + format_duration(*job.timeout) + " while applying "
+                            : "interrupted while applying ") +
+           fname + ", which runs without a transaction: statements before the interrupted one stay applied, "
+                   "the file is not recorded, and the next `up` runs it again (rebuilding any index it left INVALID)";
   return (state.timed_out ? "timed out after " + format_duration(*job.timeout) + " while applying "
                           : "interrupted while applying ") +
          fname + "; its transaction was rolled back";
+}
+
+// An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index: unusable, and a rerun's IF NOT
+// EXISTS would skip it and record the file as applied. Before a no-transaction file runs, every index it
+// creates that exists INVALID is dropped (concurrently, so writes go on), and the file builds it again.
+void rebuild_invalid_indexes(Db& db, const ServiceSpec& s, const SqlMigration& m, const EmitFn& emit) {
+  std::vector<std::string> schemas, names;
+  for (const auto& [schema, name] : indexes_created(m.contents)) {
+    schemas.push_back(schema.empty() ? s.schema : schema);
+    names.push_back(name);
+  }
+  if (names.empty()) return;
+  auto invalid = db.query(
+      "SELECT n.nspname, c.relname FROM unnest($1::text[], $2::text[]) AS x(nsp, name) "
+      "JOIN pg_namespace n ON n.nspname = x.nsp JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = x.name "
+      "JOIN pg_index i ON i.indexrelid = c.oid WHERE NOT i.indisvalid",
+      {to_pg_array(schemas), to_pg_array(names)});
+  for (const auto& row : invalid) {
+    const std::string index = db.quote_name(row[0].str()) + "." + db.quote_name(row[1].str());
+    emit("dropping INVALID index " + row[0].str() + "." + row[1].str() + " (left by an interrupted run); " +
+         m.path.filename().string() + " builds it again");
+    db.query("DROP INDEX CONCURRENTLY IF EXISTS " + index);
+  }
 }
 
 // Applies one file and its ledger row. Returns false with r.error/details filled on failure.
@@ -69,6 +100,7 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
   int line_base = 1;
   try {
     if (m.no_transaction) {
+      rebuild_invalid_indexes(db, s, m, emit);
       // CREATE INDEX CONCURRENTLY and friends refuse transactions, even the implicit one of a
       // multi-statement query: one statement at a time.
       for (const auto& st : split_sql(m.contents)) {
@@ -96,7 +128,7 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
     std::string what = e.what();
     if (state.cancelled) {
       r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
-      r.error = interrupted_text(job, state, fname);
+      r.error = interrupted_text(job, state, m);
       return false;
     }
     r.outcome = Outcome::Failed;

@@ -176,3 +176,38 @@ TEST(Files, LogsAndReportsAreTheOwnersAlone) {
       EXPECT_EQ(mode(log.path()), fs::perms::owner_read | fs::perms::owner_write) << log.path();
   }
 }
+
+TEST(NoTransaction, AnInterruptedConcurrentIndexIsReportedAndRebuiltNotAccepted) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("invalid-index");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int, x int);\nINSERT INTO t SELECT g, g FROM generate_series(1, 100) g;\n");
+  dir.write("services.toml", manifest("cic", sql_service("s")));
+  ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
+  dir.write("s/0002_idx.sql", "-- orchestrate:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_x ON t (x);\n");
+  // An open writer: CREATE INDEX CONCURRENTLY creates its (invalid) index, then waits for it.
+  auto writer = db.connect();
+  pqxx::work open_tx(*writer);
+  open_tx.exec("INSERT INTO s.t VALUES (0, 0)");
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("applying 0002_idx.sql", 10s)) << run.output();
+  std::this_thread::sleep_for(1500ms);
+  run.signal(SIGINT);
+  auto r = run.wait();
+  open_tx.abort();
+  EXPECT_EQ(r.code, 130) << r.output;
+  EXPECT_NE(r.output.find("which runs without a transaction"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("its transaction was rolled back"), std::string::npos) << r.output;
+  ASSERT_EQ(db.scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 's.t_x'::regclass"), "f");
+
+  auto status = run_orchestrate({"status", "--check"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(status.code, 3) << status.output;
+  EXPECT_NE(status.output.find("INVALID index s.t_x"), std::string::npos) << status.output;
+
+  auto again = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("dropping INVALID index s.t_x"), std::string::npos) << again.output;
+  EXPECT_EQ(db.scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 's.t_x'::regclass"), "t");
+  EXPECT_EQ(db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM s.orchestrate_migrations"), "1,2");
+  EXPECT_EQ(run_orchestrate({"status", "--check"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
+}
