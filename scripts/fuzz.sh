@@ -27,6 +27,8 @@ for target in numbers revision_reader; do
   clang++ "${flags[@]}" "$root/tests/fuzz/fuzz_$target.cc" "${srcs[@]}" -o "$out/fuzz_$target"
   corpus=$(mktemp -d)
   cp "$root/tests/fuzz/corpus/$target"/* "$corpus/"
+  # The example's revision files seed the reader too (real shapes, kept in one place).
+  [[ $target == revision_reader ]] && cp "$root"/examples/*/*/migrations/versions/*.py "$corpus/"
   log="$out/fuzz_$target.log"
   if "$out/fuzz_$target" -max_total_time="$seconds" -artifact_prefix="$out/$target-" "$corpus" >"$log" 2>&1; then
     runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')

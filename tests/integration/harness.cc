@@ -148,4 +148,16 @@ RunResult run_orchestrate(std::vector<std::string> args, std::map<std::string, s
   return o.wait();
 }
 
+SignalledRun signal_when(Orchestrate& run, const std::string& needle, std::chrono::milliseconds delay, int sig) {
+  SignalledRun out;
+  EXPECT_TRUE(run.wait_for_output(needle, std::chrono::seconds(15))) << "never printed \"" << needle << "\":\n"
+                                                                     << run.output();
+  std::this_thread::sleep_for(delay);
+  auto t0 = std::chrono::steady_clock::now();
+  run.signal(sig);
+  out.result = run.wait();
+  out.after_signal = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  return out;
+}
+
 }  // namespace itest

@@ -80,6 +80,27 @@ class Orchestrate {
   boost::process::child child_;
 };
 
+// A transaction the test keeps open (holding a lock, an uncommitted write) until it is released or
+// goes out of scope, so orchestrate meets a busy database.
+class OpenTransaction {
+ public:
+  explicit OpenTransaction(const TestDatabase& db) : conn_(db.connect()), tx_(std::make_unique<pqxx::work>(*conn_)) {}
+  void exec(const std::string& sql) { tx_->exec(sql); }
+  void release() { tx_.reset(); }
+
+ private:
+  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<pqxx::work> tx_;
+};
+
+// Once `needle` shows in the output (within 15 s), waits `delay`, sends `sig` and waits for the end.
+// The elapsed time is from the signal to the exit. Fails the test when the needle never shows.
+struct SignalledRun {
+  RunResult result;
+  std::chrono::milliseconds after_signal{0};
+};
+SignalledRun signal_when(Orchestrate& run, const std::string& needle, std::chrono::milliseconds delay, int sig);
+
 // Runs to completion.
 RunResult run_orchestrate(std::vector<std::string> args, std::map<std::string, std::string> env, const fs::path& cwd);
 

@@ -131,8 +131,7 @@ TEST(Crash, SigkillLeavesNoChildBehindAndTheNextRunMarksItAbandoned) {
   TestDatabase db;
   TempDir dir("sigkill");
   // users' migration waits on a lock the test holds, so orchestrate is mid-run with a live worker.
-  auto blocker = db.connect();
-  pqxx::work hold(*blocker);
+  OpenTransaction hold(db);
   hold.exec("CREATE SCHEMA users");
   hold.exec("CREATE TABLE users.placeholder (id int)");
   hold.exec("LOCK TABLE users.placeholder IN ACCESS EXCLUSIVE MODE");
@@ -145,7 +144,7 @@ TEST(Crash, SigkillLeavesNoChildBehindAndTheNextRunMarksItAbandoned) {
   run.wait();
   std::this_thread::sleep_for(1s);
   for (int c : children) EXPECT_FALSE(alive(c)) << "child " << c << " outlived orchestrate";
-  hold.abort();
+  hold.release();
   // Nothing half-applied, and the next run finishes and says what happened to the killed one.
   auto again = run_orchestrate({"up", "-f", (source_dir() / "services.toml").string()}, {{"DATABASE_URL", db.url()}},
                                dir.path());
@@ -186,15 +185,11 @@ TEST(NoTransaction, AnInterruptedConcurrentIndexIsReportedAndRebuiltNotAccepted)
   ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
   dir.write("s/0002_idx.sql", "-- orchestrate:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_x ON t (x);\n");
   // An open writer: CREATE INDEX CONCURRENTLY creates its (invalid) index, then waits for it.
-  auto writer = db.connect();
-  pqxx::work open_tx(*writer);
-  open_tx.exec("INSERT INTO s.t VALUES (0, 0)");
+  OpenTransaction writer(db);
+  writer.exec("INSERT INTO s.t VALUES (0, 0)");
   Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
-  ASSERT_TRUE(run.wait_for_output("applying 0002_idx.sql", 10s)) << run.output();
-  std::this_thread::sleep_for(1500ms);
-  run.signal(SIGINT);
-  auto r = run.wait();
-  open_tx.abort();
+  auto [r, took] = signal_when(run, "applying 0002_idx.sql", 1500ms, SIGINT);
+  writer.release();
   EXPECT_EQ(r.code, 130) << r.output;
   EXPECT_NE(r.output.find("which runs without a transaction"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("its transaction was rolled back"), std::string::npos) << r.output;
