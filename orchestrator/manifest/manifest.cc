@@ -190,7 +190,9 @@ class ManifestParser {
     } else if (const toml::table* p = pn->as_table(); !p) {
       L.error(L.pos(*pn), "\"project\" must be a table");
     } else {
-      L.check_keys(*p, {"name", "database", "max_parallel"}, "[project]");
+      L.check_keys(*p, {"name", "database", "max_parallel", "lock_timeout", "lock_retries", "statement_timeout"},
+                   "[project]");
+      lock_policy(*p, "[project]", m.locks);
       if (auto s = L.get_string(*p, "name", "[project]", true)) m.project_name = *s;
       // With [targets], a default database is optional: every command then needs --target.
       bool targets_declared = doc.get("targets") || doc.get("targets_from");
@@ -301,6 +303,8 @@ class ManifestParser {
               "point `path` at the directory that holds alembic.ini, or set `config` to its file name");
     }
     service_options(*t, s, where, known_runner);
+    s.locks = m.locks;  // [project] is read before [services]
+    lock_policy(*t, where, s.locks);
     service_versions(*t, s, where);
     m.services.push_back(std::move(s));
   }
@@ -611,6 +615,24 @@ class ManifestParser {
     return m;
   }
 
+  // lock_timeout / statement_timeout ("off" or a duration) and lock_retries (0 to 100), over `into`.
+  void lock_policy(const toml::table& t, const std::string& where, LockPolicy& into) {
+    for (auto [key, dst] : {std::pair<const char*, std::optional<Millis>*>{"lock_timeout", &into.lock_timeout},
+                            {"statement_timeout", &into.statement_timeout}}) {
+      const toml::node* n = t.get(key);
+      if (!n) continue;
+      if (auto text = n->as_string(); text && text->get() == "off") *dst = std::nullopt;
+      else if (auto d = positive_duration(*n, "\"" + std::string(key) + "\" in " + where)) *dst = d;
+    }
+    if (const toml::node* n = t.get("lock_retries")) {
+      auto v = n->value<int64_t>();
+      if (!n->is_integer() || !v || *v < 0 || *v > 100)
+        L.error(L.pos(*n), "\"lock_retries\" in " + where + " must be a whole number from 0 to 100");
+      else
+        into.lock_retries = static_cast<int>(*v);
+    }
+  }
+
   // A duration value ("90s", or a whole number of seconds) above zero and at most 7 days; an error at
   // its position otherwise.
   std::optional<Millis> positive_duration(const toml::node& n, const std::string& what) {
@@ -647,8 +669,9 @@ class ManifestParser {
   std::map<std::string, std::vector<std::string>> runner_commands = {
       {"alembic", {"python3", "-m", "alembic"}}, {"sql", {}}, {"command", {}}};
   const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
-  const std::vector<std::string> service_keys = {"schema", "runner",  "path",          "depends_on", "env", "timeout",
-                                                 "config", "command", "version_table", "exclusive",  "rls"};
+  const std::vector<std::string> service_keys = {
+      "schema", "runner", "path", "depends_on", "env", "timeout", "config", "command", "version_table", "exclusive",
+      "rls", "lock_timeout", "lock_retries", "statement_timeout"};
 };
 
 }  // namespace

@@ -32,6 +32,15 @@ struct DatabaseRef {
 enum class RunnerKind { Alembic, Sql, Command };
 const char* to_string(RunnerKind k);
 
+// How long a statement may wait for a lock, how often to try again, and a bound on any one statement
+// ([project] defaults, each overridable per service). A wait bounded by lock_timeout is what keeps an
+// ALTER TABLE queued behind a long transaction from stalling every query on the table.
+struct LockPolicy {
+  std::optional<Millis> lock_timeout = Millis(2000);  // nullopt: "off"
+  int lock_retries = 8;                               // attempts after the first
+  std::optional<Millis> statement_timeout;            // nullopt: "off"
+};
+
 struct ServiceSpec {
   std::string name;
   SourcePos pos;                    // the [services.NAME] header
@@ -51,6 +60,7 @@ struct ServiceSpec {
   bool exclusive = false;               // runs alone: extensions, roles, database-wide changes
   std::vector<std::filesystem::path> rls;  // this service's policy files, applied in the RLS phase
   std::vector<std::string> rls_text;       // as written, for messages
+  LockPolicy locks;                        // the project's, with this service's overrides
 };
 
 // A [[rls.policy]]: rendered to ENABLE ROW LEVEL SECURITY + DROP POLICY IF EXISTS + CREATE POLICY for
@@ -113,6 +123,7 @@ struct Manifest {
   std::string project_name;
   DatabaseRef database;
   std::optional<int> max_parallel;
+  LockPolicy locks;  // [project] lock_timeout, lock_retries, statement_timeout
   std::vector<ServiceSpec> services;  // in the order they appear in the file
   RlsSpec rls;
   std::vector<TargetSpec> targets;

@@ -8,13 +8,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <random>
+#include <thread>
 
 #include "db/database.h"
 #include "db/db.h"
 #include "sql/sql_migrations.h"
+#include "util/backoff.h"
 #include "util/duration.h"
 #include "util/identity.h"
 #include "util/sql_split.h"
+#include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
@@ -90,76 +94,171 @@ void rebuild_invalid_indexes(Db& db, const ServiceSpec& s, const SqlMigration& m
   }
 }
 
-// Applies one file and its ledger row. Returns false with r.error/details filled on failure.
+// The file's limits, for its transaction (local) or for its session (no-transaction files).
+void set_limits(Tx& tx, const LockPolicy& locks, bool local) {
+  auto ms = [](const std::optional<Millis>& d) { return d ? std::to_string(d->count()) + "ms" : std::string("0"); };
+  tx.query("SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
+           {ms(locks.lock_timeout), ms(locks.statement_timeout), local ? "true" : "false"});
+}
+
+// Who holds a lock on a table of the service's schema, the longest-open transaction first: the likely
+// blocker of a statement that just timed out waiting ("" when none is left).
+std::string describe_blocker(Db& db, const std::string& schema) {
+  try {
+    auto rows = db.query(
+        "SELECT a.pid, coalesce(a.usename::text, '?'), coalesce(host(a.client_addr), 'local socket'), "
+        "       coalesce(a.state, '?'), coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '?'), "
+        "       left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 40), l.relation::regclass::text "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.granted AND l.pid <> pg_backend_pid() AND l.relation IN "
+        "      (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1) "
+        "ORDER BY a.xact_start NULLS LAST LIMIT 1",
+        {schema});
+    if (rows.empty()) return "";
+    const Row& r = rows[0];
+    return "a lock on " + r[6].str() + " is held by pid " + r[0].str() + " (" + r[1].str() + "@" + r[2].str() + ", " +
+           r[3].str() + " for " + r[4].str() + ": " + secrets::scrub(r[5].str()) + "…)";
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+// One attempt: the no-transaction statements from `next` on (each committed as it runs), then the
+// transaction that holds the file (unless no-transaction) and its ledger row. Throws what the server says.
+void attempt_file(Db& db, const ServiceSpec& s, const SqlMigration& m, const std::vector<SqlStatement>& stmts,
+                  size_t& next, int& line_base, long long started_ms, const std::string& who, RunResult& r) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (m.no_transaction) {
+    auto session = db.begin(TxKind::Autocommit);
+    set_limits(*session, s.locks, false);
+    session->exec("SET search_path TO " + db.quote_name(s.schema) + ", public");
+    for (; next < stmts.size(); ++next) {
+      line_base = stmts[next].line;
+      session->exec(stmts[next].text);
+    }
+    line_base = 1;
+  }
+  auto w = db.begin();
+  set_limits(*w, s.locks, true);
+  if (!m.no_transaction) {
+    w->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
+    w->exec(m.contents);
+  }
+  auto ms = started_ms + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  w->query(ledger_insert_sql(db.quote_name(s.version_schema), db.quote_name(s.version_table)),
+           {std::to_string(m.version), m.name, m.checksum, std::to_string(ms), who});
+  w->commit();
+  ++r.applied;
+  r.after = {m.version_text};
+}
+
+// A failed file in the report: where (file:line), the server's words, and what was kept.
+void describe_failure(const std::exception& e, const ServiceSpec& s, const SqlMigration& m, int line_base, RunResult& r,
+                      const EmitFn& emit) {
+  const std::string fname = m.path.filename().string();
+  std::string what = e.what();
+  r.outcome = Outcome::Failed;
+  if (auto* lost = dynamic_cast<const DbError*>(&e); lost && lost->connection_lost()) {
+    // libpq's own words add something only when the server said why ("terminating connection due to
+    // administrator command"); "could not obtain client encoding" says nothing to an operator.
+    std::string why = first_error_line(what);
+    bool informative = why.find("client encoding") == std::string::npos && why.find("not connected") == std::string::npos;
+    r.error = s.path_text + "/" + fname + ": the connection to the database was lost" + (informative ? " (" + why + ")" : "");
+    r.details = {std::to_string(r.applied) + " file(s) before it were applied and recorded",
+                 m.no_transaction ? fname + " runs without a transaction: statements before line " +
+                                        std::to_string(line_base) + " may stay applied; it is not recorded"
+                                  : fname + " was not applied (its transaction rolled back) and is not recorded",
+                 "run `orchestrate up` again once the database is reachable"};
+    emit("FAILED " + fname + ": connection lost");
+    return;
+  }
+  int rel = error_line(what);
+  int line = rel ? line_base + rel - 1 : line_base;
+  std::string where = s.path_text + "/" + fname;
+  if (rel || m.no_transaction) where += ":" + std::to_string(line);
+  r.error = where + ": " + first_error_line(what);
+  auto lines = split(m.contents, '\n');
+  if (rel && line >= 1 && line <= static_cast<int>(lines.size()))
+    r.details.push_back(std::to_string(line) + " | " + trim(lines[line - 1]));
+  r.details.push_back(m.no_transaction
+                          ? "this file runs without a transaction: statements before the failing one stay applied"
+                          : "the file's transaction was rolled back; nothing of it was applied or recorded");
+  emit("FAILED " + fname + ": " + first_error_line(what));
+}
+
+// Sleeps `d` in short slices; false when the run was cancelled meanwhile.
+bool pause(Millis d, const SqlRunner::Job& state) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+    if (state.cancelled) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
+  }
+  return !state.cancelled;
+}
+
+// Applies one file and its ledger row. A lock timeout (SQLSTATE 55P03) rolls the file's transaction
+// back, so the file is tried again after a backoff, up to lock_retries times; in a no-transaction file
+// only the statement that timed out is. Returns false with r.error/details filled on failure.
 bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::string& who, SqlRunner::Job& state,
                 RunResult& r, const EmitFn& emit) {
   const ServiceSpec& s = *job.service;
   const std::string fname = m.path.filename().string();
   emit("applying " + fname + (m.no_transaction ? " (no transaction)" : ""));
-  auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<SqlStatement> stmts;
+  if (m.no_transaction) {
+    rebuild_invalid_indexes(db, s, m, emit);
+    // CREATE INDEX CONCURRENTLY and friends refuse transactions, even the implicit one of a
+    // multi-statement query: one statement at a time.
+    stmts = split_sql(m.contents);
+  }
+  static thread_local std::mt19937 rng(std::random_device{}());
+  size_t next = 0;
   int line_base = 1;
-  try {
-    if (m.no_transaction) {
-      rebuild_invalid_indexes(db, s, m, emit);
-      // CREATE INDEX CONCURRENTLY and friends refuse transactions, even the implicit one of a
-      // multi-statement query: one statement at a time.
-      for (const auto& st : split_sql(m.contents)) {
-        line_base = st.line;
-        auto n = db.begin(TxKind::Autocommit);
-        n->exec("SET search_path TO " + db.quote_name(s.schema) + ", public");
-        n->exec(st.text);
+  const int attempts = 1 + (s.locks.lock_timeout ? s.locks.lock_retries : 0);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      attempt_file(db, s, m, stmts, next, line_base, 0, who, r);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+      emit("applied " + fname + " in " + format_duration(ms) + (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : ""));
+      return true;
+    } catch (const DbError& e) {
+      if (state.cancelled) {
+        r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
+        r.error = interrupted_text(job, state, m);
+        return false;
       }
-      line_base = 1;
-    }
-    auto w = db.begin();
-    if (!m.no_transaction) {
-      w->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
-      w->exec(m.contents);
-    }
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-    w->query(ledger_insert_sql(db.quote_name(s.version_schema), db.quote_name(s.version_table)),
-             {std::to_string(m.version), m.name, m.checksum, std::to_string(ms), who});
-    w->commit();
-    ++r.applied;
-    r.after = {m.version_text};
-    emit("applied " + fname + " in " + format_duration(Millis(ms)));
-    return true;
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    if (state.cancelled) {
-      r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
-      r.error = interrupted_text(job, state, m);
+      if (e.sqlstate() != "55P03") {
+        describe_failure(e, s, m, line_base, r, emit);
+        return false;
+      }
+      std::string blocker = describe_blocker(db, s.schema);
+      std::string waited = "waited " + format_duration(*s.locks.lock_timeout) + " for a lock";
+      if (attempt >= attempts) {
+        r.outcome = Outcome::Failed;
+        r.error = s.path_text + "/" + fname + (m.no_transaction ? ":" + std::to_string(line_base) : "") +
+                  ": lock timeout: gave up after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
+                  " (each " + waited + ")" + (blocker.empty() ? "" : "; " + blocker);
+        r.details = {m.no_transaction ? "statements before the one waiting stay applied; the file is not recorded"
+                                      : "the file's transaction was rolled back; nothing of it was applied or recorded",
+                     "end the blocking transaction (or wait for it), then run `orchestrate up` again; "
+                     "lock_timeout and lock_retries are set in [project] or the service"};
+        emit("FAILED " + fname + ": lock timeout after " + std::to_string(attempts) + " attempts");
+        return false;
+      }
+      Millis wait = lock_backoff(attempt, rng);
+      emit("lock timeout on " + fname + " (" + waited + (blocker.empty() ? "" : "; " + blocker) + "); attempt " +
+           std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));
+      if (!pause(wait, state)) {
+        r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
+        r.error = interrupted_text(job, state, m);
+        return false;
+      }
+    } catch (const std::exception& e) {
+      describe_failure(e, s, m, line_base, r, emit);
       return false;
     }
-    r.outcome = Outcome::Failed;
-    if (auto* lost = dynamic_cast<const DbError*>(&e); lost && lost->connection_lost()) {
-      // Say what the database holds, not libpq's "could not obtain client encoding".
-      // libpq's own words add something only when the server said why ("terminating connection due to
-      // administrator command"); "could not obtain client encoding" says nothing to an operator.
-      std::string why = first_error_line(what);
-      bool informative = why.find("client encoding") == std::string::npos && why.find("not connected") == std::string::npos;
-      r.error = s.path_text + "/" + fname + ": the connection to the database was lost" + (informative ? " (" + why + ")" : "");
-      r.details = {std::to_string(r.applied) + " file(s) before it were applied and recorded",
-                   m.no_transaction ? fname + " runs without a transaction: statements before line " +
-                                          std::to_string(line_base) + " may stay applied; it is not recorded"
-                                    : fname + " was not applied (its transaction rolled back) and is not recorded",
-                   "run `orchestrate up` again once the database is reachable"};
-      emit("FAILED " + fname + ": connection lost");
-      return false;
-    }
-    int rel = error_line(what);
-    int line = rel ? line_base + rel - 1 : line_base;
-    std::string where = s.path_text + "/" + fname;
-    if (rel || m.no_transaction) where += ":" + std::to_string(line);
-    r.error = where + ": " + first_error_line(what);
-    auto lines = split(m.contents, '\n');
-    if (rel && line >= 1 && line <= static_cast<int>(lines.size()))
-      r.details.push_back(std::to_string(line) + " | " + trim(lines[line - 1]));
-    r.details.push_back(m.no_transaction
-                            ? "this file runs without a transaction: statements before the failing one stay applied"
-                            : "the file's transaction was rolled back; nothing of it was applied or recorded");
-    emit("FAILED " + fname + ": " + first_error_line(what));
-    return false;
   }
 }
 

@@ -206,3 +206,48 @@ TEST(NoTransaction, AnInterruptedConcurrentIndexIsReportedAndRebuiltNotAccepted)
   EXPECT_EQ(db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM s.orchestrate_migrations"), "1,2");
   EXPECT_EQ(run_orchestrate({"status", "--check"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
 }
+
+TEST(LockTimeout, ASqlFileWaitsBoundedNamesTheBlockerAndRetriesUntilItIsGone) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("lock-retry");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int);\n");
+  dir.write("services.toml", manifest("retry", sql_service("s")) + "lock_timeout = \"300ms\"\nlock_retries = 6\n");
+  ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
+  dir.write("s/0002_alter.sql", "ALTER TABLE t ADD COLUMN note text;\n");
+  OpenTransaction reader(db);  // a long reader: ALTER TABLE must wait for it, and everything queues behind
+  reader.exec("SELECT * FROM s.t");
+  const std::string reader_pid = db.scalar(
+      "SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction' AND datname = current_database()");
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("attempt 2 of 7", 15s)) << run.output();
+  reader.release();
+  auto r = run.wait();
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("lock timeout on 0002_alter.sql (waited 300ms for a lock; a lock on s.t is held by pid " +
+                          reader_pid),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("idle in transaction for"), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM s.orchestrate_migrations"), "2");
+}
+
+TEST(LockTimeout, RetriesExhaustedIsExitOneWithTheBlockerAndNothingHalfApplied) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("lock-giveup");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int);\n");
+  dir.write("services.toml", manifest("giveup", sql_service("s")) + "lock_timeout = \"200ms\"\nlock_retries = 1\n");
+  ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
+  dir.write("s/0002_alter.sql", "CREATE TABLE before_alter (id int);\nALTER TABLE t ADD COLUMN note text;\n");
+  OpenTransaction reader(db);
+  reader.exec("SELECT * FROM s.t");
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("s/0002_alter.sql: lock timeout: gave up after 2 attempts (each waited 200ms for a lock); "
+                          "a lock on s.t is held by pid"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(db.table_exists("s.before_alter"));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM s.orchestrate_migrations"), "1");
+}

@@ -11,6 +11,7 @@
 #include "manifest/manifest.h"
 #include "sql/sql_migrations.h"
 #include "rls/rls_result.h"
+#include "util/backoff.h"
 #include "util/duration.h"
 #include "util/numbers.h"
 #include "util/secrets.h"
@@ -138,4 +139,37 @@ TEST(RlsSummary, MissingSchemasAreNotCountedAsTables) {
   EXPECT_EQ(c.problem_summary(), "2 of 2 tables in app, gone are not protected; 1 required schema does not exist");
   c.uncovered = {{"gone.*", "schema does not exist"}};
   EXPECT_EQ(c.problem_summary(), "1 required schema does not exist");
+}
+
+TEST(LockBackoff, DoublesFrom250msCappedAt30sWithJitterInTheUpperHalf) {
+  std::mt19937 rng(42);
+  for (int retry = 1; retry <= 12; ++retry) {
+    long long step = std::min(250LL << (retry - 1), 30000LL);
+    for (int i = 0; i < 50; ++i) {
+      auto d = lock_backoff(retry, rng).count();
+      EXPECT_GE(d, step / 2) << retry;
+      EXPECT_LE(d, step) << retry;
+    }
+  }
+}
+
+TEST(ManifestBadInput, LockPolicyDefaultsOverridesAndBounds) {
+  fs::path dir = fs::temp_directory_path() / ("orch-locks-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "svc");
+  std::ofstream(dir / "services.toml") << "[project]\nname = \"p\"\ndatabase = \"postgresql://h/db\"\n"
+                                       << "lock_timeout = \"5s\"\nstatement_timeout = \"10m\"\n\n"
+                                       << "[services.a]\nschema = \"a\"\nrunner = \"sql\"\npath = \"svc\"\n"
+                                       << "lock_timeout = \"off\"\nlock_retries = 0\n\n"
+                                       << "[services.b]\nschema = \"b\"\nrunner = \"sql\"\npath = \"svc\"\n";
+  auto m = load_manifest(dir / "services.toml");
+  EXPECT_FALSE(m.services[0].locks.lock_timeout.has_value());
+  EXPECT_EQ(m.services[0].locks.lock_retries, 0);
+  EXPECT_EQ(m.services[1].locks.lock_timeout, Millis(5000));
+  EXPECT_EQ(m.services[1].locks.lock_retries, 8);
+  EXPECT_EQ(m.services[1].locks.statement_timeout, Millis(600000));
+  fs::remove_all(dir);
+  auto errs = manifest_errors("lock_retries = 1000\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].message.find("\"lock_retries\" in [services.a] must be a whole number from 0 to 100"), std::string::npos);
 }
