@@ -1,6 +1,7 @@
 #include "alembic/alembic_runner.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <set>
@@ -10,6 +11,8 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "process/failure_summary.h"
+#include "process/tool_run.h"
+#include "util/backoff.h"
 #include "util/text.h"
 
 namespace orch {
@@ -115,42 +118,79 @@ void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_l
   std::string cmd_text = join(argv, " ");
   bool warm = !warm_python_of(job.service->command).empty();
   on_line("$ " + cmd_text + (warm ? "   (on a warm worker)" : ""));
-  auto applied = std::make_shared<int>(0);
   std::vector<std::string> heads = p.heads_known ? p.heads : std::vector<std::string>{};
+  upgrade_attempt(job, std::move(r), std::move(heads), cmd_text, 1, std::move(on_line), std::move(on_done));
+}
+
+// One `upgrade head`. A lock timeout (the service's lock_timeout reaches Alembic's connection through
+// PGOPTIONS) rolls its transaction back, so it is run again after a backoff, up to lock_retries times.
+void AlembicRunner::upgrade_attempt(const RunJob& job, RunResult r, std::vector<std::string> heads,
+                                    std::string cmd_text, int attempt, LineFn on_line, DoneFn on_done) {
+  std::vector<std::string> args = {"-c", job.service->config, "upgrade", "head"};
+  auto applied = std::make_shared<int>(0);
   run_alembic(
       job, args,
       [on_line, applied](const std::string& l) {
         if (l.find("Running upgrade") != std::string::npos) ++*applied;
         on_line(l);
       },
-      [this, job, on_done, r, cmd_text, applied, heads](const ChildExit& e, const std::vector<std::string>& tail) mutable {
+      [this, job, on_done, on_line, r, cmd_text, applied, heads, attempt](const ChildExit& e,
+                                                                          const std::vector<std::string>& tail) mutable {
         r.applied = *applied;
-        bool ok = e.succeeded();
-        if (ok) {
-          r.outcome = *applied > 0 ? Outcome::Applied : Outcome::UpToDate;
-          // `upgrade head` succeeded: the version table holds the heads the files declare.
-          if (!heads.empty()) {
-            r.after = heads;
-            on_done(std::move(r));
-            return;
-          }
-        } else {
-          FailureSummary f = summarize_failure(tail, e, cmd_text);
-          r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
-          r.error = f.error;
-          r.details = f.details;
-        }
-        // What the database holds now, whatever happened: the report must tell the truth.
-        boost::asio::post(ctx_.pool, [this, job, on_done, r]() mutable {
-          auto now = read_current(job);
-          boost::asio::post(ctx_.io, [on_done, r, now]() mutable {
-            r.after = now.value_or(r.before);
-            // Alembic runs the whole upgrade in one transaction: a failure rolls every step back.
-            if (r.outcome != Outcome::Applied && r.outcome != Outcome::UpToDate && r.after == r.before) r.applied = 0;
-            on_done(std::move(r));
+        const LockPolicy& locks = job.service->locks;
+        int attempts = 1 + (locks.lock_timeout ? locks.lock_retries : 0);
+        if (!e.succeeded() && !e.interrupted && !interrupted_ && attempt < attempts && says_lock_timeout(tail)) {
+          Millis wait = lock_backoff(attempt, rng_);
+          on_line("lock timeout (each attempt waits " + format_duration(*locks.lock_timeout) + " for a lock); attempt " +
+                  std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));
+          auto timer = std::make_shared<boost::asio::steady_timer>(ctx_.io, wait);
+          timers_.insert(timer);
+          timer->async_wait([this, timer, job, r, heads, cmd_text, attempt, on_line, on_done](const boost::system::error_code&) mutable {
+            timers_.erase(timer);
+            if (interrupted_) {
+              r.outcome = Outcome::Interrupted;
+              r.error = "interrupted while waiting to try again after a lock timeout";
+              r.after = r.before;
+              on_done(std::move(r));
+              return;
+            }
+            upgrade_attempt(job, std::move(r), std::move(heads), cmd_text, attempt + 1, std::move(on_line), std::move(on_done));
           });
-        });
+          return;
+        }
+        finish_upgrade(job, std::move(r), heads, cmd_text, e, tail, attempt, on_done);
       });
+}
+
+void AlembicRunner::finish_upgrade(const RunJob& job, RunResult r, const std::vector<std::string>& heads,
+                                   const std::string& cmd_text, const ChildExit& e, const std::vector<std::string>& tail,
+                                   int attempt, const DoneFn& on_done) {
+  if (e.succeeded()) {
+    r.outcome = r.applied > 0 ? Outcome::Applied : Outcome::UpToDate;
+    // `upgrade head` succeeded: the version table holds the heads the files declare.
+    if (!heads.empty()) {
+      r.after = heads;
+      on_done(std::move(r));
+      return;
+    }
+  } else {
+    FailureSummary f = summarize_failure(tail, e, cmd_text);
+    r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
+    r.error = f.error;
+    r.details = f.details;
+    if (attempt > 1 && says_lock_timeout(tail))
+      r.details.insert(r.details.begin(), "gave up after " + std::to_string(attempt) + " attempts, each stopped by a lock timeout");
+  }
+  // What the database holds now, whatever happened: the report must tell the truth.
+  boost::asio::post(ctx_.pool, [this, job, on_done, r]() mutable {
+    auto now = read_current(job);
+    boost::asio::post(ctx_.io, [on_done, r, now]() mutable {
+      r.after = now.value_or(r.before);
+      // Alembic runs the whole upgrade in one transaction: a failure rolls every step back.
+      if (r.outcome != Outcome::Applied && r.outcome != Outcome::UpToDate && r.after == r.before) r.applied = 0;
+      on_done(std::move(r));
+    });
+  });
 }
 
 AlembicWorkerPool& AlembicRunner::pool_for(const std::string& python) {
@@ -193,6 +233,8 @@ void AlembicRunner::expect(const std::vector<const ServiceSpec*>& services) {
 
 void AlembicRunner::interrupt() {
   ProcessRunner::interrupt();
+  // A service waiting to try again after a lock timeout stops waiting now.
+  for (const auto& t : std::set<std::shared_ptr<boost::asio::steady_timer>>(timers_)) t->cancel();
   for (auto& [py, pool] : pools_) pool->interrupt();
 }
 

@@ -2,7 +2,11 @@
 // The alembic runner: `<command> -c <config> upgrade head` in the service's directory, after a
 // pre-check that reads the heads from the revision files and the current revision from the version
 // table. When they match, Python is never started.
+#include <boost/asio/steady_timer.hpp>
+
 #include <map>
+#include <random>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,12 +39,18 @@ class AlembicRunner : public ProcessRunner {
 
  private:
   void start_with(const RunJob& job, const Precheck& p, LineFn on_line, DoneFn on_done);
+  void upgrade_attempt(const RunJob& job, RunResult r, std::vector<std::string> heads, std::string cmd_text, int attempt,
+                       LineFn on_line, DoneFn on_done);
+  void finish_upgrade(const RunJob& job, RunResult r, const std::vector<std::string>& heads, const std::string& cmd_text,
+                      const ChildExit& e, const std::vector<std::string>& tail, int attempt, const DoneFn& on_done);
   // `<python> -m alembic` runs on a warm worker of that python; any other command as its own process.
   void run_alembic(const RunJob& job, std::vector<std::string> alembic_args, LineFn on_line,
                    std::function<void(const ChildExit&, const std::vector<std::string>&)> on_exit);
   AlembicWorkerPool& pool_for(const std::string& python);
   std::map<std::string, std::unique_ptr<AlembicWorkerPool>> pools_;
   std::map<std::string, int> expected_;
+  std::set<std::shared_ptr<boost::asio::steady_timer>> timers_;  // backoffs between lock-timeout attempts
+  std::mt19937 rng_{std::random_device{}()};
 };
 
 }  // namespace orch

@@ -2,6 +2,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <cstdlib>
+
 #include "process/failure_summary.h"
 
 namespace orch {
@@ -15,8 +17,26 @@ EnvList child_environment(const ServiceSpec& s, const std::string& database_url,
       {"PGAPPNAME", "orchestrate/" + s.name},
       {"PYTHONUNBUFFERED", "1"},  // stream Alembic's log as it happens, not at exit
   };
-  for (const auto& kv : s.env) env.push_back(kv);
+  // The service's lock limits reach libpq (psycopg2, SQLAlchemy, psql) through PGOPTIONS. Options the
+  // environment or the service's env already set come after ours, so theirs win; an env.py that passes
+  // its own `options` overrides PGOPTIONS altogether (then the tool waits as it always did).
+  auto ms = [](const std::optional<Millis>& d) { return d ? std::to_string(d->count()) + "ms" : std::string("0"); };
+  std::string options = "-c lock_timeout=" + ms(s.locks.lock_timeout) + " -c statement_timeout=" + ms(s.locks.statement_timeout);
+  if (const char* inherited = std::getenv("PGOPTIONS"); inherited && *inherited) options += std::string(" ") + inherited;
+  for (const auto& [k, v] : s.env)
+    if (k == "PGOPTIONS") options += " " + v;
+  env.emplace_back("PGOPTIONS", options);
+  for (const auto& kv : s.env)
+    if (kv.first != "PGOPTIONS") env.push_back(kv);
   return env;
+}
+
+bool says_lock_timeout(const std::vector<std::string>& output) {
+  for (const auto& l : output)
+    if (l.find("LockNotAvailable") != std::string::npos || l.find("lock timeout") != std::string::npos ||
+        l.find("55P03") != std::string::npos)
+      return true;
+  return false;
 }
 
 std::string ToolRun::failure_text(const std::string& command_text) const {

@@ -16,8 +16,13 @@ namespace orch {
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
-// DATABASE_URL, ORCHESTRATE_SERVICE/SCHEMA/RUN_ID, PGAPPNAME, PYTHONUNBUFFERED, then the service's env.
+// DATABASE_URL, ORCHESTRATE_SERVICE/SCHEMA/RUN_ID, PGAPPNAME, PYTHONUNBUFFERED, PGOPTIONS with the
+// service's lock_timeout and statement_timeout (inherited options appended, so they win), then the
+// service's env.
 EnvList child_environment(const ServiceSpec& s, const std::string& database_url, const std::string& run_id);
+
+// Did a tool's output say a statement gave up waiting for a lock (SQLSTATE 55P03)?
+bool says_lock_timeout(const std::vector<std::string>& output);
 
 struct ToolRun {
   ChildExit exit;

@@ -251,3 +251,24 @@ TEST(LockTimeout, RetriesExhaustedIsExitOneWithTheBlockerAndNothingHalfApplied) 
   EXPECT_FALSE(db.table_exists("s.before_alter"));
   EXPECT_EQ(db.scalar("SELECT count(*) FROM s.orchestrate_migrations"), "1");
 }
+
+TEST(LockTimeout, AlembicGetsTheLimitThroughPgoptionsAndIsRetried) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("alembic-lock-retry");
+  dir.write("services.toml", manifest("alock", "\n[runners.alembic]\ncommand = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n"
+                                               "\n[services.users]\nschema = \"users\"\nrunner = \"alembic\"\npath = \"" +
+                                                   (source_dir() / "examples" / "mindmirror" / "users").string() +
+                                                   "\"\nlock_timeout = \"300ms\"\nlock_retries = 8\n"));
+  // users' first statement (CREATE SCHEMA IF NOT EXISTS users) waits for this uncommitted schema.
+  OpenTransaction hold(db);
+  hold.exec("CREATE SCHEMA users");
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("attempt 2 of 9", 20s)) << run.output();
+  hold.release();
+  auto r = run.wait();
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("lock timeout (each attempt waits 300ms for a lock); attempt 1 of 9"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(db.scalar("SELECT version_num FROM users.alembic_version"), "c2e8a4f6b913");
+}
