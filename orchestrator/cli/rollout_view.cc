@@ -3,9 +3,8 @@
 #include <iostream>
 
 #include "cli/confirm.h"
-#include "report/text_table.h"
+#include "report/rollout_report.h"
 #include "status/plain_printer.h"
-#include "util/secrets.h"
 
 namespace orch {
 
@@ -66,42 +65,6 @@ TargetPrinterFactory RolloutView::printers() {
   };
 }
 
-namespace {
-
-void print_matrix(const Manifest& m, const RolloutState& st, std::ostream& out, bool color) {
-  std::vector<std::vector<std::string>> rows = {{"WAVE", "TARGET", "STATE"}};
-  for (const auto& s : m.services) rows[0].push_back(s.name);
-  for (const auto& w : st.waves)
-    for (const auto& t : w.targets) {
-      std::vector<std::string> row = {w.name, t.name, t.state};
-      for (const auto& s : m.services) {
-        auto it = t.services.find(s.name);
-        row.push_back(it == t.services.end() ? "-" : it->second);
-      }
-      rows.push_back(row);
-    }
-  auto paint = [&](const std::string& cell) -> const char* {
-    if (!color || cell == "-") return "";
-    if (cell == "succeeded" || cell == "applied" || cell == "up-to-date") return "\x1b[32m";
-    return cell == "failed" ? "\x1b[31m" : "\x1b[33m";
-  };
-  out << "\n";
-  write_table(out, rows, [&](size_t row, size_t col, const std::string& cell) {
-    return row > 0 && col >= 2 ? paint(cell) : "";
-  });
-  out << "\n";
-  for (const auto& w : st.waves)
-    out << "wave " << w.name << ": " << w.count("succeeded") << " succeeded, " << w.count("failed") << " failed, "
-        << w.count("not-reached") << " not reached"
-        << (w.count("interrupted") ? ", " + std::to_string(w.count("interrupted")) + " interrupted" : "") << " (of "
-        << w.targets.size() << "; error budget " << w.max_failures << ")\n";
-  for (const auto& w : st.waves)
-    for (const auto& t : w.targets)
-      if (!t.detail.empty() && t.state != "succeeded") out << "  " << t.name << ": " << secrets::scrub(t.detail) << "\n";
-}
-
-}  // namespace
-
 void RolloutView::finish(const RolloutState& st, std::ostream& out) {
   if (dash_) {
     for (const auto& w : st.waves)
@@ -113,7 +76,7 @@ void RolloutView::finish(const RolloutState& st, std::ostream& out) {
           });
     dash_->finish();
   }
-  print_matrix(m_, st, out, color_);
+  render_rollout_matrix(m_, st, out, color_);
   out << "\nrollout " << st.run_id << ": " << st.outcome;
   if (!st.halted_reason.empty()) out << ": " << st.halted_reason;
   out << "\n";

@@ -12,8 +12,9 @@ namespace orch {
 std::vector<DownStep> down_steps(const Manifest& m, int target, bool cascade, const std::string& to) {
   std::vector<DownStep> steps;
   if (cascade) {
-    ServiceGraph built(m.services);  // a Manifest made in code (tests) has no graph yet
-    const ServiceGraph& graph = m.graph ? *m.graph : built;
+    // A loaded manifest carries its graph; one made in code (tests) has none yet.
+    auto graph_ptr = m.graph ? m.graph : std::make_shared<const ServiceGraph>(m.services);
+    const ServiceGraph& graph = *graph_ptr;
     auto dependents = graph.transitive_dependents(target);
     auto waves = graph.waves();
     for (auto w = waves.rbegin(); w != waves.rend(); ++w)

@@ -60,6 +60,9 @@ bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
   return a == b;
 }
 
+// What `up` asks of Alembic, after the service's command.
+std::vector<std::string> upgrade_args(const ServiceSpec& s) { return {"-c", s.config, "upgrade", "head"}; }
+
 Precheck precheck_from(const ServiceStatus& st) {
   Precheck p;
   if (st.state != service_state::kNotInitialised && st.state != service_state::kTablesWithoutVersion) p.current = st.current;
@@ -112,9 +115,8 @@ void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_l
     return;
   }
   if (!p.why_spawn.empty()) on_line(p.why_spawn);
-  std::vector<std::string> args = {"-c", job.service->config, "upgrade", "head"};
   std::vector<std::string> argv = job.service->command;
-  argv.insert(argv.end(), args.begin(), args.end());
+  for (const auto& a : upgrade_args(*job.service)) argv.push_back(a);
   std::string cmd_text = join(argv, " ");
   bool warm = !warm_python_of(job.service->command).empty();
   on_line("$ " + cmd_text + (warm ? "   (on a warm worker)" : ""));
@@ -126,10 +128,9 @@ void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_l
 // PGOPTIONS) rolls its transaction back, so it is run again after a backoff, up to lock_retries times.
 void AlembicRunner::upgrade_attempt(const RunJob& job, RunResult r, std::vector<std::string> heads,
                                     std::string cmd_text, int attempt, LineFn on_line, DoneFn on_done) {
-  std::vector<std::string> args = {"-c", job.service->config, "upgrade", "head"};
   auto applied = std::make_shared<int>(0);
   run_alembic(
-      job, args,
+      job, upgrade_args(*job.service),
       [on_line, applied](const std::string& l) {
         if (l.find("Running upgrade") != std::string::npos) ++*applied;
         on_line(l);
