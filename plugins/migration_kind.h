@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "check/finding.h"
+#include "lint/linter.h"
 #include "manifest/manifest.h"
 #include "report/status_report.h"
 #include "runner_context.h"
@@ -67,6 +68,11 @@ class MigrationKind {
   // The SQL `up` would run for the pending migrations, for review (plan --sql).
   virtual Result<std::string> offline_sql(const ServiceSpec& s, const ServiceStatus& st,
                                           const std::string& database_url) const = 0;
+  // The SQL `up` would run for the pending migrations (every migration when `st` is null), as scripts
+  // for the linter in the order they run. None for a kind whose SQL orchestrate cannot see.
+  virtual Result<std::vector<LintSource>> lint_sources(const ServiceSpec&, const ServiceStatus*, const std::string&) const {
+    return std::vector<LintSource>{};
+  }
   // One step back ("-1"), to "base", or to a version.
   virtual Status downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const = 0;
   // Records `to` ("head" or a version) as applied without running anything.

@@ -14,6 +14,7 @@ struct Finding {
   std::string message;
   std::string hint;     // may be empty
   std::string service;  // may be empty
+  std::string rule;     // the lint rule (docs/lint.md), empty for other findings
 };
 
 }  // namespace orch

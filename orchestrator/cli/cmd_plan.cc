@@ -21,6 +21,7 @@ int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
     print_error(plan.error());
     return exit_code::kFailed;
   }
+  lint_plan(m, *plan, loaded->database_url);
   if (o.sql) {
     auto sql = plan_sql(m, *plan, loaded->database_url);
     if (!sql) {

@@ -44,6 +44,8 @@ struct HistoryOptions {
 struct CheckOptions {
   bool strict = false;
   bool offline = false;  // files and runners only, no database
+  bool lint = true;      // --no-lint skips the migration linter
+  std::string format = "text";
 };
 
 struct PlanOptionsCli {

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand("check", "find what would break, before touching a database; changes nothing");
   check_cmd->add_flag("--strict", ck.strict, "warnings count as findings too");
   check_cmd->add_flag("--offline", ck.offline, "check files and runners only; do not connect");
+  check_cmd->add_flag("!--no-lint", ck.lint, "skip the migration linter (docs/lint.md)");
+  check_cmd->add_option("--format", ck.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
 
   PlanOptionsCli pl;
   CLI::App* plan_cmd = app.add_subcommand("plan", "what `up` would do, in which order, without doing it");

@@ -7,6 +7,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "db/run_lock.h"
+#include "engine/lint_engine.h"
 #include "inspect/status_inspector.h"
 #include "migration_kind.h"
 #include "util/secrets.h"
@@ -65,9 +66,19 @@ void check_service_states(const StatusReport& st, CheckSink& sink) {
     sink.found({Severity::Info, "rls", "roles that can log in and bypass RLS: " + join(st.rls.bypass_roles, ", "), "", ""});
 }
 
+void report_lint(const Manifest& m, const LintOutcome& lint, CheckSink& sink) {
+  for (const auto& f : lint.not_linted) sink.found(f);
+  for (const auto& f : lint.findings) sink.found(to_check_finding(f, m.lint));
+  size_t shown = lint.findings.size();
+  sink.ok("lint", shown == 0 ? "no findings in the SQL that would run" : std::to_string(shown) + " finding(s) above");
+  sink.ok("lint", lock_timeout_note(m));
+}
+
 }  // namespace
 
-void check_database(const Manifest& m, const std::string& url, const std::string& target, CheckSink& sink) {
+void check_lint_offline(const Manifest& m, CheckSink& sink) { report_lint(m, lint_project(m, LintScope{}), sink); }
+
+void check_database(const Manifest& m, const std::string& url, const std::string& target, CheckSink& sink, bool lint) {
   const std::string shown = secrets::redact_url(url);
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<Db> c;
@@ -97,7 +108,14 @@ void check_database(const Manifest& m, const std::string& url, const std::string
     sink.found({Severity::Error, "database " + shown, first_error_line(e.what()), "", ""});
     return;
   }
-  check_service_states(inspect_status(m, c.get(), shown, target), sink);
+  StatusReport st = inspect_status(m, c.get(), shown, target);
+  check_service_states(st, sink);
+  if (!lint) return;
+  LintScope scope;
+  scope.status = &st;
+  scope.db = c.get();
+  scope.database_url = url;
+  report_lint(m, lint_project(m, scope), sink);
 }
 
 }  // namespace orch

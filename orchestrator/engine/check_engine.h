@@ -18,7 +18,9 @@ class CheckSink {
 
 // Tools and files only: no database.
 void check_offline(const Manifest& m, CheckSink& sink);
-// The database side, on one connection.
-void check_database(const Manifest& m, const std::string& url, const std::string& target, CheckSink& sink);
+// The database side, on one connection; with `lint`, the pending SQL is linted with the catalogue's facts.
+void check_database(const Manifest& m, const std::string& url, const std::string& target, CheckSink& sink, bool lint);
+// The linter alone, on the text of every migration (no database).
+void check_lint_offline(const Manifest& m, CheckSink& sink);
 
 }  // namespace orch

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "db/db.h"
+#include "engine/lint_engine.h"
 #include "migration_kind.h"
 #include "rls/policy_render.h"
 #include "rls/rls_phase.h"
@@ -50,7 +52,28 @@ std::string rls_phase_sql(const Manifest& m, const PlanView& plan) {
   return o.str();
 }
 
+void lint_comments(const PlanView& plan, const std::string& service, std::ostream& o) {
+  for (const auto& f : plan.lint)
+    if (f.service == service) o << "-- " << lint_line(f) << "\n";
+}
+
 }  // namespace
+
+void lint_plan(const Manifest& m, PlanView& plan, const std::string& database_url) {
+  std::unique_ptr<Db> db;
+  try {
+    db = connect_db(database_url, "orchestrate/plan");
+  } catch (const DbError&) {
+    // make_plan read the database a moment ago; without it the text alone is linted.
+  }
+  LintScope scope;
+  scope.status = &plan.status;
+  scope.db = db.get();
+  scope.database_url = database_url;
+  LintOutcome lint = lint_project(m, scope);
+  for (auto& f : lint.not_linted) plan.lint.push_back(std::move(f));
+  for (const auto& f : lint.findings) plan.lint.push_back(to_check_finding(f, m.lint));
+}
 
 Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url) {
   std::ostringstream o;
@@ -71,9 +94,11 @@ Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std:
       auto sql = kind.offline_sql(s, st, database_url);
       if (!sql) return sql.error();
       o << *sql;
+      lint_comments(plan, s.name, o);
     }
   }
   o << rls_phase_sql(m, plan);
+  lint_comments(plan, "rls", o);
   return o.str();
 }
 

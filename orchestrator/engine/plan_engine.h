@@ -16,6 +16,10 @@ namespace orch {
 // Fails when the database cannot be read.
 Result<PlanView> make_plan(const Manifest& m, StatusReport status, int jobs);
 
+// The linter's findings on what would run, into plan.lint; with the catalogue's facts when the
+// database can be read (one more connection), else from the text alone.
+void lint_plan(const Manifest& m, PlanView& plan, const std::string& database_url);
+
 // The SQL `up` would run, service by service in schedule order, then the RLS phase in one transaction.
 Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url);
 

@@ -9,6 +9,7 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "engine/lint_engine.h"
 #include "report/formats.h"
 #include "rls/rls_phase.h"
 #include "runner_set.h"
@@ -76,9 +77,15 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
     return out;
   }
   RunSession& session = **opened;
-  session.record_start();
   // The prechecks of every service in a few batched queries; RLS is verified after the services.
   const StatusReport before = session.inspect(m_, false);
+  if (auto linted = lint_gate(m_, before, session.db(), target.url, cfg_.selected, note); !linted) {
+    out.error = linted.error();
+    out.exit_code = linted.error().exit_code;
+    report.finished_at = iso8601_now();
+    return out;
+  }
+  session.record_start();
   printer = &printer_for(&before);
 
   auto t0 = std::chrono::steady_clock::now();

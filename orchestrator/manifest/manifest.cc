@@ -171,7 +171,8 @@ class ManifestParser {
   }
 
   Manifest parse() {
-    L.check_keys(doc, {"project", "runners", "services", "rls", "targets", "targets_from", "rollout"}, "the manifest");
+    L.check_keys(doc, {"project", "runners", "services", "rls", "targets", "targets_from", "rollout", "lint"},
+                 "the manifest");
     project();
     runners();
     services();
@@ -179,6 +180,7 @@ class ManifestParser {
     targets();
     targets_from();
     rollout();
+    lint();
     return finish();
   }
 
@@ -413,6 +415,30 @@ class ManifestParser {
         }
       } else {
         L.error(L.pos(*rn), "\"rls\" must be a table");
+      }
+    }
+  }
+
+  // [lint]: rule names, checked against the linter's own list so a typo is not a rule silently ignored.
+  void lint() {
+    const toml::node* ln = doc.get("lint");
+    if (!ln) return;
+    const toml::table* lt = ln->as_table();
+    if (!lt) return L.error(L.pos(*ln), "\"lint\" must be a table");
+    L.check_keys(*lt, {"deny", "allow"}, "[lint]");
+    std::vector<std::string> known;
+    for (const auto& r : lint_rules()) known.push_back(r.id);
+    for (auto [key, into] : {std::pair{"deny", &m.lint.deny}, std::pair{"allow", &m.lint.allow}}) {
+      std::vector<SourcePos> positions;
+      auto names = L.get_string_array(*lt, key, "[lint]", &positions);
+      if (!names) continue;
+      for (size_t i = 0; i < names->size(); ++i) {
+        if (find_lint_rule((*names)[i])) into->push_back((*names)[i]);
+        else {
+          std::string guess = closest_match((*names)[i], known);
+          L.error(positions[i], "unknown lint rule \"" + (*names)[i] + "\" in [lint] " + key,
+                  guess.empty() ? "docs/lint.md lists the rules" : "did you mean \"" + guess + "\"?");
+        }
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lint/lint_rules.h"
 #include "util/duration.h"
 
 #include "graph/service_graph.h"
@@ -129,6 +130,7 @@ struct Manifest {
   std::vector<TargetSpec> targets;
   std::optional<TargetsFrom> targets_from;
   std::vector<RolloutWave> rollout;
+  LintPolicy lint;  // [lint] deny, allow
   bool has_default_database() const { return !database.spec.empty(); }
   std::string checksum;               // sha256 of the file's bytes, recorded with every run
 

@@ -6,7 +6,25 @@
 
 namespace orch {
 
+std::string lint_line(const Finding& f) {
+  return std::string("lint ") + to_string(f.severity) + " " + f.where + ": " + f.message;
+}
+
 namespace {
+
+nlohmann::ordered_json lint_json(const std::vector<Finding>& lint, const std::string& service) {
+  auto out = nlohmann::ordered_json::array();
+  for (const auto& f : lint)
+    if (f.service == service)
+      out.push_back({{"severity", to_string(f.severity)}, {"rule", f.rule}, {"where", f.where}, {"message", f.message},
+                     {"hint", f.hint}});
+  return out;
+}
+
+void render_lint(const std::vector<Finding>& lint, const std::string& service, std::ostream& out) {
+  for (const auto& f : lint)
+    if (f.service == service) out << "      " << lint_line(f) << "\n";
+}
 
 void render_service(const ServiceSpec& s, const ServiceStatus& st, std::ostream& out, int& total) {
   out << "  " << s.name << " (" << to_string(s.runner) << ", schema " << s.schema;
@@ -38,7 +56,10 @@ void render_plan_text(const Manifest& m, const PlanView& plan, std::ostream& out
     for (int i : plan.batches[w]) names.push_back(m.services[i].name);
     out << "\nwave " << (w + 1) << ": " << join(names, ", ")
         << (plan.batches[w].size() > 1 ? " (together, as dependencies allow)" : "") << "\n";
-    for (int i : plan.batches[w]) render_service(m.services[i], plan.status.services[i], out, total);
+    for (int i : plan.batches[w]) {
+      render_service(m.services[i], plan.status.services[i], out, total);
+      render_lint(plan.lint, m.services[i].name, out);
+    }
   }
   if (!plan.rls_files.empty() || !m.rls.policies.empty()) {
     out << "\nRLS phase (one transaction, after every service succeeded):\n";
@@ -47,6 +68,7 @@ void render_plan_text(const Manifest& m, const PlanView& plan, std::ostream& out
       out << "  policy " << p.name << ": " << p.command << " to " << join(p.roles, ", ") << " on every table in "
           << join(p.schemas, ", ") << (p.when_column.empty() ? "" : " with column " + p.when_column) << "\n";
     if (!m.rls.require.empty()) out << "  then verify every table in " << join(m.rls.require, ", ") << " is protected\n";
+    render_lint(plan.lint, "rls", out);
   }
   out << "\n" << total << " migration" << (total == 1 ? "" : "s") << " pending; `orchestrate plan --sql` shows the SQL\n";
 }
@@ -68,7 +90,7 @@ void render_plan_json(const Manifest& m, const PlanView& plan, std::ostream& out
         pend.push_back({{"revision", st.pending[k]}, {"message", k < st.pending_messages.size() ? st.pending_messages[k] : ""}});
       services.push_back({{"name", st.name}, {"runner", st.runner}, {"schema", st.schema}, {"state", st.state},
                           {"exclusive", m.services[i].exclusive}, {"depends_on", m.services[i].depends_on},
-                          {"pending", pend}});
+                          {"pending", pend}, {"lint", lint_json(plan.lint, st.name)}});
     }
     waves.push_back({{"wave", w + 1}, {"services", services}});
   }
@@ -79,7 +101,7 @@ void render_plan_json(const Manifest& m, const PlanView& plan, std::ostream& out
   for (const auto& p : m.rls.policies)
     policies.push_back({{"name", p.name}, {"schemas", p.schemas}, {"when_column", p.when_column}, {"command", p.command},
                         {"roles", p.roles}});
-  j["rls"] = {{"files", files}, {"policies", policies}, {"require", m.rls.require}};
+  j["rls"] = {{"files", files}, {"policies", policies}, {"require", m.rls.require}, {"lint", lint_json(plan.lint, "rls")}};
   out << j.dump(2) << "\n";
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "check/finding.h"
 #include "manifest/manifest.h"
 #include "report/status_report.h"
 
@@ -21,7 +22,11 @@ struct PlanView {
   std::vector<std::vector<int>> batches;  // services started together, in order (indexes)
   StatusReport status;                    // where each service stands now
   std::vector<std::pair<std::filesystem::path, std::string>> rls_files;  // path, as written
+  std::vector<Finding> lint;  // the linter's findings on the SQL that would run (service "rls" for its files)
 };
+
+// "lint warning [rule] where: message", as printed beside the service in text and in --sql comments.
+std::string lint_line(const Finding& f);
 
 
 void render_plan_text(const Manifest& m, const PlanView& plan, std::ostream& out);

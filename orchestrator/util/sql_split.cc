@@ -68,7 +68,7 @@ std::vector<SqlStatement> from_split(std::string_view s, PgQuerySplitResult r) {
 
 }  // namespace
 
-Result<std::vector<SqlStatement>> parse_sql(std::string_view script) {
+Result<std::vector<ParsedStatement>> parse_sql_trees(std::string_view script) {
   const std::string text(script);
   PgQueryParseResult parsed = pg_query_parse(text.c_str());
   if (parsed.error) {
@@ -82,13 +82,29 @@ Result<std::vector<SqlStatement>> parse_sql(std::string_view script) {
   }
   auto tree = nlohmann::json::parse(parsed.parse_tree);
   pg_query_free_parse_result(parsed);
-  std::vector<SqlStatement> out;
-  for (const auto& raw : tree.value("stmts", nlohmann::json::array())) {
-    SqlStatement st = make_statement(text, raw.value("stmt_location", 0), raw.value("stmt_len", 0));
+  std::vector<ParsedStatement> out;
+  for (auto& raw : tree.value("stmts", nlohmann::json::array())) {
+    size_t location = raw.value("stmt_location", 0), len = raw.value("stmt_len", 0);
+    SqlStatement st = make_statement(text, location, len);
     if (st.text.empty()) continue;
-    if (raw.contains("stmt") && raw["stmt"].is_object() && !raw["stmt"].empty()) st.node = raw["stmt"].begin().key();
-    out.push_back(std::move(st));
+    ParsedStatement p;
+    static_cast<SqlStatement&>(p) = std::move(st);
+    p.length = (len == 0 ? text.size() : std::min(text.size(), location + len)) - p.offset;
+    if (raw.contains("stmt") && raw["stmt"].is_object() && !raw["stmt"].empty()) {
+      p.node = raw["stmt"].begin().key();
+      p.tree = std::move(raw["stmt"]);
+    }
+    out.push_back(std::move(p));
   }
+  return out;
+}
+
+Result<std::vector<SqlStatement>> parse_sql(std::string_view script) {
+  auto parsed = parse_sql_trees(script);
+  if (!parsed) return parsed.error();
+  std::vector<SqlStatement> out;
+  out.reserve(parsed->size());
+  for (auto& p : *parsed) out.push_back(std::move(static_cast<SqlStatement&>(p)));
   return out;
 }
 

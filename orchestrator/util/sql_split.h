@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "util/result.h"
 
 namespace orch {
@@ -24,6 +26,13 @@ struct SqlStatement {
 // Parses the script; a syntax error is an Error whose `where` is "line:column" in the script and whose
 // message is the parser's. Statements that hold only comments or white space are dropped.
 Result<std::vector<SqlStatement>> parse_sql(std::string_view script);
+
+// A statement with its parse tree (libpg_query's JSON: {"IndexStmt": {...}}), for the linter.
+struct ParsedStatement : SqlStatement {
+  size_t length = 0;      // bytes of the statement in the script, from `offset`
+  nlohmann::json tree;
+};
+Result<std::vector<ParsedStatement>> parse_sql_trees(std::string_view script);
 
 // The same statements without the parse tree, for scripts that may not parse (the server then reports
 // the error): never fails; falls back to the scanner when the parser refuses the text.

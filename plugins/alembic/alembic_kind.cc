@@ -2,6 +2,8 @@
 
 #include <map>
 #include <mutex>
+#include <regex>
+#include <sstream>
 
 #include "alembic/alembic_runner.h"
 #include "alembic/graph_check.h"
@@ -122,6 +124,32 @@ Result<std::string> AlembicKind::offline_sql(const ServiceSpec& s, const Service
   std::string out;
   for (const auto& l : run.out) out += secrets::scrub(l) + "\n";
   return out;
+}
+
+// Alembic's offline SQL, which marks each revision with "-- Running upgrade A -> B": a finding points
+// at the revision (and its file) and at the line of that SQL.
+Result<std::vector<LintSource>> AlembicKind::lint_sources(const ServiceSpec& s, const ServiceStatus* st,
+                                                         const std::string& url) const {
+  ServiceStatus from_base;
+  auto sql = offline_sql(s, st ? *st : from_base, url.empty() ? "postgresql://localhost/orchestrate-lint" : url);
+  if (!sql) return sql.error();
+  std::map<int, std::string> revision_at;  // first line of each revision's SQL -> its id
+  static const std::regex running(R"(^-- Running upgrade .*-> ([^ ,]+))");
+  std::istringstream in(*sql);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (std::smatch m; std::regex_search(line, m, running)) revision_at[n] = m[1];
+  auto set = revision_set(s);
+  LintSource src{s.name, s.path_text + " (offline SQL)", std::move(*sql), false, s.schema, {}};
+  src.locate = [revision_at, set, s](int n) {
+    auto it = revision_at.upper_bound(n);
+    if (it == revision_at.begin()) return s.name + ": offline SQL line " + std::to_string(n);
+    --it;
+    const RevisionFile* f = set ? set->find(it->second) : nullptr;
+    std::string file = f ? s.path_text + "/" + std::filesystem::relative(f->path, s.path).string() + " " : "";
+    return file + "(revision " + it->second + ", offline SQL line " + std::to_string(n) + ")";
+  };
+  return std::vector<LintSource>{std::move(src)};
 }
 
 Status AlembicKind::downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const {

@@ -94,6 +94,17 @@ Result<std::string> SqlKind::offline_sql(const ServiceSpec& s, const ServiceStat
   return o.str();
 }
 
+Result<std::vector<LintSource>> SqlKind::lint_sources(const ServiceSpec& s, const ServiceStatus* st,
+                                                     const std::string&) const {
+  std::vector<LintSource> out;
+  for (auto& mig : read_sql_migrations(s.path).migrations) {
+    if (st && std::find(st->pending.begin(), st->pending.end(), mig.version_text) == st->pending.end()) continue;
+    out.push_back({s.name, s.path_text + "/" + mig.path.filename().string(), std::move(mig.contents), !mig.no_transaction,
+                   s.schema, {}});
+  }
+  return out;
+}
+
 namespace {
 
 // The ledger's versions, newest first; empty when there is no ledger.
