@@ -68,6 +68,8 @@ class Db {
   virtual std::string quote_name(const std::string& identifier) const = 0;
   // Asks the server to cancel the statement now running; safe from another thread.
   virtual void cancel() = 0;
+  // The TCP port of our end of the connection; nullopt for a Unix socket (or a fake).
+  virtual std::optional<int> local_port() const { return std::nullopt; }
 
   // Shorthands for one statement in a transaction of its own.
   Rows query(const std::string& sql, const Params& params = {}, TxKind kind = TxKind::Autocommit);

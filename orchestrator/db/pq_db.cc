@@ -1,5 +1,9 @@
 // The Db interface over libpqxx 6.4: the only file that turns orchestrate's calls into libpqxx calls,
 // and libpqxx's exceptions into DbError.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <pqxx/pqxx>
 
 #include <mutex>
@@ -86,6 +90,14 @@ class PqDb : public Db {
     } catch (...) {
       // Nothing running, or the connection is gone: either way nothing is left to cancel.
     }
+  }
+  std::optional<int> local_port() const override {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (getsockname(conn_->sock(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) return std::nullopt;
+    if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    return std::nullopt;
   }
 
  private:

@@ -24,10 +24,10 @@ int RunLock::object_key(const std::string& project) {
 }
 
 bool RunLock::try_once() {
-  return db_
-      .query("SELECT pg_try_advisory_lock($1, $2)",
-             {std::to_string(class_key()), std::to_string(object_key(project_))})[0][0]
-      .as_bool();
+  Row r = db_.query("SELECT pg_try_advisory_lock($1, $2), pg_backend_pid()",
+                    {std::to_string(class_key()), std::to_string(object_key(project_))})[0];
+  backend_pid_ = static_cast<int>(r[1].as_int());
+  return r[0].as_bool();
 }
 
 RunLock::Result RunLock::acquire(Millis wait, const std::function<void(const LockHolder&)>& on_wait,

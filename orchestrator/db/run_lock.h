@@ -42,6 +42,8 @@ class RunLock {
   Result acquire(Millis wait, const std::function<void(const LockHolder&)>& on_wait, const Waiter& waiter);
   std::optional<LockHolder> holder();
   bool held() const { return held_; }
+  // The server process that took the lock (behind a transaction-mode pooler, not necessarily ours later).
+  int backend_pid() const { return backend_pid_; }
   void release();
 
   // The lock's two keys, as they appear in pg_locks (classid, objid).
@@ -53,6 +55,7 @@ class RunLock {
   Db& db_;
   std::string project_;
   bool held_ = false;
+  int backend_pid_ = 0;
 };
 
 }  // namespace orch

@@ -6,6 +6,7 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "db/pooler_probe.h"
 #include "db/run_lock.h"
 #include "engine/lint_engine.h"
 #include "inspect/status_inspector.h"
@@ -99,6 +100,8 @@ void check_database(const Manifest& m, const std::string& url, const std::string
     else
       sink.found({Severity::Error, "database", "user " + row[1].str() + " may not create schemas in this database",
                   "GRANT CREATE ON DATABASE … TO " + row[1].str() + ", or create the schemas beforehand", ""});
+    if (auto probe = probe_session(*c, url); probe.pooled)
+      sink.found({Severity::Error, "database " + shown, *probe.pooled, kPoolerHint, ""});
     if (auto h = RunLock(*c, m.project_name).holder())
       sink.found({Severity::Warning, "run lock", "held by " + h->describe() + ": an `up` is running now",
                   "`up` will wait for it (--lock-wait)", ""});

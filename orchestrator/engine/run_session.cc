@@ -2,6 +2,8 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "db/pooler_probe.h"
+#include "db/run_lock.h"
 #include "inspect/status_inspector.h"
 #include "util/secrets.h"
 
@@ -24,7 +26,16 @@ Result<std::unique_ptr<RunSession>> RunSession::open(const SessionSpec& spec, co
     return Error{"cannot connect: " + secrets::scrub(first_error_line(e.what())), secrets::redact_url(spec.url),
                  "is PostgreSQL running, and is the database URL right?", 1};
   }
+  // Behind a transaction-mode pooler the lock would not protect anything: refuse before taking it.
+  SessionProbe probe;
+  try {
+    probe = probe_session(*db, spec.url);
+  } catch (const std::exception& e) {
+    return Error{"cannot read the session: " + secrets::scrub(first_error_line(e.what())), secrets::redact_url(spec.url), "", 1};
+  }
+  if (probe.pooled) return Error{"refusing to run: " + *probe.pooled + "; nothing was changed", secrets::redact_url(spec.url), kPoolerHint, 2};
   auto session = std::make_unique<RunSession>(std::move(db), spec, note);
+  session->backend_pid_ = probe.backend_pid;
   if (auto st = session->lock(waiter); !st) return st.error();
   return session;
 }
@@ -56,7 +67,21 @@ Status RunSession::lock(const Waiter& waiter) {
                  secrets::redact_url(spec_.url), "wait for it to finish (orchestrate status shows progress), or raise --lock-wait",
                  4};
   }
-  return ok();
+  // The probe saw one server process; the lock must be held by it, and still be in the next transaction.
+  std::optional<std::string> lost;
+  try {
+    lost = lock_->backend_pid() != backend_pid_
+               ? "the session's server process changed from " + std::to_string(backend_pid_) + " to " +
+                     std::to_string(lock_->backend_pid()) + ": the connection goes through a transaction-mode pooler"
+               : lock_survives(*db_, backend_pid_, RunLock::class_key(), RunLock::object_key(spec_.project));
+  } catch (const std::exception& e) {
+    lost = "the session was lost right after taking the run lock: " + secrets::scrub(first_error_line(e.what()));
+  }
+  if (!lost) return ok();
+  lock_->release();
+  lock_.reset();
+  return Error{*lost + "; nothing was changed (the lock may stay on the pooler's server connection until it closes)",
+               secrets::redact_url(spec_.url), kPoolerHint, 2};
 }
 
 Status RunSession::check_lock() {

@@ -66,6 +66,7 @@ class RunSession {
   SessionSpec spec_;
   NoteFn note_;
   std::unique_ptr<RunLock> lock_;
+  int backend_pid_ = 0;  // the server process the pooler probe saw
   bool recording_ = false;
 };
 
