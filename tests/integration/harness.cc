@@ -160,4 +160,37 @@ SignalledRun signal_when(Orchestrate& run, const std::string& needle, std::chron
   return out;
 }
 
+// The direct children of `pid`, from /proc.
+std::vector<int> children_of(int pid) {
+  std::vector<int> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = read_all(e.path() / "stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string state;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == pid) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+bool alive(int pid) {
+  std::string stat = read_all("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return false;
+  auto close = stat.rfind(')');
+  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+}
+
+
+std::vector<int> descendants_of(int pid) {
+  std::vector<int> out = children_of(pid);
+  for (size_t i = 0; i < out.size(); ++i)
+    for (int c : children_of(out[i])) out.push_back(c);
+  return out;
+}
+
 }  // namespace itest

@@ -104,6 +104,12 @@ SignalledRun signal_when(Orchestrate& run, const std::string& needle, std::chron
 // Runs to completion.
 RunResult run_orchestrate(std::vector<std::string> args, std::map<std::string, std::string> env, const fs::path& cwd);
 
+// The direct children of `pid`, and every descendant, from /proc.
+std::vector<int> children_of(int pid);
+std::vector<int> descendants_of(int pid);
+// Running (not gone, not a zombie).
+bool alive(int pid);
+
 fs::path source_dir();
 std::string read_all(const fs::path& p);
 int count_of(const std::string& haystack, const std::string& needle);

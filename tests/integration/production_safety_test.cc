@@ -97,34 +97,6 @@ TEST(Refusals, ANulByteInASqlFileIsRefusedNotHalfApplied) {
   EXPECT_EQ(db.scalar("SELECT to_regclass('s.orchestrate_migrations') IS NULL"), "t");  // nothing recorded
 }
 
-namespace {
-
-// The direct children of `pid`, from /proc.
-std::vector<int> children_of(int pid) {
-  std::vector<int> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_all(e.path() / "stat");
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    std::string state;
-    int ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == pid) out.push_back(std::stoi(name));
-  }
-  return out;
-}
-
-bool alive(int pid) {
-  std::string stat = read_all("/proc/" + std::to_string(pid) + "/stat");
-  if (stat.empty()) return false;
-  auto close = stat.rfind(')');
-  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
-}
-
-}  // namespace
 
 TEST(Crash, SigkillLeavesNoChildBehindAndTheNextRunMarksItAbandoned) {
   REQUIRE_DATABASE();
