@@ -16,19 +16,38 @@ out="$root/build/fuzz"
 mkdir -p "$out"
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root/orchestrator" -I"$root/plugins")
+sql_sources="orchestrator/util/sql_split.cc orchestrator/lint/linter.cc orchestrator/lint/statement_rules.cc
+  orchestrator/lint/lint_rules.cc orchestrator/lint/table_catalog.cc orchestrator/db/db.cc"
 declare -A sources=(
   [numbers]="orchestrator/util/numbers.cc orchestrator/util/duration.cc"
   [revision_reader]="plugins/alembic/revision_reader.cc orchestrator/util/text.cc"
+  [targets_file]="orchestrator/targets/targets_file.cc orchestrator/util/text.cc"
+  [sql]="$sql_sources"
+  [manifest]="orchestrator/manifest/manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc
+    orchestrator/util/secret_file.cc orchestrator/util/sha256.cc orchestrator/util/text.cc orchestrator/util/duration.cc
+    orchestrator/util/numbers.cc $sql_sources"
 )
+# The manifest target uses Debian's compiled toml++ parser, as orchestrate does (TOML_HEADER_ONLY=0).
+# Compiled into the target instead, toml++ 3.3's debug assertion in parse_key() fires on malformed table
+# headers such as "[\n[a]" (upstream marzer/tomlplusplus#301); the shipped library returns a parse
+# error there, which tests/unit/manifest_test.cc checks.
+declare -A libs=([sql]="-lpg_query" [manifest]="-lpg_query -lcrypto -ltomlplusplus -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1")
 status=0
-for target in numbers revision_reader; do
+for target in numbers revision_reader targets_file sql manifest; do
   srcs=()
   for s in ${sources[$target]}; do srcs+=("$root/$s"); done
-  clang++ "${flags[@]}" "$root/tests/fuzz/fuzz_$target.cc" "${srcs[@]}" -o "$out/fuzz_$target"
+  # shellcheck disable=SC2086
+  clang++ "${flags[@]}" "$root/tests/fuzz/fuzz_$target.cc" "${srcs[@]}" -o "$out/fuzz_$target" ${libs[$target]:-}
   corpus=$(mktemp -d)
   cp "$root/tests/fuzz/corpus/$target"/* "$corpus/"
   # The example's revision files seed the reader too (real shapes, kept in one place).
   [[ $target == revision_reader ]] && cp "$root"/examples/*/*/migrations/versions/*.py "$corpus/"
+  if [[ $target == sql ]]; then
+    n=0; for f in "$root"/examples/*/*/*.sql; do cp "$f" "$corpus/example-$((n++)).sql"; done
+  fi
+  if [[ $target == manifest ]]; then
+    cp "$root/services.toml" "$corpus/services.toml"; cp "$root/examples/rollout/services.toml" "$corpus/rollout.toml"
+  fi
   log="$out/fuzz_$target.log"
   if "$out/fuzz_$target" -max_total_time="$seconds" -artifact_prefix="$out/$target-" "$corpus" >"$log" 2>&1; then
     runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')

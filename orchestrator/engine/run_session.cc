@@ -68,6 +68,7 @@ Status RunSession::lock(const Waiter& waiter) {
                  4};
   }
   // The probe saw one server process; the lock must be held by it, and still be in the next transaction.
+  if (backend_pid_ == 0) backend_pid_ = lock_->backend_pid();  // not opened through open(): no probe ran
   std::optional<std::string> lost;
   try {
     lost = lock_->backend_pid() != backend_pid_

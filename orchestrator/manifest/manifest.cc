@@ -709,7 +709,11 @@ Manifest load_manifest(const fs::path& file) {
     throw ManifestErrors({{SourcePos{display}, "manifest not found",
                            "run from the directory that holds services.toml, or pass -f PATH"}});
   }
-  std::string bytes = read_file(file);
+  return parse_manifest(read_file(file), file);
+}
+
+Manifest parse_manifest(const std::string& bytes, const fs::path& file) {
+  const std::string display = file.string();
   Loader L(display);
   toml::table doc;
   try {

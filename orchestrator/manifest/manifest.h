@@ -157,6 +157,8 @@ class ManifestErrors : public std::exception {
 
 // Reads and validates a manifest. Throws ManifestErrors listing every problem found.
 Manifest load_manifest(const std::filesystem::path& file);
+// The same from the file's bytes (`file` names it in messages and anchors relative paths).
+Manifest parse_manifest(const std::string& bytes, const std::filesystem::path& file);
 
 // Resolves a database reference to a URL normalised to postgresql://, and registers its password (and,
 // for file:, the whole contents) as secrets. The error points at the reference (exit 2).

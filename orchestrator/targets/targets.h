@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "targets/targets_file.h"
 
 namespace orch {
 
@@ -22,12 +23,5 @@ Result<std::vector<ResolvedTarget>> all_targets(const Manifest& m);
 
 // What `--target` selects. Empty `names`: the default database. A name matching nothing is exit 2.
 Result<std::vector<ResolvedTarget>> resolve_targets(const Manifest& m, const std::vector<std::string>& names);
-
-// `pattern` may hold '*' wildcards.
-bool glob_match(const std::string& pattern, const std::string& name);
-
-// Parses a targets file's text: `name=URL` or a bare URL per line (named after its database), '#' comments.
-Result<std::vector<std::pair<std::string, std::string>>> parse_targets_file(const std::string& text,
-                                                                          const std::string& display);
 
 }  // namespace orch

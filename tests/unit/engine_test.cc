@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "alembic/alembic_runner.h"
+#include "db/pooler_probe.h"
 #include "db/run_lock.h"
 #include "engine/down_engine.h"
 #include "engine/run_session.h"
@@ -86,7 +87,7 @@ TEST(ExitCodes, InterruptedBeatsLockBusyBeatsFailed) {
 TEST(RunLock, WaitsOnTheClockAndNamesTheHolderEveryTenSeconds) {
   FakeDb db;
   int tries = 0;
-  db.on("pg_try_advisory_lock", [&](const Params&) { return FakeDb::rows({{++tries > 60 ? "t" : "f"}}); });
+  db.on("pg_try_advisory_lock", [&](const Params&) { return FakeDb::rows({{++tries > 60 ? "t" : "f", "4242"}}); });
   db.on("FROM pg_locks", FakeDb::rows({{"4242", "orchestrate/lock R1", "app", "10.0.0.5", "2026-11-30 10:00:00 UTC"}}));
   FakeClock clock;
   std::vector<Millis> slept;
@@ -108,7 +109,7 @@ TEST(RunLock, WaitsOnTheClockAndNamesTheHolderEveryTenSeconds) {
 
 TEST(RunLock, GivesUpAtTheDeadlineAndStopsWhenCancelled) {
   FakeDb db;
-  db.on("pg_try_advisory_lock", FakeDb::rows({{"f"}}));
+  db.on("pg_try_advisory_lock", FakeDb::rows({{"f", "4242"}}));
   FakeClock clock;
   Waiter patient{clock, [&](Millis d) {
                    clock.t += d;
@@ -129,7 +130,7 @@ TEST(RunLock, GivesUpAtTheDeadlineAndStopsWhenCancelled) {
 TEST(RunSession, BusyLockIsExitFourNamingTheHolderAndRecordsNothing) {
   auto db = std::make_unique<FakeDb>();
   FakeDb& fake = *db;
-  fake.on("pg_try_advisory_lock", FakeDb::rows({{"f"}}));
+  fake.on("pg_try_advisory_lock", FakeDb::rows({{"f", "4242"}}));
   fake.on("FROM pg_locks", FakeDb::rows({{"77", "orchestrate/lock other", "ci", "local socket", "since"}}));
   SessionSpec spec;
   spec.project = "p";
@@ -273,4 +274,33 @@ TEST(TerminalCaps, DecidedFromTheEnvironmentAndTheDescriptors) {
   EXPECT_FALSE(TerminalCaps::detect(env({{"TERM", "xterm"}}), pipe).color(1));
   EXPECT_TRUE(TerminalCaps::detect(env({{"CLICOLOR_FORCE", "1"}}), pipe).color(1));
   EXPECT_FALSE(TerminalCaps::detect(env({{"CLICOLOR_FORCE", "0"}}), pipe).color(1));
+}
+
+TEST(RunSession, ALockThatDoesNotSurviveIntoTheNextTransactionIsAPoolerAndExitTwo) {
+  auto db = std::make_unique<FakeDb>();
+  FakeDb& fake = *db;
+  fake.on("pg_try_advisory_lock", FakeDb::rows({{"t", "100"}}));
+  // The next transaction runs in another server process, where the lock is not held.
+  fake.on("SELECT pg_backend_pid(), (SELECT count(*) FROM pg_locks", FakeDb::rows({{"200", "0"}}));
+  SessionSpec spec;
+  spec.project = "p";
+  spec.url = "postgresql://u:secret@h:6543/db";
+  RunSession session(std::move(db), spec, [](const std::string&) {});
+  FakeClock clock;
+  auto st = session.lock(Waiter{clock, [](Millis) { return true; }});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().exit_code, 2);
+  EXPECT_NE(st.error().message.find("taken by server process 100, but the next transaction ran in 200"), std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().hint.find("not the transaction pooler on 6543"), std::string::npos);
+  EXPECT_EQ(fake.count("pg_advisory_unlock"), 1);  // released as far as it can be
+}
+
+TEST(PoolerProbe, OverAUnixSocketNothingIsInBetweenAndNoSecondConnectionIsOpened) {
+  FakeDb db;  // local_port() is nullopt, as for a Unix socket
+  db.on("inet_client_port", FakeDb::rows({{"4242", nullptr}}));
+  SessionProbe p = probe_session(db, "postgresql://unreachable.invalid/db", 10);
+  EXPECT_EQ(p.backend_pid, 4242);
+  EXPECT_FALSE(p.pooled);
+  EXPECT_EQ(db.count("pg_backend_pid"), 1);  // one look, no second transaction
 }

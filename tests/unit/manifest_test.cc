@@ -1,6 +1,7 @@
 // Manifest errors must name file:line:column and say how to fix.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -85,6 +86,25 @@ TEST_F(ManifestTest, TomlSyntaxErrorHasPosition) {
   EXPECT_GT(errs[0].pos.column, 0);
   EXPECT_NE(errs[0].message.find("TOML syntax"), std::string::npos);
   EXPECT_NE(errs[0].pos.str().find("services.toml:3:"), std::string::npos);
+}
+
+// Found by fuzzing (tests/fuzz/fuzz_manifest.cc): a table header cut short. toml++ 3.3 has a debug
+// assertion on this path (marzer/tomlplusplus#301); the library we link returns a positioned error.
+TEST_F(ManifestTest, ATableHeaderCutShortIsASyntaxErrorNotACrash) {
+  auto errs = errors_of("[\n[a]\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].pos.line, 1);
+  EXPECT_NE(errs[0].message.find("TOML syntax"), std::string::npos) << errs[0].message;
+}
+
+TEST_F(ManifestTest, UnknownLintRuleIsAnErrorWithTheClosestRule) {
+  auto errs = errors_of(std::string(kHeader) + "\n[lint]\ndeny = [\"ban-drop-tables\"]\n");
+  auto it = std::find_if(errs.begin(), errs.end(), [](const ManifestError& e) {
+    return e.message == "unknown lint rule \"ban-drop-tables\" in [lint] deny";
+  });
+  ASSERT_NE(it, errs.end());
+  EXPECT_EQ(it->pos.line, 6);
+  EXPECT_EQ(it->hint, "did you mean \"ban-drop-table\"?");
 }
 
 TEST_F(ManifestTest, UnknownKeySuggestsTheKnownOne) {
