@@ -14,8 +14,10 @@ for p in clang libclang-rt-14-dev; do
 done
 out="$root/build/fuzz"
 mkdir -p "$out"
-flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$root/orchestrator" -I"$root/plugins")
+# Every object is built once (fuzzer-instrumented, -fsanitize=fuzzer-no-link) and shared by the targets.
+flags=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+       -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -I"$root/orchestrator" -I"$root/plugins")
+link=(-fsanitize=fuzzer,address,undefined)
 sql_sources="orchestrator/util/sql_split.cc orchestrator/lint/linter.cc orchestrator/lint/statement_rules.cc
   orchestrator/lint/lint_rules.cc orchestrator/lint/table_catalog.cc orchestrator/db/db.cc"
 declare -A sources=(
@@ -31,13 +33,21 @@ declare -A sources=(
 # Compiled into the target instead, toml++ 3.3's debug assertion in parse_key() fires on malformed table
 # headers such as "[\n[a]" (upstream marzer/tomlplusplus#301); the shipped library returns a parse
 # error there, which tests/unit/manifest_test.cc checks.
-declare -A libs=([sql]="-lpg_query" [manifest]="-lpg_query -lcrypto -ltomlplusplus -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1")
+declare -A libs=([sql]="-lpg_query" [manifest]="-lpg_query -lcrypto -ltomlplusplus")
+targets=(numbers revision_reader targets_file sql manifest)
+obj_of() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
+mkdir -p "$out/obj"
+all=()
+for target in "${targets[@]}"; do all+=("tests/fuzz/fuzz_$target.cc" ${sources[$target]}); done
+export -f obj_of; export out root
+printf '%s\n' "${all[@]}" | sort -u | xargs -r -P "$(nproc)" -I{} \
+  bash -c 'clang++ "$@" -c "$root/{}" -o "$(obj_of {})"' _ "${flags[@]}"
 status=0
-for target in numbers revision_reader targets_file sql manifest; do
-  srcs=()
-  for s in ${sources[$target]}; do srcs+=("$root/$s"); done
+for target in "${targets[@]}"; do
+  objs=("$(obj_of "tests/fuzz/fuzz_$target.cc")")
+  for s in ${sources[$target]}; do objs+=("$(obj_of "$s")"); done
   # shellcheck disable=SC2086
-  clang++ "${flags[@]}" "$root/tests/fuzz/fuzz_$target.cc" "${srcs[@]}" -o "$out/fuzz_$target" ${libs[$target]:-}
+  clang++ "${link[@]}" "${objs[@]}" -o "$out/fuzz_$target" ${libs[$target]:-}
   corpus=$(mktemp -d)
   cp "$root/tests/fuzz/corpus/$target"/* "$corpus/"
   # The example's revision files seed the reader too (real shapes, kept in one place).
