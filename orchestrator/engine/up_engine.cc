@@ -186,7 +186,8 @@ RlsResult UpEngine::rls_phase(RunSession& session, const RunReport& report, Stat
       }
     }
     printer.note("RLS phase: applying policies in one transaction");
-    return apply_rls(db, m_);
+    Waiter waiter = hub_.waiter();
+    return apply_rls(db, m_, RlsRetry{waiter.sleep, [&printer](const std::string& text) { printer.note(text); }});
   } catch (const std::exception& e) {
     r.state = RlsState::Failed;
     r.reason = "the RLS phase could not read the database: " + first_error_line(e.what());

@@ -380,9 +380,18 @@ class ManifestParser {
   }
 
   void rls() {
+    m.rls.lock_timeout = m.locks.lock_timeout.value_or(Millis(30000));
+    m.rls.lock_retries = m.locks.lock_retries;
     if (const toml::node* rn = doc.get("rls")) {
       if (const toml::table* rt = rn->as_table()) {
-        L.check_keys(*rt, {"files", "require", "exclude", "force", "policy", "lock_timeout"}, "[rls]");
+        L.check_keys(*rt, {"files", "require", "exclude", "force", "policy", "lock_timeout", "lock_retries"}, "[rls]");
+        if (const toml::node* n = rt->get("lock_retries")) {
+          auto v = n->value<int64_t>();
+          if (!n->is_integer() || !v || *v < 0 || *v > 100)
+            L.error(L.pos(*n), "\"lock_retries\" in [rls] must be a whole number from 0 to 100");
+          else
+            m.rls.lock_retries = static_cast<int>(*v);
+        }
         if (const toml::node* ln = rt->get("lock_timeout")) {
           if (auto d = positive_duration(*ln, "\"lock_timeout\" in [rls]")) m.rls.lock_timeout = *d;
         }

@@ -84,7 +84,10 @@ struct RlsSpec {
   std::vector<std::string> require;          // schemas in which every table must be protected
   std::vector<std::string> exclude;          // "schema.table" deliberately left open
   bool force = false;                        // also require FORCE ROW LEVEL SECURITY
-  Millis lock_timeout{30000};                // give up on a table lock after this, instead of waiting forever
+  // One attempt's wait for a table lock, and attempts after the first: default the project's
+  // lock_timeout (30s when that is "off": the phase never waits forever) and lock_retries.
+  Millis lock_timeout{2000};
+  int lock_retries = 8;
   std::vector<PolicySpec> policies;
   bool empty() const { return files.empty() && require.empty() && policies.empty(); }
 };

@@ -1,11 +1,15 @@
 #include "rls/rls_phase.h"
 
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "db/database.h"
 #include "db/db.h"
+#include "db/lock_blocker.h"
+#include "util/backoff.h"
 #include "rls/policy_render.h"
 #include "util/catalog_sql.h"
 #include "util/duration.h"
@@ -121,17 +125,19 @@ std::string statement_error(const DbError& e, const Manifest& m) {
   std::string msg = first_error_line(e.what());
   if (e.sqlstate() == "55P03")
     msg += " (waited " + format_duration(m.rls.lock_timeout) +
-           " for a table lock: a long transaction holds it; see pg_stat_activity, or raise [rls] lock_timeout)";
+           " for a table lock: a long transaction holds it; see pg_stat_activity, or raise [rls] lock_timeout or "
+           "lock_retries)";
   return msg;
 }
 
-Status run_files(Tx& tx, const std::vector<ParsedFile>& files, const Manifest& m, RlsResult& r) {
+Status run_files(Tx& tx, const std::vector<ParsedFile>& files, const Manifest& m, RlsResult& r, bool& timed_out) {
   for (const auto& [text, stmts] : files) {
     ++r.files;
     for (const auto& st : stmts) {
       try {
         tx.exec(st.text);
       } catch (const DbError& e) {
+        timed_out = e.sqlstate() == "55P03";
         int rel = error_line(e.what());
         return Error{statement_error(e, m), text + ":" + std::to_string(st.line + (rel > 0 ? rel - 1 : 0))};
       }
@@ -141,11 +147,12 @@ Status run_files(Tx& tx, const std::vector<ParsedFile>& files, const Manifest& m
   return ok();
 }
 
-Status run_declarative(Tx& tx, const Manifest& m, RlsResult& r) {
+Status run_declarative(Tx& tx, const Manifest& m, RlsResult& r, bool& timed_out) {
   for (const auto& st : render_declarative_policies(tx, m)) {
     try {
       tx.exec(st);
     } catch (const DbError& e) {
+      timed_out = e.sqlstate() == "55P03";
       return Error{statement_error(e, m) + " in: " + st, "[[rls.policy]]"};
     }
     ++r.statements;
@@ -162,7 +169,43 @@ RlsResult failed(RlsResult r, const Error& e) {
 
 }  // namespace
 
-RlsResult apply_rls(Db& db, const Manifest& m) {
+namespace {
+
+const char* const kRolledBack = " (the RLS phase was rolled back; no policy changed)";
+
+// One attempt, in one transaction; `timed_out` says it failed waiting for a table lock.
+RlsResult apply_once(Db& db, const Manifest& m, const std::vector<ParsedFile>& files, bool& timed_out) {
+  RlsResult r;
+  try {
+    auto tx = db.begin();
+    // ALTER TABLE and CREATE POLICY wait for every transaction using the table, and every later query
+    // on the table queues behind them: give up after a while, and retry (apply_rls).
+    tx->query("SELECT set_config('lock_timeout', $1, true)", {std::to_string(m.rls.lock_timeout.count()) + "ms"});
+    if (auto st = run_files(*tx, files, m, r, timed_out); !st)
+      return failed(r, Error{st.error().message + kRolledBack, st.error().where});
+    if (auto st = run_declarative(*tx, m, r, timed_out); !st)
+      return failed(r, Error{st.error().message + kRolledBack, st.error().where});
+    r.inputs_sha256 = rls_inputs_sha256(*tx, m);
+    r.state_sha256 = rls_state_sha256(*tx, m);
+    tx->commit();
+    r.state = RlsState::Applied;
+  } catch (const std::exception& e) {
+    return failed(r, Error{first_error_line(e.what()) + kRolledBack, "RLS phase"});
+  }
+  return r;
+}
+
+// The schemas whose tables the phase locks: where to look for the blocker.
+std::vector<std::string> rls_schemas(const Manifest& m) {
+  std::set<std::string> out(m.rls.require.begin(), m.rls.require.end());
+  for (const auto& p : m.rls.policies) out.insert(p.schemas.begin(), p.schemas.end());
+  for (const auto& s : m.services) out.insert(s.schema);
+  return {out.begin(), out.end()};
+}
+
+}  // namespace
+
+RlsResult apply_rls(Db& db, const Manifest& m, const RlsRetry& retry) {
   RlsResult r;
   auto files = read_rls_files(m);
   if (!files) return failed(r, files.error());
@@ -171,22 +214,31 @@ RlsResult apply_rls(Db& db, const Manifest& m) {
     if (!m.rls.require.empty()) r.coverage = verify_rls(db, m);
     return r;
   }
-  const std::string rolled_back = " (the RLS phase was rolled back; no policy changed)";
-  try {
-    auto tx = db.begin();
-    // ALTER TABLE and CREATE POLICY wait for every transaction using the table: give up after a while
-    // and say so, rather than hang behind a long-running query at 2 a.m.
-    tx->query("SELECT set_config('lock_timeout', $1, true)", {std::to_string(m.rls.lock_timeout.count()) + "ms"});
-    if (auto st = run_files(*tx, *files, m, r); !st) return failed(r, Error{st.error().message + rolled_back, st.error().where});
-    if (auto st = run_declarative(*tx, m, r); !st) return failed(r, Error{st.error().message + rolled_back, st.error().where});
-    r.inputs_sha256 = rls_inputs_sha256(*tx, m);
-    r.state_sha256 = rls_state_sha256(*tx, m);
-    tx->commit();
-    r.state = RlsState::Applied;
-  } catch (const std::exception& e) {
-    return failed(r, Error{first_error_line(e.what()) + rolled_back, "RLS phase"});
+  std::mt19937 rng(std::random_device{}());
+  const int attempts = 1 + m.rls.lock_retries;
+  const std::string waited = "waited " + format_duration(m.rls.lock_timeout) + " for a table lock";
+  for (int attempt = 1;; ++attempt) {
+    bool timed_out = false;
+    r = apply_once(db, m, *files, timed_out);
+    r.attempts = attempt;
+    if (!timed_out) break;
+    const std::string blocker = describe_blocker(db, rls_schemas(m));
+    if (attempt >= attempts) {
+      r.reason += "; gave up after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
+                  (blocker.empty() ? "" : "; " + blocker);
+      return r;
+    }
+    const Millis wait = lock_backoff(attempt, rng);
+    if (retry.note)
+      retry.note("RLS phase: lock timeout (" + waited + ")" + (blocker.empty() ? "" : "; " + blocker) + "; attempt " +
+                 std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));
+    bool go_on = retry.sleep ? retry.sleep(wait) : (std::this_thread::sleep_for(wait), true);
+    if (!go_on) {
+      r.reason = "interrupted while waiting to retry after a lock timeout" + std::string(kRolledBack);
+      return r;
+    }
   }
-  r.coverage = verify_rls(db, m);
+  if (r.state == RlsState::Applied) r.coverage = verify_rls(db, m);
   return r;
 }
 

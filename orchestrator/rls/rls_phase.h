@@ -3,6 +3,8 @@
 // policy, in ONE transaction, so a policy script that names a missing table can never leave half its
 // policies behind. Then verification: in each `require` schema every table must have RLS enabled (and
 // forced when asked) and at least one policy.
+#include <functional>
+
 #include "manifest/manifest.h"
 #include "rls/rls_result.h"
 
@@ -11,8 +13,15 @@ namespace orch {
 class Db;
 class Tx;
 
-// Applies files and policies; on failure nothing is applied and the result names file:line.
-RlsResult apply_rls(Db& db, const Manifest& m);
+// What the phase does between attempts after a lock timeout ([rls] lock_timeout, lock_retries).
+struct RlsRetry {
+  std::function<bool(Millis)> sleep;              // false: interrupted; unset: a plain sleep
+  std::function<void(const std::string&)> note;   // "RLS phase: lock timeout …; attempt 2 of 9, next in 1.0s"
+};
+
+// Applies files and policies; on failure nothing is applied and the result names file:line. A lock
+// timeout rolls the attempt back and tries again after a backoff, naming the blocker.
+RlsResult apply_rls(Db& db, const Manifest& m, const RlsRetry& retry = {});
 
 // Reads coverage without changing anything (status, rls --verify, and after apply).
 RlsCoverage verify_rls(Db& db, const Manifest& m);

@@ -33,6 +33,7 @@ struct RlsResult {
   int files = 0;
   int statements = 0;
   int policy_tables = 0;  // tables the declarative policies were rendered for
+  int attempts = 0;       // transactions tried: more than one after lock timeouts
   // Fingerprints: of what would be applied (files, rendered policies) and of the policies in the
   // database afterwards. When both match the last application, the phase need not run again.
   std::string inputs_sha256;

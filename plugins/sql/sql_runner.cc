@@ -13,6 +13,7 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "db/lock_blocker.h"
 #include "sql/sql_migrations.h"
 #include "util/backoff.h"
 #include "util/duration.h"
@@ -99,28 +100,6 @@ void set_limits(Tx& tx, const LockPolicy& locks, bool local) {
   auto ms = [](const std::optional<Millis>& d) { return d ? std::to_string(d->count()) + "ms" : std::string("0"); };
   tx.query("SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
            {ms(locks.lock_timeout), ms(locks.statement_timeout), local ? "true" : "false"});
-}
-
-// Who holds a lock on a table of the service's schema, the longest-open transaction first: the likely
-// blocker of a statement that just timed out waiting ("" when none is left).
-std::string describe_blocker(Db& db, const std::string& schema) {
-  try {
-    auto rows = db.query(
-        "SELECT a.pid, coalesce(a.usename::text, '?'), coalesce(host(a.client_addr), 'local socket'), "
-        "       coalesce(a.state, '?'), coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '?'), "
-        "       left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 40), l.relation::regclass::text "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.granted AND l.pid <> pg_backend_pid() AND l.relation IN "
-        "      (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1) "
-        "ORDER BY a.xact_start NULLS LAST LIMIT 1",
-        {schema});
-    if (rows.empty()) return "";
-    const Row& r = rows[0];
-    return "a lock on " + r[6].str() + " is held by pid " + r[0].str() + " (" + r[1].str() + "@" + r[2].str() + ", " +
-           r[3].str() + " for " + r[4].str() + ": " + secrets::scrub(r[5].str()) + "…)";
-  } catch (const std::exception&) {
-    return "";
-  }
 }
 
 // One attempt: the no-transaction statements from `next` on (each committed as it runs), then the
@@ -233,7 +212,7 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
         describe_failure(e, s, m, line_base, r, emit);
         return false;
       }
-      std::string blocker = describe_blocker(db, s.schema);
+      std::string blocker = describe_blocker(db, {s.schema});
       std::string waited = "waited " + format_duration(*s.locks.lock_timeout) + " for a lock";
       if (attempt >= attempts) {
         r.outcome = Outcome::Failed;

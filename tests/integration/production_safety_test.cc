@@ -244,3 +244,69 @@ TEST(LockTimeout, AlembicGetsTheLimitThroughPgoptionsAndIsRetried) {
       << r.output;
   EXPECT_EQ(db.scalar("SELECT version_num FROM users.alembic_version"), "c2e8a4f6b913");
 }
+
+TEST(LockTimeout, TheRlsPhaseRetriesNamingTheBlockerAndAppliesOnceItIsGone) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rls-retry");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int, owner text);\n");
+  const std::string rls = R"(
+[rls]
+require = ["s"]
+lock_timeout = "200ms"
+lock_retries = 20
+
+[[rls.policy]]
+name = "owner"
+schemas = ["s"]
+using = "owner = current_user"
+)";
+  dir.write("services.toml", manifest("rlsretry", sql_service("s")) + rls);
+  ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("DROP POLICY owner ON s.t");  // drift, so the phase runs again
+  }
+  OpenTransaction hold(db);
+  hold.exec("SELECT count(*) FROM s.t");  // ACCESS SHARE until released: ALTER TABLE waits behind it
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("attempt 2 of 21", 20s)) << run.output();
+  hold.release();
+  auto r = run.wait();
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("RLS phase: lock timeout (waited 200ms for a table lock); a lock on s.t is held by pid "),
+            std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policy WHERE polname = 'owner'"), "1");
+}
+
+TEST(LockTimeout, TheRlsPhaseGivesUpAfterItsRetriesWithTheBlockerAndChangesNothing) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rls-giveup");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int, owner text);\n");
+  dir.write("services.toml", manifest("rlsgiveup", sql_service("s")) + R"(
+[rls]
+require = ["s"]
+lock_timeout = "100ms"
+lock_retries = 1
+
+[[rls.policy]]
+name = "owner"
+schemas = ["s"]
+using = "owner = current_user"
+)");
+  ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("DROP POLICY owner ON s.t");
+  }
+  OpenTransaction hold(db);
+  hold.exec("SELECT count(*) FROM s.t");
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("gave up after 2 attempts; a lock on s.t is held by pid"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("idle in transaction"), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policy WHERE polname = 'owner'"), "0");
+}
