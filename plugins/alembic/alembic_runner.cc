@@ -10,6 +10,7 @@
 #include "alembic/revision_reader.h"
 #include "db/database.h"
 #include "db/db.h"
+#include "db/lock_blocker.h"
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/backoff.h"
@@ -124,6 +125,20 @@ void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_l
   upgrade_attempt(job, std::move(r), std::move(heads), cmd_text, 1, std::move(on_line), std::move(on_done));
 }
 
+namespace {
+
+// Who holds a lock on a table of the service's schema now ("" when nobody does, or on any error).
+std::string blocker_of(const RunJob& job) {
+  try {
+    auto db = connect_db(job.database_url, "orchestrate/blocker");
+    return describe_blocker(*db, {job.service->schema});
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+}  // namespace
+
 // One `upgrade head`. A lock timeout (the service's lock_timeout reaches Alembic's connection through
 // PGOPTIONS) rolls its transaction back, so it is run again after a backoff, up to lock_retries times.
 void AlembicRunner::upgrade_attempt(const RunJob& job, RunResult r, std::vector<std::string> heads,
@@ -141,26 +156,42 @@ void AlembicRunner::upgrade_attempt(const RunJob& job, RunResult r, std::vector<
         const LockPolicy& locks = job.service->locks;
         int attempts = 1 + (locks.lock_timeout ? locks.lock_retries : 0);
         if (!e.succeeded() && !e.interrupted && !interrupted_ && attempt < attempts && says_lock_timeout(tail)) {
-          Millis wait = lock_backoff(attempt, rng_);
-          on_line("lock timeout (each attempt waits " + format_duration(*locks.lock_timeout) + " for a lock); attempt " +
-                  std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));
-          auto timer = std::make_shared<boost::asio::steady_timer>(ctx_.io, wait);
-          timers_.insert(timer);
-          timer->async_wait([this, timer, job, r, heads, cmd_text, attempt, on_line, on_done](const boost::system::error_code&) mutable {
-            timers_.erase(timer);
-            if (interrupted_) {
-              r.outcome = Outcome::Interrupted;
-              r.error = "interrupted while waiting to try again after a lock timeout";
-              r.after = r.before;
-              on_done(std::move(r));
-              return;
-            }
-            upgrade_attempt(job, std::move(r), std::move(heads), cmd_text, attempt + 1, std::move(on_line), std::move(on_done));
-          });
+          retry_after_lock_timeout(job, std::move(r), std::move(heads), std::move(cmd_text), attempt, std::move(on_line),
+                                   std::move(on_done));
           return;
         }
         finish_upgrade(job, std::move(r), heads, cmd_text, e, tail, attempt, on_done);
       });
+}
+
+// Names who is in the way (a short connection of its own, on the pool), then waits the backoff on a
+// timer Ctrl-C cancels, then runs `upgrade head` again.
+void AlembicRunner::retry_after_lock_timeout(const RunJob& job, RunResult r, std::vector<std::string> heads,
+                                             std::string cmd_text, int attempt, LineFn on_line, DoneFn on_done) {
+  boost::asio::post(ctx_.pool, [=]() mutable {
+    std::string blocker = blocker_of(job);
+    boost::asio::post(ctx_.io, [=]() mutable {
+      const LockPolicy& locks = job.service->locks;
+      const int attempts = 1 + locks.lock_retries;
+      Millis wait = lock_backoff(attempt, rng_);
+      on_line("lock timeout (each attempt waits " + format_duration(*locks.lock_timeout) + " for a lock)" +
+              (blocker.empty() ? "" : "; " + blocker) + "; attempt " + std::to_string(attempt) + " of " +
+              std::to_string(attempts) + ", next in " + format_duration(wait));
+      auto timer = std::make_shared<boost::asio::steady_timer>(ctx_.io, wait);
+      timers_.insert(timer);
+      timer->async_wait([this, timer, job, r, heads, cmd_text, attempt, on_line, on_done](const boost::system::error_code&) mutable {
+        timers_.erase(timer);
+        if (interrupted_) {
+          r.outcome = Outcome::Interrupted;
+          r.error = "interrupted while waiting to try again after a lock timeout";
+          r.after = r.before;
+          on_done(std::move(r));
+          return;
+        }
+        upgrade_attempt(job, std::move(r), std::move(heads), cmd_text, attempt + 1, std::move(on_line), std::move(on_done));
+      });
+    });
+  });
 }
 
 void AlembicRunner::finish_upgrade(const RunJob& job, RunResult r, const std::vector<std::string>& heads,
@@ -183,7 +214,10 @@ void AlembicRunner::finish_upgrade(const RunJob& job, RunResult r, const std::ve
       r.details.insert(r.details.begin(), "gave up after " + std::to_string(attempt) + " attempts, each stopped by a lock timeout");
   }
   // What the database holds now, whatever happened: the report must tell the truth.
-  boost::asio::post(ctx_.pool, [this, job, on_done, r]() mutable {
+  const bool lock_timeout = !e.succeeded() && says_lock_timeout(tail);
+  boost::asio::post(ctx_.pool, [this, job, on_done, r, lock_timeout]() mutable {
+    if (lock_timeout)
+      if (std::string blocker = blocker_of(job); !blocker.empty()) r.details.insert(r.details.begin(), blocker);
     auto now = read_current(job);
     boost::asio::post(ctx_.io, [on_done, r, now]() mutable {
       r.after = now.value_or(r.before);

@@ -41,6 +41,8 @@ class AlembicRunner : public ProcessRunner {
   void start_with(const RunJob& job, const Precheck& p, LineFn on_line, DoneFn on_done);
   void upgrade_attempt(const RunJob& job, RunResult r, std::vector<std::string> heads, std::string cmd_text, int attempt,
                        LineFn on_line, DoneFn on_done);
+  void retry_after_lock_timeout(const RunJob& job, RunResult r, std::vector<std::string> heads, std::string cmd_text,
+                                int attempt, LineFn on_line, DoneFn on_done);
   void finish_upgrade(const RunJob& job, RunResult r, const std::vector<std::string>& heads, const std::string& cmd_text,
                       const ChildExit& e, const std::vector<std::string>& tail, int attempt, const DoneFn& on_done);
   // `<python> -m alembic` runs on a warm worker of that python; any other command as its own process.

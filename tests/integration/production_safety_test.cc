@@ -310,3 +310,29 @@ using = "owner = current_user"
   EXPECT_NE(r.output.find("idle in transaction"), std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policy WHERE polname = 'owner'"), "0");
 }
+
+TEST(LockTimeout, AlembicRetriesNameTheBlocker) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("alembic-blocker");
+  dir.write("services.toml", manifest("ablock", "\n[runners.alembic]\ncommand = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n"
+                                                "\n[services.users]\nschema = \"users\"\nrunner = \"alembic\"\npath = \"" +
+                                                    (source_dir() / "examples" / "mindmirror" / "users").string() +
+                                                    "\"\nlock_timeout = \"300ms\"\nlock_retries = 30\n"));
+  {
+    auto c = db.connect();
+    pqxx::nontransaction tx(*c);
+    tx.exec("CREATE SCHEMA users");
+    tx.exec("CREATE TABLE users.alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)");
+  }
+  // Reading the version table works; Alembic's INSERT into it waits behind this SHARE lock.
+  OpenTransaction hold(db);
+  hold.exec("LOCK TABLE users.alembic_version IN SHARE MODE");
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("attempt 2 of 31", 30s)) << run.output();
+  hold.release();
+  auto r = run.wait();
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("; a lock on users.alembic_version is held by pid "), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT version_num FROM users.alembic_version"), "c2e8a4f6b913");
+}
