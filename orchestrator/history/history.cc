@@ -36,8 +36,9 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
 
 void ensure_history_schema(Db& c) {
   // Already there (every run but the first): no DDL, no catalogue locks.
+  // The newest column says the rest is there too (columns are only ever added, each in this function).
   if (c.query("SELECT to_regclass('orchestrate.run_steps') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute "
-              "WHERE attrelid = to_regclass('orchestrate.runs') AND attname = 'rls_state_sha256' AND NOT attisdropped)")
+              "WHERE attrelid = to_regclass('orchestrate.run_steps') AND attname = 'lock_timeouts' AND NOT attisdropped)")
           [0][0].as_bool())
     return;
   auto tx = c.begin();
@@ -73,7 +74,9 @@ void ensure_history_schema(Db& c) {
       "  PRIMARY KEY (run_id, service))");
   tx->exec("CREATE INDEX IF NOT EXISTS run_steps_service ON orchestrate.run_steps (service, finished_at DESC)");
   tx->exec("ALTER TABLE orchestrate.runs ADD COLUMN IF NOT EXISTS rls_inputs_sha256 text, "
-          "ADD COLUMN IF NOT EXISTS rls_state_sha256 text");
+          "ADD COLUMN IF NOT EXISTS rls_state_sha256 text, ADD COLUMN IF NOT EXISTS rls_attempts integer");
+  // Lock timeouts met (each retried after a backoff, or the last one ending the step).
+  tx->exec("ALTER TABLE orchestrate.run_steps ADD COLUMN IF NOT EXISTS lock_timeouts integer NOT NULL DEFAULT 0");
   tx->commit();
 }
 
@@ -96,7 +99,7 @@ void record_run_start(Db& c, const RunRecord& r) {
 void record_run_end(Db& c, const RunReport& report, const std::string& outcome) {
   auto tx = c.begin();
   // Every service's step in one statement: one round trip however many services ran.
-  std::vector<std::string> name, runner, schema, before, after, applied, duration, state, error;
+  std::vector<std::string> name, runner, schema, before, after, applied, duration, state, error, lock_timeouts;
   for (const auto& s : report.services) {
     const RunResult& r = s.result;
     name.push_back(s.name);
@@ -108,26 +111,30 @@ void record_run_end(Db& c, const RunReport& report, const std::string& outcome) 
     duration.push_back(std::to_string(r.duration.count()));
     state.push_back(r.outcome == Outcome::Skipped ? "skipped (" + r.reason + ")" : to_string(r.outcome));
     error.push_back(secrets::scrub(r.error));
+    lock_timeouts.push_back(std::to_string(r.lock_timeouts));
   }
   if (!name.empty())
     tx->query(
         "INSERT INTO orchestrate.run_steps (run_id, service, runner, schema_name, before_revisions, after_revisions, "
-        "applied, duration_ms, state, error) "
+        "applied, duration_ms, state, error, lock_timeouts) "
         "SELECT $1, s.name, s.runner, s.schema, s.before::text[], s.after::text[], s.applied::int, s.duration::bigint, "
-        "       s.state, NULLIF(s.error, '') "
+        "       s.state, NULLIF(s.error, ''), s.lock_timeouts::int "
         "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
-        "            $10::text[]) AS s(name, runner, schema, before, after, applied, duration, state, error)",
+        "            $10::text[], $11::text[]) AS s(name, runner, schema, before, after, applied, duration, state, error, "
+        "                                           lock_timeouts)",
         {report.run_id, to_pg_array(name), to_pg_array(runner), to_pg_array(schema), to_pg_array(before),
-         to_pg_array(after), to_pg_array(applied), to_pg_array(duration), to_pg_array(state), to_pg_array(error)});
+         to_pg_array(after), to_pg_array(applied), to_pg_array(duration), to_pg_array(state), to_pg_array(error),
+         to_pg_array(lock_timeouts)});
   std::string rls_detail = report.rls.reason;
   if (rls_detail.empty() && report.rls.coverage.checked)
     rls_detail = std::to_string(report.rls.coverage.uncovered.size()) + " uncovered of " +
                  std::to_string(report.rls.coverage.tables_checked) + " tables";
   tx->query(
       "UPDATE orchestrate.runs SET finished_at = now(), outcome = $2, rls_state = $3, rls_detail = NULLIF($4, ''), "
-      "rls_inputs_sha256 = NULLIF($5, ''), rls_state_sha256 = NULLIF($6, '') WHERE run_id = $1",
+      "rls_inputs_sha256 = NULLIF($5, ''), rls_state_sha256 = NULLIF($6, ''), rls_attempts = NULLIF($7::int, 0) "
+      "WHERE run_id = $1",
       {report.run_id, outcome, std::string(to_string(report.rls.state)), secrets::scrub(rls_detail),
-       report.rls.inputs_sha256, report.rls.state_sha256});
+       report.rls.inputs_sha256, report.rls.state_sha256, std::to_string(report.rls.attempts)});
   tx->commit();
 }
 

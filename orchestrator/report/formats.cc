@@ -86,6 +86,7 @@ ojson run_to_json(const RunReport& r) {
     o["before"] = s.result.before;
     o["after"] = s.result.after;
     o["applied"] = s.result.applied;
+    o["lock_timeouts"] = s.result.lock_timeouts;
     o["duration_ms"] = s.result.duration.count();
     o["error"] = s.result.error.empty() ? ojson(nullptr) : ojson(secrets::scrub(s.result.error));
     ojson details = ojson::array();

@@ -25,6 +25,7 @@ struct RunResult {
   std::vector<std::string> details;  // the last meaningful lines of output, for the report
   Millis duration{0};
   std::string reason;                // Skipped: why ("needs users", "fail-fast", "interrupted")
+  int lock_timeouts = 0;             // attempts that timed out waiting for a lock (each was retried or ended it)
 };
 
 struct RunJob {

@@ -171,6 +171,7 @@ void AlembicRunner::retry_after_lock_timeout(const RunJob& job, RunResult r, std
   boost::asio::post(ctx_.pool, [=]() mutable {
     std::string blocker = blocker_of(job);
     boost::asio::post(ctx_.io, [=]() mutable {
+      ++r.lock_timeouts;
       const LockPolicy& locks = job.service->locks;
       const int attempts = 1 + locks.lock_retries;
       Millis wait = lock_backoff(attempt, rng_);
@@ -215,6 +216,7 @@ void AlembicRunner::finish_upgrade(const RunJob& job, RunResult r, const std::ve
   }
   // What the database holds now, whatever happened: the report must tell the truth.
   const bool lock_timeout = !e.succeeded() && says_lock_timeout(tail);
+  if (lock_timeout) ++r.lock_timeouts;
   boost::asio::post(ctx_.pool, [this, job, on_done, r, lock_timeout]() mutable {
     if (lock_timeout)
       if (std::string blocker = blocker_of(job); !blocker.empty()) r.details.insert(r.details.begin(), blocker);

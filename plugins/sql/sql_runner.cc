@@ -212,6 +212,7 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
         describe_failure(e, s, m, line_base, r, emit);
         return false;
       }
+      ++r.lock_timeouts;
       std::string blocker = describe_blocker(db, {s.schema});
       std::string waited = "waited " + format_duration(*s.locks.lock_timeout) + " for a lock";
       if (attempt >= attempts) {

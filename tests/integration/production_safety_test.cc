@@ -278,6 +278,8 @@ using = "owner = current_user"
   EXPECT_NE(r.output.find("RLS phase: lock timeout (waited 200ms for a table lock); a lock on s.t is held by pid "),
             std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policy WHERE polname = 'owner'"), "1");
+  // History records the attempts.
+  EXPECT_GE(std::stoi(db.scalar("SELECT rls_attempts FROM orchestrate.runs ORDER BY started_at DESC LIMIT 1")), 2);
 }
 
 TEST(LockTimeout, TheRlsPhaseGivesUpAfterItsRetriesWithTheBlockerAndChangesNothing) {
@@ -334,5 +336,6 @@ TEST(LockTimeout, AlembicRetriesNameTheBlocker) {
   auto r = run.wait();
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("; a lock on users.alembic_version is held by pid "), std::string::npos) << r.output;
+  EXPECT_GE(std::stoi(db.scalar("SELECT lock_timeouts FROM orchestrate.run_steps WHERE service = 'users'")), 1);
   EXPECT_EQ(db.scalar("SELECT version_num FROM users.alembic_version"), "c2e8a4f6b913");
 }
