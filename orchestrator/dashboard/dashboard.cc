@@ -122,6 +122,7 @@ void ServiceDashboardPrinter::service_started(const ServiceSpec& s) {
 void ServiceDashboardPrinter::service_line(const ServiceSpec& s, const std::string& line) {
   d_.update(s.name, [&](DashRow& r) {
     r.last_line = line;
+    r.blocked_by = blocker_in(line);  // until the next line: the retry went through, or says otherwise
     r.tail.push_back(line);
     if (r.tail.size() > 3) r.tail.erase(r.tail.begin());
     if (line_marks_migration(line)) ++r.done;

@@ -1,5 +1,7 @@
 #include "dashboard/frame.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -92,6 +94,7 @@ std::vector<std::string> render_frame(const DashHeader& h, const std::vector<Das
     line += "  " + pad(elapsed(r, now), 7);
     if (rev_w) line += "  " + pad(elide(r.revisions, rev_w), rev_w);
     if (r.total >= 0) line += "  " + std::to_string(r.done) + "/" + std::to_string(r.total);
+    if (r.state == "running" && !r.blocked_by.empty()) line += "  blocked by " + r.blocked_by + " ·";
     if (r.state == "running" && !r.last_line.empty()) line += "  " + r.last_line;
     if ((r.state == "failed" || r.state == "not-reached") && !r.reason.empty()) line += "  " + r.reason;
     fit(line, lk.color);
@@ -100,6 +103,16 @@ std::vector<std::string> render_frame(const DashHeader& h, const std::vector<Das
   }
   if (!h.note.empty()) fit(h.note, "\x1b[2m");
   return out;
+}
+
+std::string blocker_in(const std::string& line) {
+  if (line.find("lock timeout") == std::string::npos) return "";
+  const std::string mark = "held by pid ";
+  size_t at = line.find(mark);
+  if (at == std::string::npos) return "";
+  size_t start = at + mark.size(), end = start;
+  while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end]))) ++end;
+  return end > start ? "pid " + line.substr(start, end - start) : "";
 }
 
 }  // namespace orch

@@ -19,6 +19,7 @@ struct DashRow {
   std::string last_line;    // the newest output line while running
   std::vector<std::string> tail;  // the last lines, shown under a failed row
   std::string reason;       // skipped (needs X), failure summary
+  std::string blocked_by;   // "pid 4242" while its last attempt timed out behind that session's lock
   bool started = false;
   DashClock::time_point started_at{};
   DashClock::time_point ended_at{};
@@ -35,6 +36,9 @@ struct DashHeader {
 // Lines fitted to `width` columns (never longer), with colour codes only when `color`.
 std::vector<std::string> render_frame(const DashHeader& h, const std::vector<DashRow>& rows, int width,
                                       DashClock::time_point now, bool color, int spinner_frame);
+
+// "pid 4242" from a lock-timeout line that names its blocker ("… is held by pid 4242 (…"), else "".
+std::string blocker_in(const std::string& line);
 
 // Display width of a line, ignoring colour escape codes and counting code points.
 size_t display_width(const std::string& s);

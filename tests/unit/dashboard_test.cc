@@ -141,6 +141,22 @@ TEST(Dashboard, ServicePrinterShowsWaitingProgressAndFailure) {
   EXPECT_EQ(f[3], "    last words");  // the failing service's last lines stay visible
 }
 
+TEST(Dashboard, ALockTimeoutShowsWhoBlocksTheServiceUntilItMovesOn) {
+  FakeTerminal term(200, false);
+  std::vector<ServiceSpec> specs = {svc("meals")};
+  Dashboard d(term, DashHeader{"t", "r", DashClock::now(), ""}, {row("meals", "queued")}, 0ms);
+  ServiceDashboardPrinter p(d, {&specs[0]}, {{"meals", {"0001 -> 0002", 1}}});
+  p.service_started(specs[0]);
+  p.service_line(specs[0], "lock timeout on 0002_alter.sql (waited 2.0s for a lock; a lock on meals.meals is held by pid "
+                           "4242 (app@10.0.0.5, idle in transaction for 00:03:12: SELECT …)); attempt 3 of 9, next in 2.0s");
+  auto f = d.frame(DashClock::now());
+  EXPECT_NE(f[1].find("blocked by pid 4242"), std::string::npos) << f[1];
+  p.service_line(specs[0], "applied 0002_alter.sql in 3ms (attempt 4)");
+  f = d.frame(DashClock::now());
+  EXPECT_EQ(f[1].find("blocked by"), std::string::npos) << f[1];
+  EXPECT_EQ(blocker_in("lock timeout (each attempt waits 2.0s for a lock); attempt 1 of 9"), "");
+}
+
 TEST(PlainPrinter, NoEscapeCodesWithoutColour) {
   std::ostringstream out;
   PlainPrinter p(out, 8, false, "prod/");
