@@ -13,40 +13,15 @@
 #include "cli/selection.h"
 #include "cli/session_open.h"
 #include "engine/rollout_engine.h"
+#include "engine/rollout_start.h"
 #include "engine/up_target_executor.h"
 #include "status/run_logs.h"
 #include "util/secrets.h"
 
 namespace orch {
 
-namespace {
-
-// A new rollout, or the saved one on --resume (whose outcome may be "succeeded": nothing to do).
-Result<RolloutState> starting_state(const Manifest& m, const WaveTargets& targets, const std::string& resume,
-                                    const std::filesystem::path& dir) {
-  RolloutState st;
-  if (resume.empty()) {
-    st.run_id = new_run_id();
-    st.project = m.project_name;
-    st.started_at = iso8601_now();
-    return merge_resume(m.rollout, targets, st);
-  }
-  try {
-    st = RolloutState::load(dir, resume);
-  } catch (const std::exception& e) {  // the state file's JSON
-    return Error{e.what(), "", "", exit_code::kUsage};
-  }
-  if (st.outcome == "succeeded") return st;
-  ++st.attempt;
-  st.outcome = "running";
-  st.halted_reason.clear();
-  st.finished_at.clear();
-  return merge_resume(m.rollout, targets, st);
-}
-
-}  // namespace
-
 int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
+  if (!o.watch.empty()) return run_rollout_watch(g, o);
   if (!g.targets.empty()) {
     std::cerr << "error: rollout takes its targets from [[rollout.wave]], not --target\n";
     return exit_code::kUsage;
@@ -71,15 +46,13 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
     return exit_code::kUsage;
   }
   const auto state_dir = m.dir / ".orchestrate" / "rollouts";
-  auto st = starting_state(m, *targets, o.resume, state_dir);
-  if (!st) {
-    print_error(st.error());
-    return st.error().exit_code;
+  auto start = start_rollout(m, *targets, RolloutRequest{o.run_id, o.resume, state_dir});
+  if (!start) {
+    print_error(start.error());
+    return start.error().exit_code;
   }
-  if (st->outcome == "succeeded") {
-    std::cout << "rollout " << st->run_id << " already succeeded; nothing to resume\n";
-    return exit_code::kOk;
-  }
+  RolloutState* st = &start->state;
+  if (start->ended) return report_ended(m, *st, want_color(1));
   std::vector<ResolvedTarget> to_change;
   for (size_t w = 0; w < st->waves.size(); ++w)
     for (size_t i = 0; i < st->waves[w].targets.size(); ++i)
@@ -94,19 +67,21 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   SignalWatcher watcher(hub, [](int n) {
     std::cerr << (n == 1 ? "\ninterrupted: no new target starts; running targets stop and roll back\n" : "\nalready stopping\n");
   });
-  st->save(state_dir);
-  std::cout << "rollout " << st->run_id << (st->attempt > 1 ? " (resumed, attempt " + std::to_string(st->attempt) + ")" : "")
-            << ": " << st->waves.size() << " waves, state in " << (state_dir / (st->run_id + ".json")).string() << "\n";
+  if (!start->shared) st->save(state_dir);
+  std::cout << "rollout " << st->run_id << (st->attempt > 1 ? " (attempt " + std::to_string(st->attempt) + ")" : "")
+            << (start->shared ? (start->created ? ": created by " : ": joined by ") + start->worker : std::string()) << ": "
+            << st->waves.size() << " waves, state in " << start->where << "\n";
   RolloutView view(m, *st, state_dir, use_dashboard(g) && !o.pause, o.pause, want_color(1));
   UpConfig base;
   base.selected = *select_services(m, {});
   base.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
   base.lock_wait = *lock_wait;
   UpTargetExecutor executor(m, base, hub, view.printers());
-  RolloutEngine(executor, view, hub).run(*st, *targets);
+  RolloutEngine engine(executor, view, hub);
+  engine.use_store(start->shared.get(), start->worker);
+  engine.run(*st, *targets);
   view.finish(*st, std::cout);
-  if (st->outcome == "interrupted") return exit_code::kInterrupted;
-  return st->outcome == "succeeded" ? exit_code::kOk : exit_code::kFailed;
+  return rollout_exit_code(*st, hub.cancelled());
 }
 
 }  // namespace orch

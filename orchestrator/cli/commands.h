@@ -72,6 +72,9 @@ struct BaselineOptions {
 
 struct RolloutOptions {
   std::string resume;  // a run id
+  std::string run_id;  // --run-id: create or join this rollout (every worker runs the same command)
+  std::string watch;   // --watch ID: follow a shared rollout from the state database
+  std::string format = "text";
   bool pause = false;
   bool yes = false;
   int jobs = 0;
@@ -79,6 +82,7 @@ struct RolloutOptions {
 };
 
 int run_rollout(const GlobalOptions& g, const RolloutOptions& o);
+int run_rollout_watch(const GlobalOptions& g, const RolloutOptions& o);
 int run_down(const GlobalOptions& g, const DownOptions& o);
 int run_baseline(const GlobalOptions& g, const BaselineOptions& o);
 int run_plan(const GlobalOptions& g, const PlanOptionsCli& o);

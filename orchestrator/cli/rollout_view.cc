@@ -80,8 +80,24 @@ void RolloutView::finish(const RolloutState& st, std::ostream& out) {
   out << "\nrollout " << st.run_id << ": " << st.outcome;
   if (!st.halted_reason.empty()) out << ": " << st.halted_reason;
   out << "\n";
-  if (st.outcome != "succeeded")
+  if (st.outcome == "running")
+    out << "this worker's part is done; other workers go on: orchestrate rollout --watch " << st.run_id << "\n";
+  else if (st.outcome != "succeeded")
     out << "after fixing the cause: orchestrate rollout --resume " << st.run_id << " (targets already done are skipped)\n";
+}
+
+int rollout_exit_code(const RolloutState& st, bool interrupted) {
+  if (interrupted || st.outcome == "interrupted") return 130;
+  if (st.outcome == "running") return st.halted_reason.empty() ? 0 : 1;  // others finish; a halt is every worker's
+  return st.outcome == "succeeded" ? 0 : 1;
+}
+
+int report_ended(const Manifest& m, const RolloutState& st, bool color) {
+  render_rollout_matrix(m, st, std::cout, color);
+  std::cout << "\nrollout " << st.run_id << " already ended: " << st.outcome
+            << (st.halted_reason.empty() ? "" : ": " + st.halted_reason) << "\n";
+  if (st.outcome != "succeeded") std::cout << "to run what did not succeed again: orchestrate rollout --resume " << st.run_id << "\n";
+  return rollout_exit_code(st, false);
 }
 
 }  // namespace orch

@@ -34,4 +34,9 @@ class RolloutView : public RolloutObserver {
   std::unique_ptr<Dashboard> dash_;
 };
 
+// 0 succeeded (or this worker's part done while others go on), 1 failed or halted, 130 interrupted.
+int rollout_exit_code(const RolloutState& st, bool interrupted);
+// A rollout that had ended before this worker arrived: its matrix and outcome; returns the exit code.
+int report_ended(const Manifest& m, const RolloutState& st, bool color);
+
 }  // namespace orch

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "rollout/rollout_store.h"
 #include "util/clock_text.h"
 
 namespace orch {
@@ -53,83 +54,69 @@ RolloutState merge_resume(const std::vector<RolloutWave>& waves, const WaveTarge
 
 bool over_budget(const WaveOutcome& w) { return w.count("failed") > w.max_failures; }
 
-std::string rollout_outcome(const RolloutState& st, bool interrupted, bool halted) {
-  if (interrupted) return "interrupted";
-  if (halted) return "halted";
-  for (const auto& w : st.waves)
-    if (w.count("failed") || w.count("not-reached")) return "failed";
-  return "succeeded";
-}
-
 void RolloutEngine::run(RolloutState& st, const WaveTargets& targets) {
-  bool halted = false;
-  for (size_t w = 0; w < st.waves.size(); ++w) {
-    WaveOutcome& wave = st.waves[w];
-    if (!halted && !hub_.cancelled()) {
-      size_t to_run = wave.targets.size() - static_cast<size_t>(wave.count("succeeded"));
-      if (w > 0 && to_run > 0 && !observer_.may_start(st.waves[w - 1], wave, to_run)) {
-        halted = true;
-        st.halted_reason = "stopped at the pause before wave " + wave.name;
-      } else {
-        run_wave(st, wave, targets[w]);
-        if (!hub_.cancelled() && over_budget(wave)) {
-          halted = true;
-          st.halted_reason = "wave " + wave.name + " exceeded its error budget: " + std::to_string(wave.count("failed")) +
-                             " failed, " + std::to_string(wave.max_failures) + " allowed; later waves were not started";
-        }
-        observer_.save(st);
-        continue;
-      }
+  LocalRolloutStore local(st, [this](const RolloutState& s) { observer_.save(s); });
+  RolloutStore& store = store_ ? *store_ : local;
+  for (size_t w = 0; w < targets.size() && !hub_.cancelled(); ++w) {
+    RolloutState now = store.snapshot();
+    if (!now.halted_reason.empty()) break;
+    const WaveOutcome& wave = now.waves[w];
+    size_t to_run = wave.targets.size() - static_cast<size_t>(wave.count("succeeded"));
+    if (w > 0 && to_run > 0 && !observer_.may_start(now.waves[w - 1], wave, to_run)) {
+      store.halt("stopped at the pause before wave " + wave.name);
+      break;
     }
-    for (auto& t : wave.targets)
-      if (t.state != "succeeded") {
-        t.state = "not-reached";
-        t.detail = hub_.cancelled() ? "the rollout was interrupted" : st.halted_reason;
-      }
+    run_wave(store, w, targets[w]);
   }
-  st.finished_at = iso8601_now();
-  st.outcome = rollout_outcome(st, hub_.cancelled(), halted);
-  observer_.save(st);
+  RolloutState final_state = store.end(hub_.cancelled());
+  st = final_state;
+  if (!store_) observer_.save(st);
 }
 
-void RolloutEngine::run_wave(RolloutState& st, WaveOutcome& wave, const std::vector<ResolvedTarget>& targets) {
-  std::vector<size_t> todo;
-  for (size_t i = 0; i < wave.targets.size(); ++i)
-    if (wave.targets[i].state != "succeeded") todo.push_back(i);
-  observer_.wave_started(wave, todo.size());
-  const std::string history_run_id = st.attempt == 1 ? st.run_id : st.run_id + "-a" + std::to_string(st.attempt);
-  std::mutex mu;
-  size_t next = 0;
+// Workers of this process claim the wave's targets until none is left; then, while other workers'
+// targets of the wave still run, it waits for them: no target of the next wave starts before every
+// target of this one has ended.
+void RolloutEngine::run_wave(RolloutStore& store, size_t w, const std::vector<ResolvedTarget>& targets) {
+  RolloutState now = store.snapshot();
+  const WaveOutcome& wave = now.waves[w];
+  observer_.wave_started(wave, wave.targets.size() - static_cast<size_t>(wave.count("succeeded")));
+  const std::string history_run_id = now.attempt == 1 ? now.run_id : now.run_id + "-a" + std::to_string(now.attempt);
+  std::mutex observer_mu;
   auto worker = [&] {
-    for (;;) {
-      size_t idx;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next >= todo.size() || hub_.cancelled()) return;
-        idx = todo[next++];
-        wave.targets[idx].state = "running";
-      }
-      TargetRun r = executor_.run(targets[idx], history_run_id);
-      std::lock_guard<std::mutex> lock(mu);
-      TargetOutcome& t = wave.targets[idx];
+    while (!hub_.cancelled()) {
+      auto idx = store.claim(w);
+      if (!idx) return;
+      TargetRun r = executor_.run(targets[*idx], history_run_id);
+      TargetOutcome t;
+      t.name = targets[*idx].name;
       t.history_run_id = history_run_id;
       t.state = r.state;
       t.detail = r.state == "succeeded" ? "" : r.detail;
       t.services = r.services;
       t.duration_ms = r.duration_ms;
-      observer_.target_finished(t);
-      observer_.save(st);
+      t.worker = worker_;
+      store.finish(w, *idx, t);
+      {
+        std::lock_guard<std::mutex> lock(observer_mu);
+        observer_.target_finished(t);
+      }
+      const WaveOutcome counted = store.snapshot().waves[w];  // every worker's failures count
+      if (!hub_.cancelled() && over_budget(counted))
+        store.halt("wave " + counted.name + " exceeded its error budget: " + std::to_string(counted.count("failed")) +
+                   " failed, " + std::to_string(counted.max_failures) + " allowed; later waves were not started");
     }
   };
-  std::vector<std::thread> threads;
-  size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, wave.max_parallel)), todo.size());
-  for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  for (auto& t : wave.targets)
-    if (t.state == "pending" || t.state == "running") {
-      t.state = "not-reached";
-      t.detail = "the rollout was interrupted";
-    }
+  Waiter waiter = hub_.waiter();
+  for (;;) {
+    std::vector<std::thread> threads;
+    size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, wave.max_parallel)), wave.targets.size());
+    for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    if (hub_.cancelled()) return;
+    RolloutState after = store.snapshot();
+    if (!after.halted_reason.empty() || wave_ended(after.waves[w])) return;
+    if (!waiter.sleep(std::chrono::milliseconds(500))) return;  // others' targets are still running
+  }
 }
 
 }  // namespace orch

@@ -9,6 +9,7 @@
 #include "engine/cancel_hub.h"
 #include "manifest/manifest.h"
 #include "rollout/rollout_state.h"
+#include "rollout/rollout_store.h"
 #include "targets/targets.h"
 #include "util/result.h"
 
@@ -27,8 +28,6 @@ RolloutState merge_resume(const std::vector<RolloutWave>& waves, const WaveTarge
 // More failed targets than the wave's budget allows halts the rollout.
 bool over_budget(const WaveOutcome& w);
 
-// succeeded | failed | halted | interrupted, once every wave was walked.
-std::string rollout_outcome(const RolloutState& st, bool interrupted, bool halted);
 
 // What one target's run came to.
 struct TargetRun {
@@ -61,14 +60,22 @@ class RolloutEngine {
  public:
   RolloutEngine(TargetExecutor& executor, RolloutObserver& observer, CancelHub& hub)
       : executor_(executor), observer_(observer), hub_(hub) {}
-  // Walks every wave of `st` in order; returns with st.outcome set.
+  // Claims from a shared store (many workers) instead of `st` in memory; `worker` names this one.
+  void use_store(RolloutStore* store, std::string worker) {
+    store_ = store;
+    worker_ = std::move(worker);
+  }
+  // Walks every wave in order; returns with st set to the final state (outcome set unless this worker
+  // was interrupted while others go on).
   void run(RolloutState& st, const WaveTargets& targets);
 
  private:
-  void run_wave(RolloutState& st, WaveOutcome& wave, const std::vector<ResolvedTarget>& targets);
+  void run_wave(RolloutStore& store, size_t wave, const std::vector<ResolvedTarget>& targets);
   TargetExecutor& executor_;
   RolloutObserver& observer_;
   CancelHub& hub_;
+  RolloutStore* store_ = nullptr;
+  std::string worker_;
 };
 
 }  // namespace orch

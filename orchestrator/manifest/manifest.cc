@@ -562,7 +562,10 @@ class ManifestParser {
     if (const toml::node* rn = doc.get("rollout")) {
       const toml::table* rt = rn->as_table();
       const toml::node* wn = rt ? rt->get("wave") : nullptr;
-      if (rt) L.check_keys(*rt, {"wave"}, "[rollout]");
+      if (rt) L.check_keys(*rt, {"wave", "state"}, "[rollout]");
+      if (rt)
+        if (const std::string* state = L.get_string(*rt, "state", "[rollout]", false))
+          m.rollout_state = DatabaseRef{*state, L.pos(*rt->get("state"))};
       const toml::array* waves = wn ? wn->as_array() : nullptr;
       if (!waves) {
         L.error(L.pos(*rn), "rollout waves are written as [[rollout.wave]] tables");

@@ -133,6 +133,7 @@ struct Manifest {
   std::vector<TargetSpec> targets;
   std::optional<TargetsFrom> targets_from;
   std::vector<RolloutWave> rollout;
+  DatabaseRef rollout_state;  // [rollout] state: a PostgreSQL database shared by every worker; empty: local JSON
   LintPolicy lint;  // [lint] deny, allow
   bool has_default_database() const { return !database.spec.empty(); }
   std::string checksum;               // sha256 of the file's bytes, recorded with every run

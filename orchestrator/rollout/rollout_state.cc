@@ -37,6 +37,7 @@ nlohmann::ordered_json RolloutState::to_json() const {
       jt["detail"] = t.detail.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.detail);
       jt["history_run_id"] = t.history_run_id;
       jt["duration_ms"] = t.duration_ms;
+      jt["worker"] = t.worker.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.worker);
       nlohmann::ordered_json svc = nlohmann::ordered_json::object();
       for (const auto& [k, v] : t.services) svc[k] = v;
       jt["services"] = svc;
@@ -70,6 +71,7 @@ RolloutState RolloutState::from_json(const nlohmann::json& j) {
       if (!jt.at("detail").is_null()) t.detail = jt.at("detail");
       t.history_run_id = jt.value("history_run_id", "");
       t.duration_ms = jt.value("duration_ms", 0LL);
+      if (jt.contains("worker") && jt["worker"].is_string()) t.worker = jt["worker"];
       for (auto it = jt.at("services").begin(); it != jt.at("services").end(); ++it) t.services[it.key()] = it.value();
       w.targets.push_back(t);
     }

@@ -17,6 +17,7 @@ struct TargetOutcome {
   std::string history_run_id;     // the run recorded in this target's history
   std::map<std::string, std::string> services;  // service -> state ("applied", "up-to-date", ...)
   long long duration_ms = 0;
+  std::string worker;             // who ran it ("worker-3@pod-name"), with a shared state database
 };
 
 struct WaveOutcome {

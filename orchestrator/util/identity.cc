@@ -20,4 +20,15 @@ std::string host_name() {
   return host;
 }
 
+std::string worker_name() {
+  const char* index = std::getenv("JOB_COMPLETION_INDEX");
+  if (index && *index) return "worker-" + std::string(index) + "@" + host_name();
+  return os_user_name() + "@" + host_name() + ":" + std::to_string(::getpid());
+}
+
+std::string applied_by_name() {
+  const char* index = std::getenv("JOB_COMPLETION_INDEX");
+  return index && *index ? worker_name() : os_user_name();
+}
+
 }  // namespace orch

@@ -8,5 +8,10 @@ namespace orch {
 std::string os_user_name();
 // gethostname(), or "unknown".
 std::string host_name();
+// Who runs a rollout or a migration: "worker-3@pod-name" inside a Kubernetes Indexed Job
+// (JOB_COMPLETION_INDEX), else "user@host:pid".
+std::string worker_name();
+// The name history's applied_by records: worker_name() inside an Indexed Job, else os_user_name().
+std::string applied_by_name();
 
 }  // namespace orch

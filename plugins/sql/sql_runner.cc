@@ -41,7 +41,8 @@ namespace {
 using EmitFn = std::function<void(std::string)>;
 
 std::string applied_by(const std::string& run_id) {
-  return os_user_name() + "@" + host_name() + " (orchestrate " ORCHESTRATE_VERSION ", run " + run_id + ")";
+  const std::string who = std::getenv("JOB_COMPLETION_INDEX") ? applied_by_name() : os_user_name() + "@" + host_name();
+  return who + " (orchestrate " ORCHESTRATE_VERSION ", run " + run_id + ")";
 }
 
 // Creates the schema and the ledger when missing and reads what it holds.

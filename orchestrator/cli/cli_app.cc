@@ -1,0 +1,28 @@
+#include "cli/cli_app.h"
+
+namespace orch {
+
+void define_cli(CLI::App& app, Cli& c) {
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may come after the command too
+  app.add_option("-f,--file", c.g.file, "manifest to read")->capture_default_str();
+  app.add_option("--target", c.g.targets, "target database(s) from the manifest; default: [project] database");
+  app.add_flag("--no-dashboard", c.g.no_dashboard, "plain timestamped lines even on a terminal");
+  define_changing_commands(app, c);
+  define_reading_commands(app, c);
+  c.version = app.add_subcommand("version", "print the version");
+  app.footer(
+      "Exit codes: 0 ok, 1 failed, 2 usage or manifest error, 3 findings, 4 lock busy, 130 interrupted.\n"
+      "Environment (docs/environment.md):\n"
+      "  DATABASE_URL and the like        whatever the manifest's env:NAME references name\n"
+      "  NO_COLOR                         no colour and no live view\n"
+      "  CLICOLOR_FORCE=1                 colour even into a pipe\n"
+      "  TERM=dumb                        no colour, no live view (TERM unset: no live view)\n"
+      "  COLUMNS                          the width when the terminal does not say\n"
+      "  ORCHESTRATE_ALEMBIC_WARM=0       run Alembic as a process per service, not on warm workers\n"
+      "  USER, LOGNAME                    who ran it, in the history (else the uid's name)\n"
+      "  JOB_COMPLETION_INDEX             a Kubernetes Indexed Job's index: names the worker (worker-N@host)\n"
+      "Run `orchestrate COMMAND --help` for a command's options.");
+}
+
+}  // namespace orch
