@@ -13,10 +13,9 @@ std::string describe_blocker(Db& db, const std::vector<std::string>& schemas) {
         "       coalesce(a.state, '?'), coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '?'), "
         "       left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 40), l.relation::regclass::text "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.granted AND l.pid <> pg_backend_pid() AND l.relation IN "
-        "      (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "        WHERE n.nspname = ANY ($1::text[])) "
-        "ORDER BY a.xact_start NULLS LAST LIMIT 1",
+        "JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE l.granted AND l.pid <> pg_backend_pid() AND n.nspname = ANY ($1::text[]) "
+        "ORDER BY a.xact_start NULLS LAST, c.relkind NOT IN ('r', 'p') LIMIT 1",  // the table, not its index
         {to_pg_array(schemas)});
     if (rows.empty()) return "";
     const Row& r = rows[0];

@@ -281,7 +281,7 @@ TEST(Rls, GivesUpOnALockedTableAfterLockTimeout) {
   TempDir dir("rls-lock");
   write_app(dir);
   dir.write("rls/p.sql", "ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON app.notes USING (true);\n");
-  dir.write("services.toml", rls_project("[rls]\nfiles = [\"rls/p.sql\"]\nlock_timeout = \"1s\"\n"));
+  dir.write("services.toml", rls_project("[rls]\nfiles = [\"rls/p.sql\"]\nlock_timeout = \"1s\"\nlock_retries = 1\n"));
   ASSERT_EQ(orch(db, {"up", "--only", "app"}, dir.path()).code, 0);
   auto holder = db.connect();
   pqxx::work busy(*holder);
@@ -292,6 +292,7 @@ TEST(Rls, GivesUpOnALockedTableAfterLockTimeout) {
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("rls/p.sql:1: canceling statement due to lock timeout"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("a long transaction holds it"), std::string::npos);
+  EXPECT_NE(r.output.find("gave up after 2 attempts; a lock on app.notes is held by pid"), std::string::npos) << r.output;
   busy.abort();
   EXPECT_EQ(orch(db, {"rls"}, dir.path()).code, 0);
 }
