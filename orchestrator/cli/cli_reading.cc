@@ -8,6 +8,8 @@ void define_reading_commands(CLI::App& app, Cli& c) {
   c.status->add_option("--format", c.status_opts.format, "table (default), json or markdown")
       ->check(CLI::IsMember({"table", "json", "markdown"}));
   c.status->add_flag("--check", c.status_opts.check, "exit 3 when anything is pending, ahead, failing or unprotected; 0 when all is up to date");
+  c.status->add_option("-j,--jobs", c.status_opts.jobs, "targets read at once, one connection each")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
   c.status->add_flag("--watch", c.status_opts.watch, "redraw until Ctrl-C (the operator's view during a rollout)");
   c.status->add_option("--interval", c.status_opts.interval, "with --watch: how often")->capture_default_str();
   c.status->add_option("--report", c.status_opts.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");

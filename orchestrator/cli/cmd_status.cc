@@ -1,6 +1,5 @@
 // `orchestrate status`: where every service stands on each target, read-only and lock-free.
 
-#include <future>
 #include <iostream>
 
 #include "engine/cancel_hub.h"
@@ -18,16 +17,7 @@ namespace orch {
 
 namespace {
 
-std::vector<StatusReport> inspect_all(const LoadedManifest& l) {
-  std::vector<std::future<StatusReport>> futures;
-  for (const auto& t : l.targets)
-    futures.push_back(std::async(std::launch::async, [&l, &t] { return inspect_status(l.manifest, t.url, t.name); }));
-  std::vector<StatusReport> out;
-  for (auto& f : futures) out.push_back(f.get());
-  return out;
-}
-
-void render(const std::vector<StatusReport>& rs, const std::string& format, bool color) {
+void render(const std::vector<StatusReport>& rs, const std::string& format, bool color, bool tty) {
   if (format == "json") {
     if (rs.size() == 1) {
       std::cout << status_to_json(rs[0]).dump(2) << "\n";
@@ -49,7 +39,7 @@ void render(const std::vector<StatusReport>& rs, const std::string& format, bool
   } else if (rs.size() == 1) {
     render_status_table(rs[0], std::cout, color);
   } else {
-    render_status_matrix(rs, std::cout, color);
+    render_status_matrix_or_summary(rs, std::cout, color, tty ? terminal_width() : 120);
   }
 }
 
@@ -78,17 +68,17 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
     SignalWatcher watcher(hub, nullptr);
     bool tty = TerminalCaps::current().stdout_tty;
     for (;;) {
-      auto rs = inspect_all(*loaded);
+      auto rs = inspect_targets(loaded->manifest, loaded->targets, o.jobs);
       if (tty) std::cout << "\x1b[H\x1b[2J";
-      render(rs, format, color);
+      render(rs, format, color, tty);
       std::cout << "\n" << (tty ? "refreshing every " + format_duration(*interval) + "; Ctrl-C to stop\n" : "") << std::flush;
       if (!hub.sleep_for(*interval)) break;
     }
     return exit_code::kOk;
   }
 
-  auto rs = inspect_all(*loaded);
-  render(rs, format, color);
+  auto rs = inspect_targets(loaded->manifest, loaded->targets, o.jobs);
+  render(rs, format, color, TerminalCaps::current().stdout_tty);
   bool several = rs.size() > 1;
   for (const auto& r : rs)
     if (auto written = write_reports(reports_for_target(*reports, r.target, several), &r, nullptr); !written) {

@@ -28,6 +28,7 @@ struct StatusOptions {
   std::vector<std::string> reports;
   bool watch = false;
   std::string interval = "2s";
+  int jobs = 16;  // targets read at once (one connection each)
 };
 
 struct RlsOptions {

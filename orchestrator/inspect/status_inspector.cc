@@ -1,5 +1,9 @@
 #include "inspect/status_inspector.h"
 
+#include <thread>
+
+#include <atomic>
+
 #include <map>
 
 #include "db/database.h"
@@ -152,6 +156,18 @@ StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_u
   if (!db.unreachable.empty()) r.rls.error = "cannot connect: " + db.unreachable;
   else r.rls = db.rls;
   return r;
+}
+
+std::vector<StatusReport> inspect_targets(const Manifest& m, const std::vector<ResolvedTarget>& targets, int jobs) {
+  std::vector<StatusReport> out(targets.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < targets.size();) out[i] = inspect_status(m, targets[i].url, targets[i].name);
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::min<int>(std::max(1, jobs), static_cast<int>(targets.size())); ++i) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  return out;
 }
 
 }  // namespace orch

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "manifest/manifest.h"
+#include "targets/targets.h"
 #include "report/status_report.h"
 
 namespace orch {
@@ -22,5 +23,9 @@ struct InspectParts {
 // On a session that is already open (RunSession's); db null means unreachable, for connect_error.
 StatusReport inspect_status(const Manifest& m, Db* db, const std::string& shown_url, const std::string& target,
                             const std::string& connect_error = "", InspectParts parts = {});
+
+// Every target's status, `jobs` at a time (each one connection, closed before the next target): a fleet
+// of thousands is read with a bounded number of connections. Results keep the targets' order.
+std::vector<StatusReport> inspect_targets(const Manifest& m, const std::vector<ResolvedTarget>& targets, int jobs);
 
 }  // namespace orch

@@ -1,9 +1,10 @@
 #include "report/status_report.h"
 
-#include "report/text_table.h"
-
 #include <algorithm>
+#include <map>
+#include <sstream>
 
+#include "report/text_table.h"
 #include "util/text.h"
 
 namespace orch {
@@ -121,6 +122,68 @@ void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream
       if (s.state == service_state::kUnreachable || s.state == service_state::kError || s.state == service_state::kAhead ||
           s.state == service_state::kTablesWithoutVersion)
         out << r.target << "/" << s.name << ": " << s.detail << '\n';
+}
+
+namespace {
+
+// "a, b, c and 12 more"
+std::string some_names(const std::vector<std::string>& names, size_t shown = 10) {
+  std::vector<std::string> head(names.begin(), names.begin() + static_cast<long>(std::min(shown, names.size())));
+  std::string out = join(head, ", ");
+  if (names.size() > shown) out += " and " + std::to_string(names.size() - shown) + " more";
+  return out;
+}
+
+}  // namespace
+
+void render_status_summary(const std::vector<StatusReport>& reports, std::ostream& out, bool color) {
+  if (reports.empty()) return;
+  const StatusReport& first = reports.front();
+  out << first.project << ": " << reports.size() << " targets (summary: the matrix would not fit)\n\n";
+  std::vector<std::string> differ;
+  for (size_t i = 0; i < first.services.size(); ++i) {
+    std::map<std::string, std::vector<std::string>> by_state;  // state -> targets
+    for (const auto& r : reports)
+      if (i < r.services.size()) by_state[r.services[i].state].push_back(r.target);
+    std::vector<std::pair<size_t, std::string>> ranked;  // most targets first
+    for (const auto& [state, targets] : by_state) ranked.emplace_back(targets.size(), state);
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    const std::string majority = ranked.front().second;
+    std::vector<std::string> counts;
+    for (const auto& [n, state] : ranked) counts.push_back(std::to_string(n) + " " + state);
+    out << "  " << first.services[i].name << ": " << join(counts, ", ") << "\n";
+    for (const auto& [state, targets] : by_state)
+      if (state != majority) differ.push_back(first.services[i].name + " " + state + " on " + some_names(targets));
+  }
+  if (!differ.empty()) {
+    out << "\ntargets that differ from the majority:\n";
+    for (const auto& d : differ) out << "  " << (color ? "\x1b[33m" : "") << d << (color ? "\x1b[0m" : "") << "\n";
+  }
+  size_t protected_n = 0, configured = 0;
+  std::vector<std::string> uncovered, errors;
+  for (const auto& r : reports) {
+    if (!r.rls_configured) continue;
+    ++configured;
+    if (!r.rls.error.empty()) errors.push_back(r.target);
+    else if (r.rls.uncovered.empty()) ++protected_n;
+    else uncovered.push_back(r.target);
+  }
+  if (configured > 0) {
+    out << "\nRLS: " << protected_n << " of " << configured << " targets protected";
+    if (!uncovered.empty()) out << "; uncovered tables on " << some_names(uncovered);
+    if (!errors.empty()) out << "; cannot verify on " << some_names(errors);
+    out << "\n";
+  }
+}
+
+void render_status_matrix_or_summary(const std::vector<StatusReport>& reports, std::ostream& out, bool color, int width) {
+  std::ostringstream matrix;
+  render_status_matrix(reports, matrix, false);
+  size_t widest = 0;
+  std::istringstream lines(matrix.str());
+  for (std::string line; std::getline(lines, line);) widest = std::max(widest, line.size());
+  if (widest <= static_cast<size_t>(width)) render_status_matrix(reports, out, color);
+  else render_status_summary(reports, out, color);
 }
 
 }  // namespace orch

@@ -61,4 +61,9 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color);
 namespace orch {
 // Several targets: services down, targets across, each cell the service's state on that target.
 void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream& out, bool color);
+// A fleet too wide for the matrix: per service, how many targets are in each state; the targets that
+// differ from the majority, by name; RLS coverage counts.
+void render_status_summary(const std::vector<StatusReport>& reports, std::ostream& out, bool color);
+// The matrix when it fits in `width` columns, else the summary.
+void render_status_matrix_or_summary(const std::vector<StatusReport>& reports, std::ostream& out, bool color, int width);
 }  // namespace orch

@@ -169,3 +169,21 @@ TEST(Reports, ReportTargetsParse) {
   EXPECT_EQ(typo.error().exit_code, 2);
   EXPECT_FALSE(parse_report_targets({"json"}));
 }
+
+TEST(Reports, AFleetTooWideForTheMatrixIsSummarisedWithTheOddTargetsByName) {
+  std::vector<StatusReport> fleet;
+  for (int i = 0; i < 40; ++i) {
+    StatusReport r = sample_status();
+    r.target = "tenant-" + std::to_string(i);
+    for (auto& s : r.services) s.state = service_state::kUpToDate;
+    if (i == 7) r.services[0].state = service_state::kPending;
+    fleet.push_back(r);
+  }
+  std::ostringstream wide, narrow;
+  render_status_matrix_or_summary(fleet, narrow, false, 120);
+  EXPECT_NE(narrow.str().find("40 targets (summary"), std::string::npos) << narrow.str();
+  EXPECT_NE(narrow.str().find(fleet[0].services[0].name + ": 39 up-to-date, 1 pending"), std::string::npos) << narrow.str();
+  EXPECT_NE(narrow.str().find(fleet[0].services[0].name + " pending on tenant-7"), std::string::npos) << narrow.str();
+  render_status_matrix_or_summary({fleet[0], fleet[7]}, wide, false, 120);
+  EXPECT_EQ(wide.str().find("summary"), std::string::npos) << wide.str();  // two targets fit: the matrix
+}
