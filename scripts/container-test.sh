@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 image=orchestrate:test
 
-for p in podman debootstrap; do
+for p in podman debootstrap runc; do
   command -v "$p" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done
 
@@ -31,15 +31,21 @@ if ! podman image exists debian:12-slim; then
   rm -rf "$rootfs" "$rootfs.log"
 fi
 
-# What this podman needs: try the defaults first, then what rootful podman needs on these machines.
-candidates=("" "--network=host" "--runtime runc --network=host --ulimit nofile=65536:65536 --ulimit nproc=65536:65536")
+# What this podman needs: try the defaults first, then explicit limits (a container may not raise its
+# limits above what this machine grants; nproc near the host's limit is refused) with crun and runc.
+candidates=("" "--network=host")
+for rt in "" "--runtime runc"; do
+  for nofile in "$(ulimit -Sn)" 4096 1024; do
+    for nproc in 4096 1024; do candidates+=("$rt --network=host --ulimit nofile=$nofile:$nofile --ulimit nproc=$nproc:$nproc"); done
+  done
+done
 flags=""
 found=0
 for c in "${candidates[@]}"; do
   # shellcheck disable=SC2086
   if podman run --rm $c debian:12-slim true >/dev/null 2>&1; then flags=$c; found=1; break; fi
 done
-((found)) || { echo "error: podman cannot run a container here with any of: ${candidates[*]}" >&2; exit 1; }
+((found)) || { echo "error: podman cannot run a container here; tried: ${candidates[*]}" >&2; exit 1; }
 [[ $flags == *--network=host* ]] || flags="$flags --network=host"  # the containers reach the test PostgreSQL on 127.0.0.1
 echo "== podman flags: $flags"
 
