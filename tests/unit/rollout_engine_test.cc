@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/rollout_engine.h"
+#include "rollout/rollout_shape.h"
 
 using namespace orch;
 
@@ -160,4 +161,48 @@ TEST(RolloutEngine, CancelledBeforeStartingReachesNothing) {
   EXPECT_EQ(st.outcome, "interrupted");
   EXPECT_TRUE(ex.ran.empty());
   EXPECT_EQ(st.waves[0].targets[0].state, "not-reached");
+}
+
+TEST(RolloutShape, DifferencesAreNamedSoARefusedWorkerKnowsWhy) {
+  nlohmann::json ours = {{"services", {"users:alembic:users", "meals:sql:meals"}},
+                         {"waves", {{{"name", "canary"}, {"max_parallel", 1}, {"max_failures", 0}, {"targets", {"t1"}}}}}};
+  nlohmann::json theirs = ours;
+  EXPECT_TRUE(shape_differences(ours, theirs).empty());
+  EXPECT_EQ(shape_fingerprint(ours), shape_fingerprint(theirs));
+  theirs["services"] = {"users:alembic:users"};
+  theirs["waves"][0]["max_failures"] = 2;
+  theirs["waves"][0]["targets"] = {"t1", "t2"};
+  auto diff = shape_differences(ours, theirs);
+  ASSERT_EQ(diff.size(), 3u);
+  EXPECT_EQ(diff[0], "services: this worker has meals:sql:meals, the rollout has not");
+  EXPECT_EQ(diff[1], "targets of wave canary: the rollout has t2, this worker has not");
+  EXPECT_EQ(diff[2], "max_failures of wave canary: this worker has 0, the rollout has 2");
+  EXPECT_NE(shape_fingerprint(ours), shape_fingerprint(theirs));
+}
+
+TEST(RolloutStore, TheLocalStoreClaimsEachTargetOnceAndClosesWhatWasNotReached) {
+  RolloutState st;
+  st.waves.resize(2);
+  st.waves[0].targets.resize(2);
+  st.waves[1].targets.resize(1);
+  int saves = 0;
+  LocalRolloutStore store(st, [&](const RolloutState&) { ++saves; });
+  EXPECT_EQ(store.claim(0), std::optional<size_t>(0));
+  EXPECT_EQ(store.claim(0), std::optional<size_t>(1));
+  EXPECT_EQ(store.claim(0), std::nullopt);  // both running: nothing left to claim
+  TargetOutcome done;
+  done.state = "failed";
+  store.finish(0, 0, done);
+  EXPECT_FALSE(wave_ended(store.snapshot().waves[0]));
+  done.state = "succeeded";
+  store.finish(0, 1, done);
+  EXPECT_TRUE(wave_ended(store.snapshot().waves[0]));
+  store.halt("budget");
+  store.halt("second reason");  // the first is kept
+  EXPECT_EQ(store.claim(1), std::nullopt);
+  RolloutState end = store.end(false);
+  EXPECT_EQ(end.outcome, "halted");
+  EXPECT_EQ(end.waves[1].targets[0].state, "not-reached");
+  EXPECT_EQ(end.waves[1].targets[0].detail, "budget");
+  EXPECT_EQ(saves, 3);
 }
