@@ -26,14 +26,14 @@ declare -A sources=(
   [targets_file]="orchestrator/targets/targets_file.cc orchestrator/util/text.cc"
   [sql]="$sql_sources"
   [manifest]="orchestrator/manifest/manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc
-    orchestrator/util/secret_file.cc orchestrator/util/sha256.cc orchestrator/util/text.cc orchestrator/util/duration.cc
+    orchestrator/util/secret_file.cc orchestrator/util/secret_command.cc orchestrator/util/sha256.cc orchestrator/util/text.cc orchestrator/util/duration.cc
     orchestrator/util/numbers.cc $sql_sources"
 )
 # The manifest target uses Debian's compiled toml++ parser, as orchestrate does (TOML_HEADER_ONLY=0).
 # Compiled into the target instead, toml++ 3.3's debug assertion in parse_key() fires on malformed table
 # headers such as "[\n[a]" (upstream marzer/tomlplusplus#301); the shipped library returns a parse
 # error there, which tests/unit/manifest_test.cc checks.
-declare -A libs=([sql]="-lpg_query" [manifest]="-lpg_query -lcrypto -ltomlplusplus")
+declare -A libs=([sql]="-lpg_query" [manifest]="-lpg_query -lcrypto -ltomlplusplus -lboost_filesystem")
 targets=(numbers revision_reader targets_file sql manifest)
 obj_of() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
 mkdir -p "$out/obj"

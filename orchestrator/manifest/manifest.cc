@@ -13,6 +13,7 @@
 
 #include "graph/service_graph.h"
 #include "util/secrets.h"
+#include "util/secret_command.h"
 #include "util/secret_file.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
@@ -763,6 +764,13 @@ Result<std::string> resolve_database(const DatabaseRef& ref) {
     secrets::remember(url);
     if (url.empty())
       return Error{"database URL file " + p + " is empty", ref.pos.str(), "write one postgresql:// URL into it", 2};
+  } else if (starts_with(spec, "command:")) {
+    auto out = run_secret_command(spec.substr(8));
+    if (!out)
+      return Error{"database command failed: " + out.error().message, ref.pos.str(),
+                   "run the command by hand as this user; it must print one postgresql:// URL", 2};
+    url = *out;
+    secrets::remember(url);
   } else {
     url = spec;
   }
@@ -770,7 +778,9 @@ Result<std::string> resolve_database(const DatabaseRef& ref) {
   url = normalise_database_url(url);
   if (!starts_with(url, "postgresql://")) {
     // A file's contents are never quoted: a wrong path could point at anything (/proc/self/environ).
-    std::string shown = starts_with(spec, "file:") ? "the contents of " + spec.substr(5) : "\"" + secrets::redact_url(url) + "\"";
+    std::string shown = starts_with(spec, "file:")      ? "the contents of " + spec.substr(5)
+                        : starts_with(spec, "command:") ? "what the command printed"
+                                                        : "\"" + secrets::redact_url(url) + "\"";
     return Error{"database URL must start with postgresql:// (got " + shown + ")", ref.pos.str(),
                  "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME", 2};
   }

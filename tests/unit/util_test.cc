@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "process/failure_summary.h"
+#include "manifest/manifest.h"
 #include "util/duration.h"
+#include "util/secret_command.h"
 #include "util/secrets.h"
 #include "util/sql_split.h"
 #include "util/text.h"
@@ -90,4 +92,43 @@ TEST(Text, ClosestMatchAndElide) {
   EXPECT_EQ(closest_match("zzzzzz", {"depends_on", "schema"}), "");
   EXPECT_EQ(elide("abcdef", 4), "abc\xE2\x80\xA6");
   EXPECT_EQ(elide("abc", 4), "abc");
+}
+
+TEST(SecretCommand, SplitsLikeAShellWithoutOne) {
+  auto w = split_command_line("gcloud secrets versions access latest --secret=DATABASE_URL");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->size(), 6u);
+  auto q = split_command_line(R"(sh -c 'echo "a b"; exit 0' "x \"y\"" z\ w)");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(*q, (std::vector<std::string>{"sh", "-c", "echo \"a b\"; exit 0", "x \"y\"", "z w"}));
+  EXPECT_FALSE(split_command_line("vault kv get 'secret"));
+  EXPECT_FALSE(split_command_line("   "));
+}
+
+TEST(SecretCommand, StdoutIsTheSecretAndFailuresSayTheCodeAndStderrNotTheSecret) {
+  auto ok = run_secret_command("sh -c 'printf \"  postgresql://app:s3cret@db/x \\n\"'");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(*ok, "postgresql://app:s3cret@db/x");
+  auto bad = run_secret_command("sh -c 'echo postgresql://app:leak@db/x; echo first >&2; echo permission denied >&2; exit 3'");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "`sh` exited with code 3: permission denied");
+  EXPECT_EQ(bad.error().message.find("leak"), std::string::npos);
+  auto slow = run_secret_command("sleep 5", std::chrono::milliseconds(200));
+  ASSERT_FALSE(slow);
+  EXPECT_NE(slow.error().message.find("did not finish within"), std::string::npos);
+  EXPECT_FALSE(run_secret_command("no-such-command-orchestrate"));
+}
+
+TEST(SecretCommand, ADatabaseFromACommandIsMaskedEverywhere) {
+  DatabaseRef ref{"command:sh -c 'echo postgresql://app:hunter2@db.internal/product'", SourcePos{"services.toml", 3, 12}};
+  auto url = resolve_database(ref);
+  ASSERT_TRUE(url) << url.error().message;
+  // What the command printed is a secret as a whole, as a file:'s contents are; its password on its own too.
+  EXPECT_EQ(secrets::scrub("connecting to " + *url), "connecting to ***");
+  EXPECT_EQ(secrets::scrub("password hunter2"), "password ***");
+  auto failing = resolve_database({"command:sh -c 'echo no access >&2; exit 7'", SourcePos{"services.toml", 3, 12}});
+  ASSERT_FALSE(failing);
+  EXPECT_EQ(failing.error().where, "services.toml:3:12");
+  EXPECT_EQ(failing.error().exit_code, 2);
+  EXPECT_NE(failing.error().message.find("exited with code 7: no access"), std::string::npos);
 }
