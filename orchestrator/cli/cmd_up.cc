@@ -58,6 +58,10 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
         },
         [](const std::string& note) { std::cerr << note << "\n"; });
     if (printer) finish_printer(*printer);
+    if (g.stream && !r.error) g.stream->run_finished(r.report, r.exit_code);
+    if (g.stream && r.error)
+      g.stream->emit("run-finished", cfg.run_id, target.name,
+                     {{"outcome", "not-started"}, {"exit_code", r.exit_code}, {"error", r.error->text()}});
     if (r.error) {
       print_error(*r.error);
     } else {

@@ -1,9 +1,12 @@
 #pragma once
 // Each subcommand is a function from parsed options to an exit code (docs/exit-codes.md).
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "util/duration.h"
+
+#include "status/event_stream.h"
 
 namespace orch {
 
@@ -11,6 +14,8 @@ struct GlobalOptions {
   std::string file = "services.toml";
   std::vector<std::string> targets;
   bool no_dashboard = false;
+  std::string events;                    // --events PATH or -: the JSON-lines stream (docs/events.md)
+  std::shared_ptr<EventStream> stream;   // opened by main() before anything prints
 };
 
 struct UpOptions {

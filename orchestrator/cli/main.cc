@@ -15,6 +15,14 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? exit_code::kOk : exit_code::kUsage;
   }
+  if (!c.g.events.empty()) {  // before anything prints: `--events -` moves people's lines to stderr
+    auto stream = EventStream::open(c.g.events);
+    if (!stream) {
+      std::cerr << "error: " << stream.error().text() << "\n";
+      return exit_code::kUsage;
+    }
+    c.g.stream = *stream;
+  }
   if (*c.version) {
     std::cout << "orchestrate " ORCHESTRATE_VERSION "\n";
     return exit_code::kOk;

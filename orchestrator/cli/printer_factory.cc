@@ -42,9 +42,11 @@ class OwningDashboardPrinter : public StatusPrinter {
 
 }  // namespace
 
-std::unique_ptr<StatusPrinter> make_printer(const GlobalOptions& g, const Manifest& m, const std::vector<int>& selected,
-                                            const std::string& target, const std::string& run_id,
-                                            const StatusReport* before) {
+namespace {
+
+std::unique_ptr<StatusPrinter> people_printer(const GlobalOptions& g, const Manifest& m, const std::vector<int>& selected,
+                                              const std::string& target, const std::string& run_id,
+                                              const StatusReport* before) {
   if (!use_dashboard(g)) {
     size_t width = 11;
     for (int i : selected) width = std::max(width, m.services[i].name.size());
@@ -73,6 +75,17 @@ std::unique_ptr<StatusPrinter> make_printer(const GlobalOptions& g, const Manife
   }
   return std::make_unique<OwningDashboardPrinter>(std::make_unique<StdoutTerminal>(want_color(1)), h, rows, services,
                                                   pending);
+}
+
+}  // namespace
+
+// The printer for people, and the event stream beside it when --events asked for one.
+std::unique_ptr<StatusPrinter> make_printer(const GlobalOptions& g, const Manifest& m, const std::vector<int>& selected,
+                                            const std::string& target, const std::string& run_id,
+                                            const StatusReport* before) {
+  auto printer = people_printer(g, m, selected, target, run_id, before);
+  if (!g.stream) return printer;
+  return std::make_unique<EventPrinter>(std::move(printer), g.stream);
 }
 
 void finish_printer(StatusPrinter& p) { p.finish(); }

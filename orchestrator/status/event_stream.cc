@@ -1,0 +1,111 @@
+#include "status/event_stream.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <regex>
+
+#include "util/clock_text.h"
+#include "util/secrets.h"
+
+namespace orch {
+
+Result<std::shared_ptr<EventStream>> EventStream::open(const std::string& path) {
+  std::FILE* f = nullptr;
+  if (path == "-") {
+    int fd = ::dup(1);  // the events keep the real stdout; people's lines move to stderr
+    if (fd < 0 || ::dup2(2, 1) < 0) return Error{std::string("--events -: ") + std::strerror(errno), "", "", 2};
+    f = ::fdopen(fd, "w");
+  } else {
+    f = std::fopen(path.c_str(), "a");
+  }
+  if (!f) return Error{"cannot write the event stream " + path + ": " + std::strerror(errno), "--events", "", 2};
+  return std::shared_ptr<EventStream>(new EventStream(f));
+}
+
+EventStream::~EventStream() {
+  if (f_) std::fclose(f_);
+}
+
+void EventStream::emit(const std::string& type, const std::string& run_id, const std::string& target,
+                       nlohmann::ordered_json fields) {
+  nlohmann::ordered_json j;
+  j["schema_version"] = kEventsSchemaVersion;
+  j["time"] = format_time(std::chrono::system_clock::now(), "%Y-%m-%dT%H:%M:%S.%3NZ", Zone::Utc);
+  j["run_id"] = run_id;
+  j["target"] = target;
+  j["type"] = type;
+  for (auto& [k, v] : fields.items()) j[k] = v;
+  const std::string line = secrets::scrub(j.dump()) + "\n";
+  std::lock_guard<std::mutex> lock(mu_);
+  std::fwrite(line.data(), 1, line.size(), f_);
+  std::fflush(f_);
+}
+
+void EventStream::run_finished(const RunReport& r, int exit_code) {
+  if (r.rls.state == RlsState::Applied || r.rls.state == RlsState::Unchanged)
+    emit("rls-applied", r.run_id, r.target,
+         {{"state", to_string(r.rls.state)}, {"files", r.rls.files}, {"statements", r.rls.statements},
+          {"policy_tables", r.rls.policy_tables}, {"attempts", r.rls.attempts}});
+  if (r.rls.state == RlsState::Failed || r.rls.state == RlsState::Skipped)
+    emit("rls-" + std::string(r.rls.state == RlsState::Failed ? "failed" : "skipped"), r.run_id, r.target,
+         {{"reason", r.rls.reason}});
+  if (r.rls.coverage.checked)
+    emit("rls-verified", r.run_id, r.target,
+         {{"ok", r.rls.coverage.ok()}, {"tables_checked", r.rls.coverage.tables_checked},
+          {"uncovered", r.rls.coverage.uncovered.size()}});
+  int applied = 0, failed = 0;
+  for (const auto& s : r.services) {
+    applied += s.result.applied;
+    failed += s.result.outcome == Outcome::Failed;
+  }
+  emit("run-finished", r.run_id, r.target,
+       {{"outcome", exit_code == 0 ? "succeeded" : r.interrupted ? "interrupted" : "failed"}, {"exit_code", exit_code},
+        {"services", r.services.size()}, {"services_failed", failed}, {"migrations_applied", applied},
+        {"duration_ms", r.duration.count()}});
+}
+
+void EventPrinter::run_started(const RunHeader& h) {
+  run_id_ = h.run_id;
+  target_ = h.target;
+  emit("run-started", {{"project", h.project}, {"database", h.database}, {"services", h.services},
+                       {"max_parallel", h.max_parallel}});
+  inner_->run_started(h);
+}
+
+void EventPrinter::service_started(const ServiceSpec& s) {
+  emit("service-started", {{"service", s.name}, {"runner", to_string(s.runner)}, {"schema", s.schema}});
+  inner_->service_started(s);
+}
+
+// The runners' own lines say when a migration was applied and when a statement waits for a lock.
+void EventPrinter::service_line(const ServiceSpec& s, const std::string& line) {
+  static const std::regex sql_applied(R"(^applied (\S+\.sql) in (\S+))");
+  static const std::regex alembic_applied(R"(Running upgrade (\S*) -> ([^,\s]+))");
+  static const std::regex blocker(R"(held by pid (\d+))");
+  std::smatch m;
+  if (std::regex_search(line, m, sql_applied)) emit("migration-applied", {{"service", s.name}, {"migration", m[1].str()}});
+  else if (std::regex_search(line, m, alembic_applied))
+    emit("migration-applied", {{"service", s.name}, {"migration", m[2].str()}, {"from", m[1].str()}});
+  else if (line.find("lock timeout") != std::string::npos) {
+    nlohmann::ordered_json f = {{"service", s.name}, {"detail", line}};
+    if (std::regex_search(line, m, blocker)) f["blocked_by_pid"] = std::stoi(m[1].str());
+    emit("lock-waiting", std::move(f));
+  }
+  inner_->service_line(s, line);
+}
+
+void EventPrinter::service_finished(const ServiceSpec& s, const RunResult& r) {
+  emit("service-finished", {{"service", s.name}, {"outcome", to_string(r.outcome)}, {"applied", r.applied},
+                            {"before", r.before}, {"after", r.after}, {"duration_ms", r.duration.count()},
+                            {"lock_timeouts", r.lock_timeouts}, {"error", r.error}});
+  inner_->service_finished(s, r);
+}
+
+void EventPrinter::note(const std::string& text) {
+  if (text.find("lock timeout") != std::string::npos) emit("lock-waiting", {{"service", nullptr}, {"detail", text}});
+  inner_->note(text);
+}
+
+}  // namespace orch
