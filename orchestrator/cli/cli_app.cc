@@ -13,6 +13,11 @@ void define_cli(CLI::App& app, Cli& c) {
   define_changing_commands(app, c);
   define_reading_commands(app, c);
   c.version = app.add_subcommand("version", "print the version");
+  c.completion = app.add_subcommand("completion", "print a shell completion script: completion bash|zsh|fish");
+  c.completion->add_option("shell", c.completion_opts.shell, "bash, zsh or fish")->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  c.completion->add_option("--names", c.completion_opts.names, "print the manifest's services or targets, one per line")
+      ->check(CLI::IsMember({"services", "targets"}));
+  c.completion->add_flag("--man", c.completion_opts.man, "print the manual page (troff)");
   app.footer(
       "Exit codes: 0 ok, 1 failed, 2 usage or manifest error, 3 findings, 4 lock busy, 130 interrupted.\n"
       "Environment (docs/environment.md):\n"

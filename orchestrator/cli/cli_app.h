@@ -18,8 +18,10 @@ struct Cli {
   DownOptions down_opts;
   BaselineOptions baseline_opts;
   RolloutOptions rollout_opts;
+  CompletionOptions completion_opts;
   CLI::App *up = nullptr, *status = nullptr, *rls = nullptr, *history = nullptr, *check = nullptr, *plan = nullptr,
-           *down = nullptr, *baseline = nullptr, *rollout = nullptr, *version = nullptr;
+           *down = nullptr, *baseline = nullptr, *rollout = nullptr, *version = nullptr,
+           *completion = nullptr;
 };
 
 // Every subcommand and option, into `app`, bound to `c`.
@@ -27,5 +29,8 @@ void define_cli(CLI::App& app, Cli& c);
 // The commands that change databases (up, down, baseline, rollout) and those that read (the rest).
 void define_changing_commands(CLI::App& app, Cli& c);
 void define_reading_commands(CLI::App& app, Cli& c);
+
+// `orchestrate completion …`: needs the whole app, which it describes.
+int run_completion(const CLI::App& app, const GlobalOptions& g, const CompletionOptions& o);
 
 }  // namespace orch

@@ -87,6 +87,12 @@ struct RolloutOptions {
   std::string lock_wait = "60s";
 };
 
+struct CompletionOptions {
+  std::string shell;   // bash | zsh | fish
+  std::string names;   // --names services|targets: what the scripts complete, read from the manifest
+  bool man = false;    // --man: the manual page (the build writes docs/orchestrate.1 with it)
+};
+
 int run_rollout(const GlobalOptions& g, const RolloutOptions& o);
 int run_rollout_watch(const GlobalOptions& g, const RolloutOptions& o);
 int run_down(const GlobalOptions& g, const DownOptions& o);

@@ -84,4 +84,10 @@ std::string elide(std::string_view s, size_t width) {
 
 std::string format_revisions(const std::vector<std::string>& revs) { return revs.empty() ? "(none)" : join(revs, "+"); }
 
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  if (from.empty()) return s;
+  for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+  return s;
+}
+
 }  // namespace orch

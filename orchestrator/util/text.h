@@ -21,4 +21,7 @@ std::string elide(std::string_view s, size_t width);
 // Revisions as a person reads them: "(none)", "abc123", "abc123+def456" for several heads.
 std::string format_revisions(const std::vector<std::string>& revs);
 
+// Every occurrence of `from` replaced by `to`.
+std::string replace_all(std::string s, const std::string& from, const std::string& to);
+
 }  // namespace orch
