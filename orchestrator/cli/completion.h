@@ -1,39 +1,12 @@
 #pragma once
-// Shell completions and the manual page, generated from the same CLI11 definitions main() parses with
-// (cli_app.cc), so an option added there appears in all three without being written twice.
+// The command line as a model (report/cli_docs.h renders completions and the manual page from it),
+// read from the same CLI11 definitions main() parses with.
 #include <CLI/CLI.hpp>
 
-#include <string>
-#include <vector>
+#include "report/cli_docs.h"
 
 namespace orch {
 
-// What a command line offers, read from a CLI::App.
-struct CliOption {
-  std::vector<std::string> names;  // "--jobs", "-j"
-  bool takes_value = false;
-  std::string description;
-  std::string completes;           // "services", "targets" or ""
-};
-struct CliCommand {
-  std::string name;
-  std::string description;
-  std::vector<CliOption> options;
-  std::string positional;          // completes: "services", "shells" or ""
-};
-struct CliModel {
-  std::string description;
-  std::vector<CliOption> global;
-  std::vector<CliCommand> commands;
-  std::string footer;
-};
-
 CliModel read_cli(const CLI::App& app);
-
-std::string bash_completion(const CliModel& m);
-std::string zsh_completion(const CliModel& m);
-std::string fish_completion(const CliModel& m);
-// troff for man(1): NAME, SYNOPSIS, DESCRIPTION, COMMANDS with their options, EXIT STATUS, ENVIRONMENT.
-std::string man_page(const CliModel& m, const std::string& version);
 
 }  // namespace orch
