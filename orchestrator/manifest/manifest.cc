@@ -224,7 +224,9 @@ class ManifestParser {
             L.error(L.pos(v), "[runners." + kind + "] must be a table");
             continue;
           }
-          L.check_keys(*t, {"command"}, "[runners." + kind + "]");
+          L.check_keys(*t, {"command", "python"}, "[runners." + kind + "]");
+          if (const std::string* py = L.get_string(*t, "python", "[runners." + kind + "]", false))
+            runner_python[kind] = {*py, L.pos(*t->get("python"))};
           if (auto cmd = L.get_string_array(*t, "command", "[runners." + kind + "]")) {
             if (cmd->empty())
               L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
@@ -343,10 +345,43 @@ class ManifestParser {
       s.command = *cmd;
     } else {
       s.command = runner_commands[to_string(s.runner)];
+      service_python(*t, s, where);
     }
     if (known_runner && s.runner == RunnerKind::Command && s.command.empty())
       L.error(s.pos, "service " + s.name + " uses the command runner but has no command",
               "add command = [\"program\", \"arg\", ...] to " + where);
+  }
+
+  // python = "PATH" | "venv" | "poetry" on the service or [runners.alembic]: Alembic runs as
+  // `<python> -m alembic`, each interpreter with warm workers of its own.
+  void service_python(const toml::table& t, ServiceSpec& s, const std::string& where) {
+    std::pair<std::string, SourcePos> py;
+    if (const std::string* own = L.get_string(t, "python", where, false)) py = {*own, L.pos(*t.get("python"))};
+    else if (auto it = runner_python.find(to_string(s.runner)); it != runner_python.end()) py = it->second;
+    if (py.first.empty()) return;
+    if (s.runner != RunnerKind::Alembic) return L.error(py.second, "\"python\" applies to alembic services only");
+    std::string exe;
+    if (py.first == "venv") {
+      exe = (s.path / ".venv" / "bin" / "python").string();
+    } else if (py.first == "poetry") {
+      auto found = poetry_python.find(s.path.string());
+      if (found == poetry_python.end()) {
+        auto r = run_command_output({"poetry", "env", "info", "--executable"}, s.path.string());
+        found = poetry_python.emplace(s.path.string(), r ? *r : "!" + r.error().message).first;
+      }
+      if (found->second.rfind("!", 0) == 0)
+        return L.error(py.second, "python = \"poetry\" for " + s.name + ": " + found->second.substr(1),
+                       "run `poetry install` in " + s.path_text + ", or name the interpreter's path");
+      exe = found->second;
+    } else {
+      exe = fs::path(py.first).is_absolute() ? py.first : (m.dir / py.first).string();
+    }
+    std::error_code ec;
+    if (!fs::exists(exe, ec))
+      return L.error(py.second, "python = \"" + py.first + "\" for " + s.name + ": " + exe + " does not exist",
+                     py.first == "venv" ? "create it: python3 -m venv " + s.path_text + "/.venv" : "");
+    s.python = exe;
+    s.command = {exe, "-m", "alembic"};
   }
 
   // Its RLS files and where its versions live, so status can read them without starting the tool.
@@ -710,7 +745,9 @@ class ManifestParser {
   const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
   const std::vector<std::string> service_keys = {
       "schema", "runner", "path", "depends_on", "env", "timeout", "config", "command", "version_table", "exclusive",
-      "rls", "lock_timeout", "lock_retries", "statement_timeout"};
+      "rls", "lock_timeout", "lock_retries", "statement_timeout", "python"};
+  std::map<std::string, std::pair<std::string, SourcePos>> runner_python;  // [runners.KIND] python
+  std::map<std::string, std::string> poetry_python;  // service dir -> interpreter, or "!" + why not
 };
 
 }  // namespace

@@ -56,6 +56,7 @@ struct ServiceSpec {
   std::optional<Millis> timeout;
   std::string config = "alembic.ini";   // alembic: ini file inside `path`
   std::vector<std::string> command;     // resolved: the service's own, else the runner default
+  std::string python;                   // alembic: the interpreter `python` named (resolved path), "" for none
   std::string version_schema;           // where the version table/ledger lives
   std::string version_table;            // its name inside version_schema
   bool exclusive = false;               // runs alone: extensions, roles, database-wide changes

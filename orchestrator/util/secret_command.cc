@@ -44,14 +44,14 @@ Result<std::vector<std::string>> split_command_line(const std::string& text) {
 
 namespace {
 
-Result<std::string> run_once(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+Result<std::string> run_once(const std::vector<std::string>& argv, const std::string& cwd, std::chrono::milliseconds timeout) {
   const std::string exe = argv[0].find('/') == std::string::npos ? bp::search_path(argv[0]).string() : argv[0];
   if (exe.empty()) return Error{"command not found: " + argv[0]};
   bp::ipstream out, err;
   std::string stdout_text, stderr_text;
   try {
     bp::child child(exe, bp::args(std::vector<std::string>(argv.begin() + 1, argv.end())), bp::std_in < bp::null,
-                    bp::std_out > out, bp::std_err > err);
+                    bp::std_out > out, bp::std_err > err, bp::start_dir = cwd.empty() ? "." : cwd);
     std::thread read_out([&] { stdout_text.assign(std::istreambuf_iterator<char>(out), {}); });
     std::thread read_err([&] { stderr_text.assign(std::istreambuf_iterator<char>(err), {}); });
     std::error_code ec;
@@ -78,13 +78,19 @@ Result<std::string> run_once(const std::vector<std::string>& argv, std::chrono::
 
 }  // namespace
 
+Result<std::string> run_command_output(const std::vector<std::string>& argv, const std::string& cwd,
+                                       std::chrono::milliseconds timeout) {
+  if (argv.empty()) return Error{"the command is empty"};
+  return run_once(argv, cwd, timeout);
+}
+
 Result<std::string> run_secret_command(const std::string& command_line, std::chrono::milliseconds timeout) {
   static std::mutex mu;
   static std::map<std::string, Result<std::string>> cache;  // once per invocation, however many targets use it
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = cache.find(command_line); it != cache.end()) return it->second;
   auto argv = split_command_line(command_line);
-  Result<std::string> r = argv ? run_once(*argv, timeout) : Result<std::string>(argv.error());
+  Result<std::string> r = argv ? run_once(*argv, "", timeout) : Result<std::string>(argv.error());
   cache.emplace(command_line, r);
   return r;
 }

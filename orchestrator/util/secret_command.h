@@ -15,6 +15,11 @@ namespace orch {
 // An unterminated quote is an error.
 Result<std::vector<std::string>> split_command_line(const std::string& text);
 
+// Runs argv in `cwd` ("" for here) and returns its trimmed stdout; fails with the exit code and
+// stderr's last line. For tools whose answer orchestrate needs (poetry env info --executable).
+Result<std::string> run_command_output(const std::vector<std::string>& argv, const std::string& cwd,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 // Runs it (cached by its text for this process). Fails with the exit code and stderr's last line;
 // stdout, the secret, never appears in an error.
 Result<std::string> run_secret_command(const std::string& command_line,

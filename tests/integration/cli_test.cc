@@ -55,3 +55,34 @@ TEST(Completion, ZshFishAndTheManualPageComeFromTheSameDefinitions) {
   auto bad = run_orchestrate({"completion", "tcsh"}, {}, dir.path());
   EXPECT_EQ(bad.code, 2);
 }
+
+TEST(PythonPerService, TwoInterpretersEachWithWarmWorkers) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("python-per-service");
+  const fs::path ex = source_dir() / "examples" / "mindmirror";
+  for (const char* d : {"users", "habits", "common"}) fs::copy(ex / d, dir.path() / d, fs::copy_options::recursive);
+  // habits gets a virtualenv of its own (Debian's packages visible through it, as a team's venv would).
+  const std::string venv = "/usr/bin/python3 -m venv --without-pip --system-site-packages '" +
+                           (dir.path() / "habits" / ".venv").string() + "'";
+  ASSERT_EQ(std::system(venv.c_str()), 0);
+  dir.write("services.toml", "[project]\nname = \"pythons\"\ndatabase = \"env:DATABASE_URL\"\n"
+                             "[runners.alembic]\npython = \"/usr/bin/python3\"\n"
+                             "[services.users]\nschema = \"users\"\nrunner = \"alembic\"\npath = \"users\"\n"
+                             "[services.habits]\nschema = \"habits\"\nrunner = \"alembic\"\npath = \"habits\"\n"
+                             "depends_on = [\"users\"]\npython = \"venv\"\n");
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("$ /usr/bin/python3 -m alembic -c alembic.ini upgrade head   (on a warm worker)"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("habits/.venv/bin/python -m alembic -c alembic.ini upgrade head   (on a warm worker)"),
+            std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT version_num FROM habits.alembic_version"), "2a3f4c9d1cde");
+  // A venv that is not there is a manifest error at the key, with the command that makes one.
+  fs::remove_all(dir.path() / "habits" / ".venv");
+  auto missing = run_orchestrate({"check", "--offline"}, {}, dir.path());
+  EXPECT_EQ(missing.code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("services.toml:15:10: error: python = \"venv\" for habits:"), std::string::npos)
+      << missing.output;
+  EXPECT_NE(missing.output.find("python3 -m venv habits/.venv"), std::string::npos) << missing.output;
+}
