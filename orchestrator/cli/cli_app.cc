@@ -13,6 +13,11 @@ void define_cli(CLI::App& app, Cli& c) {
   define_changing_commands(app, c);
   define_reading_commands(app, c);
   c.version = app.add_subcommand("version", "print the version");
+  c.init = app.add_subcommand("init", "write a commented services.toml for the migrations found in DIR, then check it");
+  c.init->add_option("dir", c.init_opts.dir, "the repository (default: .)");
+  c.init->add_flag("--force", c.init_opts.force, "overwrite an existing services.toml");
+  c.init->add_option("--from-script", c.init_opts.from_script,
+                     "the shell script it replaces: its MIGRATIONS=(…) array or for-loop gives the order");
   c.completion = app.add_subcommand("completion", "print a shell completion script: completion bash|zsh|fish");
   c.completion->add_option("shell", c.completion_opts.shell, "bash, zsh or fish")->check(CLI::IsMember({"bash", "zsh", "fish"}));
   c.completion->add_option("--names", c.completion_opts.names, "print the manifest's services or targets, one per line")

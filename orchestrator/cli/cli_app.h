@@ -19,9 +19,10 @@ struct Cli {
   BaselineOptions baseline_opts;
   RolloutOptions rollout_opts;
   CompletionOptions completion_opts;
+  InitOptions init_opts;
   CLI::App *up = nullptr, *status = nullptr, *rls = nullptr, *history = nullptr, *check = nullptr, *plan = nullptr,
            *down = nullptr, *baseline = nullptr, *rollout = nullptr, *version = nullptr,
-           *completion = nullptr;
+           *completion = nullptr, *init = nullptr;
 };
 
 // Every subcommand and option, into `app`, bound to `c`.

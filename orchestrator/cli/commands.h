@@ -87,6 +87,12 @@ struct RolloutOptions {
   std::string lock_wait = "60s";
 };
 
+struct InitOptions {
+  std::string dir = ".";
+  bool force = false;
+  std::string from_script;  // the shell script it replaces: the order of services
+};
+
 struct CompletionOptions {
   std::string shell;   // bash | zsh | fish
   std::string names;   // --names services|targets: what the scripts complete, read from the manifest
@@ -94,6 +100,7 @@ struct CompletionOptions {
 };
 
 int run_rollout(const GlobalOptions& g, const RolloutOptions& o);
+int run_init(const GlobalOptions& g, const InitOptions& o);
 int run_rollout_watch(const GlobalOptions& g, const RolloutOptions& o);
 int run_down(const GlobalOptions& g, const DownOptions& o);
 int run_baseline(const GlobalOptions& g, const BaselineOptions& o);

@@ -25,6 +25,14 @@ Status confirm(const std::string& question, bool yes) {
   return Error{"declined", "", "", 0};
 }
 
+bool ask_yes_no(const std::string& question) {
+  if (!TerminalCaps::current().can_ask()) return false;
+  std::cout << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
 Status confirm_protected(const Manifest& m, const std::vector<ResolvedTarget>& targets, bool yes) {
   std::vector<const ResolvedTarget*> prot;
   for (const auto& t : targets)

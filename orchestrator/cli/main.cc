@@ -37,5 +37,6 @@ int main(int argc, char** argv) {
   if (*c.rollout) return run_rollout(c.g, c.rollout_opts);
   if (*c.baseline) return run_baseline(c.g, c.baseline_opts);
   if (*c.completion) return run_completion(app, c.g, c.completion_opts);
+  if (*c.init) return run_init(c.g, c.init_opts);
   return exit_code::kUsage;
 }

@@ -86,3 +86,43 @@ TEST(PythonPerService, TwoInterpretersEachWithWarmWorkers) {
       << missing.output;
   EXPECT_NE(missing.output.find("python3 -m venv habits/.venv"), std::string::npos) << missing.output;
 }
+
+TEST(Init, AScratchTreeOfFourServicesBecomesACheckedManifest) {
+  TempDir dir("init");
+  const fs::path ex = source_dir() / "examples" / "mindmirror";
+  fs::copy(ex / "users", dir.path() / "users_service", fs::copy_options::recursive);
+  fs::copy(ex / "habits", dir.path() / "habits", fs::copy_options::recursive);
+  fs::copy(ex / "meals", dir.path() / "meals", fs::copy_options::recursive);
+  fs::copy(ex / "common", dir.path() / "common", fs::copy_options::recursive);
+  // A fourth: an Alembic project whose env.py names its schema literally, with its own virtualenv.
+  fs::copy(ex / "journal", dir.path() / "diary", fs::copy_options::recursive);
+  const fs::path env_py = dir.path() / "diary" / "migrations" / "env.py";
+  std::string env = read_all(env_py);
+  dir.write("diary/migrations/env.py", "# context.configure(version_table_schema=\"journal\")\n" + env);
+  const std::string venv = "/usr/bin/python3 -m venv --without-pip --system-site-packages '" +
+                           (dir.path() / "diary" / ".venv").string() + "'";
+  ASSERT_EQ(std::system(venv.c_str()), 0);
+  dir.write("03-run-migrations.sh", "#!/bin/bash\nMIGRATIONS=(\n  users_service\n  habits\n  diary\n  meals\n)\n"
+                                    "for m in \"${MIGRATIONS[@]}\"; do (cd $m && alembic upgrade head); done\n");
+  auto r = run_orchestrate({"init", "--from-script", "03-run-migrations.sh"}, {}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  const std::string toml = read_all(dir.path() / "services.toml");
+  EXPECT_NE(toml.find("[services.users_service]\nrunner = \"alembic\"\npath = \"users_service\"\nconfig = \"alembic.ini\"\n"
+                      "schema = \"users\"   # check this"),
+            std::string::npos) << toml;
+  EXPECT_NE(toml.find("[services.diary]"), std::string::npos);
+  EXPECT_NE(toml.find("schema = \"journal\"   # from version_table_schema in env.py"), std::string::npos) << toml;
+  EXPECT_NE(toml.find("python = \"venv\"   # found diary/.venv/bin/python"), std::string::npos) << toml;
+  EXPECT_NE(toml.find("[services.meals]\nrunner = \"sql\""), std::string::npos) << toml;
+  EXPECT_NE(toml.find("ran them in: users_service, habits, diary, meals"), std::string::npos) << toml;
+  EXPECT_EQ(toml.find("depends_on = [\""), std::string::npos) << "depends_on invented without confirmation";
+  EXPECT_NE(r.output.find("found alembic service diary in diary: schema journal (version_table_schema in env.py), "
+                          "python venv"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("0 errors"), std::string::npos) << r.output;  // it checked what it wrote
+  // Never over an existing file without --force.
+  auto again = run_orchestrate({"init"}, {}, dir.path());
+  EXPECT_EQ(again.code, 2) << again.output;
+  EXPECT_NE(again.output.find("init never overwrites it without --force"), std::string::npos);
+  EXPECT_EQ(read_all(dir.path() / "services.toml"), toml);
+  EXPECT_EQ(run_orchestrate({"init", "--force"}, {}, dir.path()).code, 0);
+}

@@ -1,0 +1,74 @@
+// `orchestrate init [DIR]`: writes a commented services.toml for the Alembic projects and SQL folders
+// found in DIR, says what it found and guessed, then checks the result.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/check_printers.h"
+#include "cli/commands.h"
+#include "cli/confirm.h"
+#include "cli/exit_codes.h"
+#include <algorithm>
+#include "engine/check_engine.h"
+#include "scaffold/manifest_text.h"
+#include "status/plain_printer.h"
+
+namespace orch {
+
+namespace {
+
+// The script's order, and depends_on for each consecutive pair the user confirms (never invented).
+void from_script(const InitOptions& o, ScaffoldInput& in) {
+  std::ifstream f(o.from_script);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  std::vector<std::string> known;
+  for (const auto& s : in.services) known.push_back(s.name);
+  for (const auto& name : order_from_script(ss.str()))
+    if (std::find(known.begin(), known.end(), name) != known.end()) in.script_order.push_back(name);
+  in.script_name = std::filesystem::path(o.from_script).filename().string();
+  for (size_t i = 1; i < in.script_order.size(); ++i) {
+    const std::string &before = in.script_order[i - 1], &after = in.script_order[i];
+    if (ask_yes_no(in.script_name + " runs " + before + " before " + after + ": does " + after + " depend on " + before + "?"))
+      in.depends[after].push_back(before);
+  }
+}
+
+}  // namespace
+
+int run_init(const GlobalOptions& g, const InitOptions& o) {
+  const std::filesystem::path root = std::filesystem::weakly_canonical(std::filesystem::absolute(o.dir));
+  const std::filesystem::path out = root / "services.toml";
+  if (std::filesystem::exists(out) && !o.force) {
+    std::cerr << "error: " << out.string() << " exists; init never overwrites it without --force\n";
+    return exit_code::kUsage;
+  }
+  ScaffoldInput in;
+  in.project = root.filename().string();
+  in.services = scan_project(root);
+  in.alembic_python = alembic_python();
+  if (in.services.empty()) {
+    std::cerr << "error: no Alembic project (alembic.ini) and no folder of numbered .sql files under " << root.string() << "\n";
+    return exit_code::kUsage;
+  }
+  for (const auto& s : in.services)
+    std::cout << "found " << s.runner << " service " << s.name << " in " << s.path << ": schema " << s.schema
+              << (s.schema_source.empty() ? " (guessed from the folder name)" : " (" + s.schema_source + ")")
+              << (s.python.empty() ? "" : ", python " + s.python + " (" + s.python_source + ")") << "\n";
+  if (!o.from_script.empty()) from_script(o, in);
+  std::ofstream(out) << render_manifest(in);
+  std::cout << "wrote " << out.string() << "\n\nchecking it:\n";
+  try {
+    Manifest m = load_manifest(out);
+    auto p = make_check_printer("text", want_color(1));
+    check_offline(m, *p);
+    check_lint_offline(m, *p);
+    p->finish(false);
+    return p->errors > 0 ? exit_code::kFindings : exit_code::kOk;
+  } catch (const ManifestErrors& e) {
+    std::cerr << e.what();
+    return exit_code::kFindings;
+  }
+}
+
+}  // namespace orch

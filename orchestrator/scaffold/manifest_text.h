@@ -1,0 +1,26 @@
+#pragma once
+// The commented services.toml `orchestrate init` writes: every guess marked "check this", the order
+// of the old script as a comment, depends_on only where the user confirmed it.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scaffold/project_scan.h"
+
+namespace orch {
+
+struct ScaffoldInput {
+  std::string project;
+  std::vector<FoundService> services;
+  std::vector<std::string> script_order;                   // from --from-script; may be empty
+  std::string script_name;
+  std::map<std::string, std::vector<std::string>> depends;  // confirmed: service -> what it depends on
+  std::string alembic_python = "python3";                    // the interpreter that imports alembic here
+};
+
+std::string render_manifest(const ScaffoldInput& in);
+
+// `python3` when the PATH's Python imports alembic, else Debian's /usr/bin/python3 when it does.
+std::string alembic_python();
+
+}  // namespace orch

@@ -1,0 +1,28 @@
+#pragma once
+// What `orchestrate init` finds in a repository: Alembic projects (an alembic.ini) and folders of
+// numbered .sql files, each with the schema it probably owns and the Python it brings (a .venv, a
+// Poetry project); and, from the shell script it replaces, the order the services ran in.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace orch {
+
+struct FoundService {
+  std::string name;             // the folder's name
+  std::string runner;           // alembic | sql
+  std::string path;             // relative to the repository, with '/'
+  std::string schema;
+  std::string schema_source;    // where the schema came from; "" when guessed from the folder name
+  std::string python;           // "venv", "poetry" or ""
+  std::string python_source;    // what was found (".venv/bin/python", "pyproject.toml with [tool.poetry]")
+};
+
+// Depth-first, sorted by path; skips .git, virtualenvs, caches, build output and node_modules.
+std::vector<FoundService> scan_project(const std::filesystem::path& root);
+
+// The service order of a shell script: a `NAME=( a b c )` array, else a `for x in a b c; do` loop. Words
+// are folder names (paths are cut to their last part); empty when neither is found.
+std::vector<std::string> order_from_script(const std::string& script);
+
+}  // namespace orch
