@@ -56,6 +56,7 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
     (*session)->record_end(report, report.rls.ok() ? "succeeded" : "failed");
   }
   render_rls_summary(report.rls, std::cout, want_color(1));
+  if (g.stream) g.stream->run_finished(report, report.rls.ok() ? exit_code::kOk : exit_code::kFailed);
   if (auto written = write_reports(*reports, nullptr, &report); !written) print_error(written.error());
   return report.rls.ok() ? exit_code::kOk : exit_code::kFailed;
 }

@@ -76,7 +76,12 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   base.selected = *select_services(m, {});
   base.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
   base.lock_wait = *lock_wait;
-  UpTargetExecutor executor(m, base, hub, view.printers());
+  TargetPrinterFactory printers = view.printers();
+  if (g.stream)  // each target's run into the event stream too (docs/events.md: target = the target's name)
+    printers = [inner = printers, stream = g.stream](const ResolvedTarget& t) -> std::unique_ptr<StatusPrinter> {
+      return std::make_unique<EventPrinter>(inner(t), stream);
+    };
+  UpTargetExecutor executor(m, base, hub, printers);
   RolloutEngine engine(executor, view, hub);
   engine.use_store(start->shared.get(), start->worker);
   engine.run(*st, *targets);
