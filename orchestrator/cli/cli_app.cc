@@ -9,7 +9,7 @@ void define_cli(CLI::App& app, Cli& c) {
   app.add_option("--target", c.g.targets, "target database(s) from the manifest; default: [project] database");
   app.add_flag("--no-dashboard", c.g.no_dashboard, "plain timestamped lines even on a terminal");
   app.add_option("--events", c.g.events,
-                 "up, rollout, rls: also write JSON-lines events to PATH (- for stdout; people's output then goes to stderr)");
+                 "up, rollout, down, rls: also write JSON-lines events to PATH (- for stdout; people's output then goes to stderr)");
   define_changing_commands(app, c);
   define_reading_commands(app, c);
   c.version = app.add_subcommand("version", "print the version");

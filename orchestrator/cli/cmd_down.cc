@@ -68,7 +68,9 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
   session->reset();
   std::cout << "\n";
   for (const auto& step : steps) print_now_at(done.after.services[step.service]);
-  return done.ok() ? exit_code::kOk : exit_code::kFailed;
+  const int code = done.ok() ? exit_code::kOk : exit_code::kFailed;
+  if (g.stream) g.stream->steps_finished(done.report, code);
+  return code;
 }
 
 int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {

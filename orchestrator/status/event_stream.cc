@@ -66,6 +66,15 @@ void EventStream::run_finished(const RunReport& r, int exit_code) {
         {"duration_ms", r.duration.count()}});
 }
 
+void EventStream::steps_finished(const RunReport& r, int exit_code) {
+  for (const auto& s : r.services)
+    emit("service-finished", r.run_id, r.target,
+         {{"service", s.name}, {"outcome", s.result.outcome == Outcome::Applied ? "downgraded" : to_string(s.result.outcome)},
+          {"before", s.result.before}, {"after", s.result.after}, {"duration_ms", s.result.duration.count()},
+          {"error", s.result.error}});
+  run_finished(r, exit_code);
+}
+
 void EventPrinter::run_started(const RunHeader& h) {
   run_id_ = h.run_id;
   target_ = h.target;

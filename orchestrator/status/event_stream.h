@@ -27,6 +27,8 @@ class EventStream {
   void emit(const std::string& type, const std::string& run_id, const std::string& target, nlohmann::ordered_json fields);
   // run-finished, and the RLS phase's rls-applied / rls-verified, from the run's report.
   void run_finished(const RunReport& report, int exit_code);
+  // down: a service-finished event per step (outcome downgraded or failed), then run-finished.
+  void steps_finished(const RunReport& report, int exit_code);
 
  private:
   explicit EventStream(std::FILE* f) : f_(f) {}

@@ -234,8 +234,10 @@ AlembicWorkerPool& AlembicRunner::pool_for(const std::string& python) {
   auto& p = pools_[python];
   if (!p) {
     // More interpreters than cores only adds start-up CPU: a job waits briefly for a warm one instead.
+    // The cores are shared among the run's interpreters (a venv per service), at least one worker each.
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    p = std::make_unique<AlembicWorkerPool>(ctx_.io, python, std::min(ctx_.max_parallel, cores));
+    int interpreters = static_cast<int>(std::max<size_t>(1, expected_.size()));
+    p = std::make_unique<AlembicWorkerPool>(ctx_.io, python, std::max(1, std::min(ctx_.max_parallel, cores) / interpreters));
     p->expect(expected_[python]);
   }
   return *p;

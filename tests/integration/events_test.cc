@@ -83,3 +83,22 @@ TEST(Events, WithADashStdoutHoldsOnlyEvents) {
   EXPECT_GE(lines, 6);
   EXPECT_NE(read_all(dir.path() / "stderr.txt").find("SERVICE"), std::string::npos);  // the table went to stderr
 }
+
+TEST(Events, DownStreamsItsSteps) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("events-down");
+  write_project(dir);
+  dir.write("good/0002_b.down.sql", "DROP TABLE b;\n");
+  dir.write("bad/0001_x.sql", "CREATE TABLE x (id int);\n");
+  ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
+  auto r = run_orchestrate({"--events", "down.jsonl", "down", "good", "--yes"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto events = read_events(dir.path() / "down.jsonl");
+  ASSERT_EQ(events.size(), 2u) << read_all(dir.path() / "down.jsonl");
+  EXPECT_EQ(events[0]["type"], "service-finished");
+  EXPECT_EQ(events[0]["service"], "good");
+  EXPECT_EQ(events[0]["outcome"], "downgraded");
+  EXPECT_EQ(events[1]["type"], "run-finished");
+  EXPECT_EQ(events[1]["exit_code"], 0);
+}
