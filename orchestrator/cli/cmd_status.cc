@@ -5,6 +5,7 @@
 #include "engine/cancel_hub.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/printer_factory.h"
 #include "cli/manifest_loading.h"
 #include "cli/selection.h"
 #include "cli/session_open.h"
@@ -66,7 +67,7 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
     }
     CancelHub hub;
     SignalWatcher watcher(hub, nullptr);
-    bool tty = TerminalCaps::current().stdout_tty;
+    bool tty = use_dashboard(g);  // a redraw is a live view: not with NO_COLOR, TERM=dumb or --no-dashboard
     for (;;) {
       auto rs = inspect_targets(loaded->manifest, loaded->targets, o.jobs);
       if (tty) std::cout << "\x1b[H\x1b[2J";
