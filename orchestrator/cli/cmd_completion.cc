@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "manifest/manifest.h"
 #include "targets/targets_file.h"
+#include "util/text.h"
 
 namespace orch {
 
@@ -25,10 +26,7 @@ int print_names(const GlobalOptions& g, const std::string& what) {
       std::cout << "all\n";
       for (const auto& t : m.targets) std::cout << t.name << "\n";
       if (m.targets_from && !m.targets_from->file.empty()) {
-        std::ifstream in(m.targets_from->file);
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        if (auto rows = parse_targets_file(ss.str(), m.targets_from->file_text))
+        if (auto rows = parse_targets_file(read_text_file(m.targets_from->file), m.targets_from->file_text))
           for (const auto& [name, url] : *rows) std::cout << name << "\n";
       }
     }

@@ -12,6 +12,7 @@
 #include "engine/check_engine.h"
 #include "scaffold/manifest_text.h"
 #include "status/plain_printer.h"
+#include "util/text.h"
 
 namespace orch {
 
@@ -19,12 +20,9 @@ namespace {
 
 // The script's order, and depends_on for each consecutive pair the user confirms (never invented).
 void from_script(const InitOptions& o, ScaffoldInput& in) {
-  std::ifstream f(o.from_script);
-  std::ostringstream ss;
-  ss << f.rdbuf();
   std::vector<std::string> known;
   for (const auto& s : in.services) known.push_back(s.name);
-  for (const auto& name : order_from_script(ss.str()))
+  for (const auto& name : order_from_script(read_text_file(o.from_script)))
     if (std::find(known.begin(), known.end(), name) != known.end()) in.script_order.push_back(name);
   in.script_name = std::filesystem::path(o.from_script).filename().string();
   for (size_t i = 1; i < in.script_order.size(); ++i) {

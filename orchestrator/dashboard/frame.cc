@@ -1,7 +1,5 @@
 #include "dashboard/frame.h"
 
-#include <cctype>
-
 #include <algorithm>
 #include <cstdio>
 
@@ -106,13 +104,8 @@ std::vector<std::string> render_frame(const DashHeader& h, const std::vector<Das
 }
 
 std::string blocker_in(const std::string& line) {
-  if (line.find("lock timeout") == std::string::npos) return "";
-  const std::string mark = "held by pid ";
-  size_t at = line.find(mark);
-  if (at == std::string::npos) return "";
-  size_t start = at + mark.size(), end = start;
-  while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end]))) ++end;
-  return end > start ? "pid " + line.substr(start, end - start) : "";
+  std::string pid = blocker_pid_in(line);
+  return pid.empty() ? "" : "pid " + pid;
 }
 
 }  // namespace orch

@@ -6,6 +6,7 @@
 
 #include "migration_kind.h"
 #include "util/duration.h"
+#include "util/text.h"
 
 namespace orch {
 
@@ -17,13 +18,6 @@ bool pending_for_lint(const StatusReport* status, size_t i) {
   const ServiceStatus& st = status->services[i];
   return !st.pending.empty() &&
          (st.state == service_state::kPending || st.state == service_state::kNotInitialised);
-}
-
-std::string file_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -63,7 +57,7 @@ LintOutcome lint_project(const Manifest& m, const LintScope& scope) {
       for (const auto& src : *sources) lint_one(src, !src.locate);
     }
   for (size_t i = 0; i < m.rls.files.size(); ++i)
-    lint_one({"rls", m.rls.files_text[i], file_text(m.rls.files[i]), true, "public", {}}, true);
+    lint_one({"rls", m.rls.files_text[i], read_text_file(m.rls.files[i]), true, "public", {}}, true);
   return out;
 }
 

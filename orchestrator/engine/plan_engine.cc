@@ -9,6 +9,7 @@
 #include "rls/policy_render.h"
 #include "rls/rls_phase.h"
 #include "scheduler/dry_run.h"
+#include "util/text.h"
 
 namespace orch {
 
@@ -43,10 +44,7 @@ std::string rls_phase_sql(const Manifest& m, const PlanView& plan) {
   std::ostringstream o;
   o << "\n-- ===== RLS phase: one transaction =====\nBEGIN;\n";
   for (const auto& [path, text] : plan.rls_files) {
-    std::ifstream in(path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    o << "-- " << text << "\n" << ss.str() << "\n";
+    o << "-- " << text << "\n" << read_text_file(path) << "\n";
   }
   o << render_policies_do_block(m) << "COMMIT;\n";
   return o.str();

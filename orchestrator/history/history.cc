@@ -7,16 +7,14 @@
 #include "util/identity.h"
 #include "db/db.h"
 #include "util/secrets.h"
+#include "util/catalog_sql.h"
 #include "util/text.h"
 
 namespace orch {
 
 namespace {
 
-// ISO 8601 in UTC, as every history query reports times.
-std::string iso_utc(const std::string& column) {
-  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
-}
+using catalog::iso_utc;
 
 }  // namespace
 

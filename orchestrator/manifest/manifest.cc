@@ -421,13 +421,7 @@ class ManifestParser {
     if (const toml::node* rn = doc.get("rls")) {
       if (const toml::table* rt = rn->as_table()) {
         L.check_keys(*rt, {"files", "require", "exclude", "force", "policy", "lock_timeout", "lock_retries"}, "[rls]");
-        if (const toml::node* n = rt->get("lock_retries")) {
-          auto v = n->value<int64_t>();
-          if (!n->is_integer() || !v || *v < 0 || *v > 100)
-            L.error(L.pos(*n), "\"lock_retries\" in [rls] must be a whole number from 0 to 100");
-          else
-            m.rls.lock_retries = static_cast<int>(*v);
-        }
+        if (auto n = lock_retries(*rt, "[rls]")) m.rls.lock_retries = *n;
         if (const toml::node* ln = rt->get("lock_timeout")) {
           if (auto d = positive_duration(*ln, "\"lock_timeout\" in [rls]")) m.rls.lock_timeout = *d;
         }
@@ -698,13 +692,17 @@ class ManifestParser {
       if (auto text = n->as_string(); text && text->get() == "off") *dst = std::nullopt;
       else if (auto d = positive_duration(*n, "\"" + std::string(key) + "\" in " + where)) *dst = d;
     }
-    if (const toml::node* n = t.get("lock_retries")) {
-      auto v = n->value<int64_t>();
-      if (!n->is_integer() || !v || *v < 0 || *v > 100)
-        L.error(L.pos(*n), "\"lock_retries\" in " + where + " must be a whole number from 0 to 100");
-      else
-        into.lock_retries = static_cast<int>(*v);
-    }
+    if (auto n = lock_retries(t, where)) into.lock_retries = *n;
+  }
+
+  // lock_retries: a whole number from 0 to 100, or an error at its position.
+  std::optional<int> lock_retries(const toml::table& t, const std::string& where) {
+    const toml::node* n = t.get("lock_retries");
+    if (!n) return std::nullopt;
+    auto v = n->value<int64_t>();
+    if (n->is_integer() && v && *v >= 0 && *v <= 100) return static_cast<int>(*v);
+    L.error(L.pos(*n), "\"lock_retries\" in " + where + " must be a whole number from 0 to 100");
+    return std::nullopt;
   }
 
   // A duration value ("90s", or a whole number of seconds) above zero and at most 7 days; an error at

@@ -3,6 +3,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "rollout/rollout_shape.h"
+#include "util/catalog_sql.h"
 #include "util/clock_text.h"
 #include "util/text.h"
 
@@ -10,11 +11,7 @@ namespace orch {
 
 namespace {
 
-const char* const kIso = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
-
-std::string iso(const std::string& column) {
-  return "coalesce(to_char(" + column + " AT TIME ZONE 'UTC', " + kIso + "), '')";
-}
+std::string iso(const std::string& column) { return "coalesce(" + catalog::iso_utc(column) + ", '')"; }
 
 // Every worker of a run serialises creation and finalisation on this transaction lock.
 void lock_run(Tx& tx, const std::string& run_id) {

@@ -2,7 +2,6 @@
 
 #include <sstream>
 
-#include "util/secret_command.h"
 #include "util/text.h"
 
 namespace orch {
@@ -18,12 +17,6 @@ std::string quoted_list(const std::vector<std::string>& v) {
 }
 
 }  // namespace
-
-std::string alembic_python() {
-  for (const char* py : {"python3", "/usr/bin/python3"})
-    if (run_command_output({py, "-c", "import alembic; print(1)"}, "")) return py;  // says something: stdout is the answer
-  return "python3";
-}
 
 std::string render_manifest(const ScaffoldInput& in) {
   std::ostringstream o;

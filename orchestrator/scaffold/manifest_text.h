@@ -20,7 +20,4 @@ struct ScaffoldInput {
 
 std::string render_manifest(const ScaffoldInput& in);
 
-// `python3` when the PATH's Python imports alembic, else Debian's /usr/bin/python3 when it does.
-std::string alembic_python();
-
 }  // namespace orch

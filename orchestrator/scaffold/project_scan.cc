@@ -6,23 +6,19 @@
 #include <set>
 #include <sstream>
 
+#include "util/secret_command.h"
+#include "util/text.h"
+
 namespace orch {
 
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The env.py of an Alembic project: script_location in the ini (%(here)s resolved), else migrations/ or alembic/.
 fs::path env_py_of(const fs::path& dir) {
   static const std::regex location(R"(^\s*script_location\s*=\s*(\S+))");
-  std::istringstream ini(read(dir / "alembic.ini"));
+  std::istringstream ini(read_text_file(dir / "alembic.ini"));
   for (std::string line; std::getline(ini, line);) {
     std::smatch m;
     if (!std::regex_search(line, m, location)) continue;
@@ -57,7 +53,7 @@ void python_of(const fs::path& dir, FoundService& s) {
   if (fs::exists(dir / ".venv" / "bin" / "python")) {
     s.python = "venv";
     s.python_source = s.path + "/.venv/bin/python";
-  } else if (fs::exists(dir / "pyproject.toml") && read(dir / "pyproject.toml").find("[tool.poetry]") != std::string::npos) {
+  } else if (fs::exists(dir / "pyproject.toml") && read_text_file(dir / "pyproject.toml").find("[tool.poetry]") != std::string::npos) {
     s.python = "poetry";
     s.python_source = s.path + "/pyproject.toml with [tool.poetry]";
   }
@@ -91,7 +87,7 @@ std::vector<FoundService> scan_project(const fs::path& root) {
       s.runner = "alembic";
       static const std::regex literal(R"(version_table_schema\s*=\s*["']([A-Za-z_][A-Za-z0-9_]*)["'])");
       std::smatch m;
-      const std::string env = read(env_py_of(dir));
+      const std::string env = read_text_file(env_py_of(dir));
       if (std::regex_search(env, m, literal)) {
         s.schema = m[1].str();
         s.schema_source = "version_table_schema in env.py";
@@ -125,6 +121,12 @@ std::vector<std::string> order_from_script(const std::string& script) {
     if (!w.empty() && w[0] != '#' && w[0] != '$') out.push_back(w);
   }
   return out;
+}
+
+std::string alembic_python() {
+  for (const char* py : {"python3", "/usr/bin/python3"})
+    if (run_command_output({py, "-c", "import alembic; print(1)"}, "")) return py;  // says something: stdout is the answer
+  return "python3";
 }
 
 }  // namespace orch

@@ -25,4 +25,8 @@ std::vector<FoundService> scan_project(const std::filesystem::path& root);
 // are folder names (paths are cut to their last part); empty when neither is found.
 std::vector<std::string> order_from_script(const std::string& script);
 
+// What this machine runs Alembic with: `python3` when the PATH's Python imports alembic, else Debian's
+// /usr/bin/python3 when it does.
+std::string alembic_python();
+
 }  // namespace orch

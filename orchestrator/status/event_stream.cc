@@ -8,6 +8,7 @@
 
 #include "util/clock_text.h"
 #include "util/secrets.h"
+#include "util/text.h"
 
 namespace orch {
 
@@ -92,14 +93,13 @@ void EventPrinter::service_started(const ServiceSpec& s) {
 void EventPrinter::service_line(const ServiceSpec& s, const std::string& line) {
   static const std::regex sql_applied(R"(^applied (\S+\.sql) in (\S+))");
   static const std::regex alembic_applied(R"(Running upgrade (\S*) -> ([^,\s]+))");
-  static const std::regex blocker(R"(held by pid (\d+))");
   std::smatch m;
   if (std::regex_search(line, m, sql_applied)) emit("migration-applied", {{"service", s.name}, {"migration", m[1].str()}});
   else if (std::regex_search(line, m, alembic_applied))
     emit("migration-applied", {{"service", s.name}, {"migration", m[2].str()}, {"from", m[1].str()}});
   else if (line.find("lock timeout") != std::string::npos) {
     nlohmann::ordered_json f = {{"service", s.name}, {"detail", line}};
-    if (std::regex_search(line, m, blocker)) f["blocked_by_pid"] = std::stoi(m[1].str());
+    if (std::string pid = blocker_pid_in(line); !pid.empty()) f["blocked_by_pid"] = std::stoi(pid);
     emit("lock-waiting", std::move(f));
   }
   inner_->service_line(s, line);

@@ -1,8 +1,15 @@
 #pragma once
-// The one way orchestrate's catalogue queries name "the tables of a schema": ordinary and partitioned
+// Catalogue fragments shared by the queries. The one way orchestrate's catalogue queries name "the tables of a schema": ordinary and partitioned
 // tables, with `c` (pg_class) and `n` (pg_namespace) as aliases. Views, sequences and foreign tables
 // are never a migration's or a policy's concern.
+#include <string>
+
 namespace orch::catalog {
+
+// A timestamptz column as ISO 8601 in UTC ("2026-11-30T18:59:58Z"), as reports and history print times.
+inline std::string iso_utc(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}
 
 constexpr const char* kTables = "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace";
 constexpr const char* kIsTable = "c.relkind IN ('r', 'p')";

@@ -1,5 +1,11 @@
 #include "util/text.h"
 
+#include <sstream>
+
+#include <fstream>
+
+#include <cctype>
+
 #include <algorithm>
 
 namespace orch {
@@ -88,6 +94,23 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   if (from.empty()) return s;
   for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
   return s;
+}
+
+std::string blocker_pid_in(const std::string& line) {
+  if (line.find("lock timeout") == std::string::npos) return "";
+  const std::string mark = "held by pid ";
+  size_t at = line.find(mark);
+  if (at == std::string::npos) return "";
+  size_t start = at + mark.size(), end = start;
+  while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end]))) ++end;
+  return line.substr(start, end - start);
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace orch

@@ -24,4 +24,11 @@ std::string format_revisions(const std::vector<std::string>& revs);
 // Every occurrence of `from` replaced by `to`.
 std::string replace_all(std::string s, const std::string& from, const std::string& to);
 
+// The pid in a lock-timeout line that names its blocker ("… is held by pid 4242 (…"; db/lock_blocker
+// writes it), or "" when the line names none. The dashboard and the event stream read it from there.
+std::string blocker_pid_in(const std::string& line);
+
+// A whole file's text; "" when it cannot be read (callers that must say why open it themselves).
+std::string read_text_file(const std::string& path);
+
 }  // namespace orch

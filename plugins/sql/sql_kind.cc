@@ -12,6 +12,7 @@
 #include "sql/sql_ledger.h"
 #include "sql/sql_migrations.h"
 #include "sql/sql_runner.h"
+#include "util/catalog_sql.h"
 #include "util/numbers.h"
 #include "util/sql_text.h"
 #include "util/text.h"
@@ -21,7 +22,7 @@ namespace orch {
 std::unique_ptr<ServiceRunner> SqlKind::make_runner(RunnerContext ctx) const { return std::make_unique<SqlRunner>(ctx); }
 
 std::string SqlKind::version_rows_sql(const std::string& rel) const {
-  return "SELECT version::text, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), checksum FROM " + rel;
+  return "SELECT version::text, " + catalog::iso_utc("applied_at") + ", checksum FROM " + rel;
 }
 
 void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const {
@@ -117,13 +118,6 @@ std::vector<long long> applied_versions(Db& db, const std::string& ledger) {
   return applied;
 }
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 // NNNN_name.down.sql files, newest first, each in a transaction with its ledger row removed. Every
@@ -156,7 +150,7 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
     try {
       auto tx = db.begin();
       tx->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
-      tx->exec(read_file(mig->down_path));
+      tx->exec(read_text_file(mig->down_path));
       tx->query("DELETE FROM " + ledger + " WHERE version = $1", {std::to_string(mig->version)});
       tx->commit();
     } catch (const std::exception& e) {

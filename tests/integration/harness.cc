@@ -49,6 +49,12 @@ TestDatabase::~TestDatabase() {
   }
 }
 
+void TestDatabase::exec(const std::string& sql) const {
+  auto c = connect();
+  pqxx::nontransaction tx(*c);
+  tx.exec(sql);
+}
+
 std::string TestDatabase::url_with_password(const std::string& user, const std::string& password) const {
   std::string u = url_;
   auto at = u.find('@');

@@ -41,6 +41,8 @@ class TestDatabase {
   // First column of the first row of `sql`, as text ("" for NULL or no rows).
   std::string scalar(const std::string& sql) const;
   bool table_exists(const std::string& qualified) const;
+  // Statements run outside orchestrate (setup, drift), committed at once.
+  void exec(const std::string& sql) const;
 
  private:
   std::string name_;

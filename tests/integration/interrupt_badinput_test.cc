@@ -58,11 +58,7 @@ using = "true"
 )");
   ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
   // Drift (so the phase runs again), then a long transaction holding a lock on the table.
-  {
-    auto c = db.connect();
-    pqxx::nontransaction tx(*c);
-    tx.exec("DROP POLICY owner ON s.t");
-  }
+  db.exec("DROP POLICY owner ON s.t");
   OpenTransaction hold(db);
   hold.exec("LOCK TABLE s.t IN ACCESS SHARE MODE");
   Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());

@@ -21,10 +21,8 @@ void applied_orders(const TestDatabase& db, const TempDir& dir) {
   dir.write("services.toml", manifest(""));
   auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
   ASSERT_EQ(r.code, 0) << r.output;
-  auto c = db.connect();
-  pqxx::nontransaction tx(*c);
-  tx.exec("INSERT INTO orders.orders SELECT g, g % 100 FROM generate_series(1, 50000) g");
-  tx.exec("ANALYZE orders.orders");
+  db.exec("INSERT INTO orders.orders SELECT g, g % 100 FROM generate_series(1, 50000) g");
+  db.exec("ANALYZE orders.orders");
 }
 
 }  // namespace

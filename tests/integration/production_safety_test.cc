@@ -16,6 +16,14 @@ std::string manifest(const std::string& project, const std::string& services) {
   return "[project]\nname = \"" + project + "\"\ndatabase = \"env:DATABASE_URL\"\n" + services;
 }
 
+// The example's users service (Alembic) with a 300 ms lock_timeout and `retries` retries.
+std::string example_users_service(int retries) {
+  return "\n[runners.alembic]\ncommand = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n"
+         "\n[services.users]\nschema = \"users\"\nrunner = \"alembic\"\npath = \"" +
+         (source_dir() / "examples" / "mindmirror" / "users").string() + "\"\nlock_timeout = \"300ms\"\nlock_retries = " +
+         std::to_string(retries) + "\n";
+}
+
 std::string sql_service(const std::string& name, const std::string& deps = "") {
   return "\n[services." + name + "]\nschema = \"" + name + "\"\nrunner = \"sql\"\npath = \"" + name +
          "\"\ndepends_on = [" + deps + "]\n";
@@ -47,11 +55,7 @@ TEST(LockSession, LosingItStopsTheRunBeforeAnythingFurtherStarts) {
 TEST(Refusals, APolicyExpressionCannotSmuggleStatements) {
   REQUIRE_DATABASE();
   TestDatabase db;
-  {
-    auto c = db.connect();
-    pqxx::nontransaction tx(*c);
-    tx.exec("CREATE TABLE public.victim (id int)");
-  }
+  db.exec("CREATE TABLE public.victim (id int)");
   TempDir dir("rls-injection");
   dir.write("s/0001_t.sql", "CREATE TABLE t (id int);\n");
   dir.write("services.toml", manifest("inject", sql_service("s")) + R"(
@@ -228,10 +232,7 @@ TEST(LockTimeout, AlembicGetsTheLimitThroughPgoptionsAndIsRetried) {
   REQUIRE_DATABASE();
   TestDatabase db;
   TempDir dir("alembic-lock-retry");
-  dir.write("services.toml", manifest("alock", "\n[runners.alembic]\ncommand = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n"
-                                               "\n[services.users]\nschema = \"users\"\nrunner = \"alembic\"\npath = \"" +
-                                                   (source_dir() / "examples" / "mindmirror" / "users").string() +
-                                                   "\"\nlock_timeout = \"300ms\"\nlock_retries = 8\n"));
+  dir.write("services.toml", manifest("alock", example_users_service(8)));
   // users' first statement (CREATE SCHEMA IF NOT EXISTS users) waits for this uncommitted schema.
   OpenTransaction hold(db);
   hold.exec("CREATE SCHEMA users");
@@ -263,11 +264,7 @@ using = "owner = current_user"
 )";
   dir.write("services.toml", manifest("rlsretry", sql_service("s")) + rls);
   ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
-  {
-    auto c = db.connect();
-    pqxx::nontransaction tx(*c);
-    tx.exec("DROP POLICY owner ON s.t");  // drift, so the phase runs again
-  }
+  db.exec("DROP POLICY owner ON s.t");  // drift, so the phase runs again
   OpenTransaction hold(db);
   hold.exec("SELECT count(*) FROM s.t");  // ACCESS SHARE until released: ALTER TABLE waits behind it
   Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
@@ -299,11 +296,7 @@ schemas = ["s"]
 using = "owner = current_user"
 )");
   ASSERT_EQ(run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path()).code, 0);
-  {
-    auto c = db.connect();
-    pqxx::nontransaction tx(*c);
-    tx.exec("DROP POLICY owner ON s.t");
-  }
+  db.exec("DROP POLICY owner ON s.t");
   OpenTransaction hold(db);
   hold.exec("SELECT count(*) FROM s.t");
   auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
@@ -317,16 +310,9 @@ TEST(LockTimeout, AlembicRetriesNameTheBlocker) {
   REQUIRE_DATABASE();
   TestDatabase db;
   TempDir dir("alembic-blocker");
-  dir.write("services.toml", manifest("ablock", "\n[runners.alembic]\ncommand = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n"
-                                                "\n[services.users]\nschema = \"users\"\nrunner = \"alembic\"\npath = \"" +
-                                                    (source_dir() / "examples" / "mindmirror" / "users").string() +
-                                                    "\"\nlock_timeout = \"300ms\"\nlock_retries = 30\n"));
-  {
-    auto c = db.connect();
-    pqxx::nontransaction tx(*c);
-    tx.exec("CREATE SCHEMA users");
-    tx.exec("CREATE TABLE users.alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)");
-  }
+  dir.write("services.toml", manifest("ablock", example_users_service(30)));
+  db.exec("CREATE SCHEMA users");
+  db.exec("CREATE TABLE users.alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)");
   // Reading the version table works; Alembic's INSERT into it waits behind this SHARE lock.
   OpenTransaction hold(db);
   hold.exec("LOCK TABLE users.alembic_version IN SHARE MODE");

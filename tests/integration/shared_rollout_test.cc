@@ -111,11 +111,7 @@ TEST(SharedRollout, AKilledWorkersTargetIsTakenOverAndTheBudgetHaltsEveryWorker)
   // A failing target on one worker halts the other too: the budget is the rollout's, not the worker's.
   Fleet g(6, "CREATE TABLE a (id int);\nSELECT pg_sleep(0.3);\n",
           "[[rollout.wave]]\nname = \"all\"\ntargets = [\"*\"]\nmax_parallel = 1\nmax_failures = 0\n");
-  {
-    auto c = g.targets[0]->connect();
-    pqxx::nontransaction tx(*c);
-    tx.exec("CREATE SCHEMA app; CREATE TABLE app.a (id int)");  // t0 fails: "a" already exists
-  }
+  g.targets[0]->exec("CREATE SCHEMA app; CREATE TABLE app.a (id int)");  // t0 fails: "a" already exists
   Orchestrate w0({"rollout", "--run-id", "rel-4", "--yes"}, g.env(0), g.dir.path()),
       w1({"rollout", "--run-id", "rel-4", "--yes"}, g.env(1), g.dir.path());
   auto r0 = w0.wait(), r1 = w1.wait();
