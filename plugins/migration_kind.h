@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,15 @@ struct ProbeResult {
   std::string hint;
 };
 
+// What a migration's own connection runs with, seen by opening one the way `up` would (check).
+struct ConnectionCheck {
+  bool verified = false;       // a connection was opened and its settings read
+  bool limits_in_force = false;
+  std::string detail;          // what was seen, or why it could not be seen
+  std::string error;           // the tool failed before or while connecting: `up` would fail too
+  std::string where;           // file:line of that failure, when known
+};
+
 class MigrationKind {
  public:
   virtual ~MigrationKind() = default;
@@ -56,6 +66,9 @@ class MigrationKind {
 
   // The runner `up` drives through the scheduler.
   virtual std::unique_ptr<ServiceRunner> make_runner(RunnerContext ctx) const = 0;
+  // Before a run that may migrate this service (`st` is where it stands): start what takes time to get
+  // ready, in the background, so it overlaps the run's other prechecks (Alembic's zygote).
+  virtual void prepare(const ServiceSpec& s, const ServiceStatus& st) const {}
 
   // Does it keep versions orchestrate can read? (The command runner does not.)
   virtual bool tracks_versions() const { return true; }
@@ -82,6 +95,11 @@ class MigrationKind {
 
   // Findings about its files alone, before any database is touched (check).
   virtual std::vector<Finding> check_files(const ServiceSpec& s, const std::filesystem::path& root) const = 0;
+  // Does a migration's own connection get the service's lock_timeout? nullopt for kinds whose
+  // connections orchestrate opens itself (they always do).
+  virtual std::optional<ConnectionCheck> check_connection(const ServiceSpec& s, const std::string& database_url) const {
+    return std::nullopt;
+  }
   // Can its tool start? (check, once per distinct command)
   virtual ProbeResult probe(const ServiceSpec& s) const = 0;
 };

@@ -31,6 +31,8 @@ class OwningDashboardPrinter : public StatusPrinter {
   void service_started(const ServiceSpec& s) override { inner_.service_started(s); }
   void service_line(const ServiceSpec& s, const std::string& l) override { inner_.service_line(s, l); }
   void service_finished(const ServiceSpec& s, const RunResult& r) override { inner_.service_finished(s, r); }
+  void migration_applied(const ServiceSpec& s, const MigrationStep& m) override { inner_.migration_applied(s, m); }
+  void lock_waiting(const ServiceSpec& s, const LockWait& w) override { inner_.lock_waiting(s, w); }
   void note(const std::string& t) override { inner_.note(t); }
   void finish() override { dash_.finish(); }
 

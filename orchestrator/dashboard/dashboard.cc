@@ -74,11 +74,6 @@ void Dashboard::finish() {
   }
 }
 
-bool line_marks_migration(const std::string& line) {
-  if (line.find("Running upgrade") != std::string::npos) return true;
-  return starts_with(line, "applied ") && line.find(".sql in ") != std::string::npos;
-}
-
 ServiceDashboardPrinter::ServiceDashboardPrinter(Dashboard& d, const std::vector<const ServiceSpec*>& services,
                                                  std::map<std::string, std::pair<std::string, int>> pending)
     : d_(d), services_(services) {
@@ -122,11 +117,25 @@ void ServiceDashboardPrinter::service_started(const ServiceSpec& s) {
 void ServiceDashboardPrinter::service_line(const ServiceSpec& s, const std::string& line) {
   d_.update(s.name, [&](DashRow& r) {
     r.last_line = line;
-    r.blocked_by = blocker_in(line);  // until the next line: the retry went through, or says otherwise
     r.tail.push_back(line);
     if (r.tail.size() > 3) r.tail.erase(r.tail.begin());
-    if (line_marks_migration(line)) ++r.done;
   });
+}
+
+void ServiceDashboardPrinter::migration_started(const ServiceSpec& s, const MigrationStep&) {
+  d_.update(s.name, [&](DashRow& r) { r.blocked_by.clear(); });
+}
+
+void ServiceDashboardPrinter::migration_applied(const ServiceSpec& s, const MigrationStep&) {
+  d_.update(s.name, [&](DashRow& r) {
+    ++r.done;
+    r.blocked_by.clear();  // it moved on
+  });
+}
+
+// Until the service moves on: the retry went through, or it ends.
+void ServiceDashboardPrinter::lock_waiting(const ServiceSpec& s, const LockWait& w) {
+  d_.update(s.name, [&](DashRow& r) { r.blocked_by = w.blocker_pid ? "pid " + std::to_string(w.blocker_pid) : "another session"; });
 }
 
 void ServiceDashboardPrinter::service_finished(const ServiceSpec& s, const RunResult& res) {
@@ -134,6 +143,7 @@ void ServiceDashboardPrinter::service_finished(const ServiceSpec& s, const RunRe
   state_[s.name] = st;
   d_.update(s.name, [&](DashRow& r) {
     r.state = st;
+    r.blocked_by.clear();
     r.ended = true;
     r.ended_at = DashClock::now();
     if (!r.started) r.started_at = r.ended_at;

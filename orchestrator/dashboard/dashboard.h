@@ -50,6 +50,9 @@ class ServiceDashboardPrinter : public StatusPrinter {
   void service_started(const ServiceSpec& s) override;
   void service_line(const ServiceSpec& s, const std::string& line) override;
   void service_finished(const ServiceSpec& s, const RunResult& r) override;
+  void migration_started(const ServiceSpec& s, const MigrationStep& m) override;
+  void migration_applied(const ServiceSpec& s, const MigrationStep& m) override;
+  void lock_waiting(const ServiceSpec& s, const LockWait& w) override;
   void note(const std::string& text) override { d_.note(text); }
   void finish() override { d_.finish(); }
 
@@ -76,9 +79,5 @@ class TargetDashboardPrinter : public StatusPrinter {
   int services_;
   std::map<std::string, bool> running_;
 };
-
-// Counts a migration as done from a runner's output line (Alembic's "Running upgrade", the sql
-// runner's "applied NNNN_x.sql in").
-bool line_marks_migration(const std::string& line);
 
 }  // namespace orch

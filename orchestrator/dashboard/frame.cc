@@ -103,9 +103,5 @@ std::vector<std::string> render_frame(const DashHeader& h, const std::vector<Das
   return out;
 }
 
-std::string blocker_in(const std::string& line) {
-  std::string pid = blocker_pid_in(line);
-  return pid.empty() ? "" : "pid " + pid;
-}
 
 }  // namespace orch

@@ -37,8 +37,6 @@ struct DashHeader {
 std::vector<std::string> render_frame(const DashHeader& h, const std::vector<DashRow>& rows, int width,
                                       DashClock::time_point now, bool color, int spinner_frame);
 
-// "pid 4242" from a lock-timeout line that names its blocker ("… is held by pid 4242 (…"), else "".
-std::string blocker_in(const std::string& line);
 
 // Display width of a line, ignoring colour escape codes and counting code points.
 size_t display_width(const std::string& s);

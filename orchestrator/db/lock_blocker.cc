@@ -1,12 +1,16 @@
 #include "db/lock_blocker.h"
 
 #include "db/db.h"
+
+#include <cstdlib>
 #include "util/secrets.h"
 #include "db/database.h"
 
 namespace orch {
 
-std::string describe_blocker(Db& db, const std::vector<std::string>& schemas) {
+std::string describe_blocker(Db& db, const std::vector<std::string>& schemas) { return find_blocker(db, schemas).text; }
+
+Blocker find_blocker(Db& db, const std::vector<std::string>& schemas) {
   try {
     auto rows = db.query(
         "SELECT a.pid, coalesce(a.usename::text, '?'), coalesce(host(a.client_addr), 'local socket'), "
@@ -17,12 +21,13 @@ std::string describe_blocker(Db& db, const std::vector<std::string>& schemas) {
         "WHERE l.granted AND l.pid <> pg_backend_pid() AND n.nspname = ANY ($1::text[]) "
         "ORDER BY a.xact_start NULLS LAST, c.relkind NOT IN ('r', 'p') LIMIT 1",  // the table, not its index
         {to_pg_array(schemas)});
-    if (rows.empty()) return "";
+    if (rows.empty()) return {};
     const Row& r = rows[0];
-    return "a lock on " + r[6].str() + " is held by pid " + r[0].str() + " (" + r[1].str() + "@" + r[2].str() + ", " +
-           r[3].str() + " for " + r[4].str() + ": " + secrets::scrub(r[5].str()) + "…)";
+    return {std::atoi(r[0].str().c_str()),
+            "a lock on " + r[6].str() + " is held by pid " + r[0].str() + " (" + r[1].str() + "@" + r[2].str() + ", " +
+                r[3].str() + " for " + r[4].str() + ": " + secrets::scrub(r[5].str()) + "…)"};
   } catch (const std::exception&) {
-    return "";
+    return {};
   }
 }
 

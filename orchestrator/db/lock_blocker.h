@@ -8,8 +8,12 @@ namespace orch {
 
 class Db;
 
-// "a lock on meals.meals is held by pid 4242 (app@10.0.0.5, idle in transaction for 00:03:12: SELECT …)",
-// or "" when nobody holds one any more (or the catalogue cannot be read).
+struct Blocker {
+  int pid = 0;       // 0: nobody holds one any more (or the catalogue cannot be read)
+  std::string text;  // "a lock on meals.meals is held by pid 4242 (app@10.0.0.5, idle in transaction for 00:03:12: SELECT …)"
+};
+Blocker find_blocker(Db& db, const std::vector<std::string>& schemas);
+// find_blocker's text, or "".
 std::string describe_blocker(Db& db, const std::vector<std::string>& schemas);
 
 }  // namespace orch

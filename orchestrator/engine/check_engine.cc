@@ -67,17 +67,58 @@ void check_service_states(const StatusReport& st, CheckSink& sink) {
     sink.found({Severity::Info, "rls", "roles that can log in and bypass RLS: " + join(st.rls.bypass_roles, ", "), "", ""});
 }
 
-void report_lint(const Manifest& m, const LintOutcome& lint, CheckSink& sink) {
+using ConnectionChecks = std::vector<std::pair<const ServiceSpec*, ConnectionCheck>>;
+
+// Opens each service's migration connection the way `up` would (for Alembic: env.py online, through
+// the driver) and reads what it runs with. A tool that fails here would fail in `up`: an error.
+ConnectionChecks check_connections(const Manifest& m, const std::string& url, CheckSink& sink) {
+  ConnectionChecks out;
+  for (const auto& s : m.services) {
+    auto c = migration_kind(s.runner).check_connection(s, url);
+    if (!c) continue;
+    if (!c->error.empty())
+      sink.found({Severity::Error, c->where.empty() ? s.name : c->where,
+                  "env.py fails when it connects, as `up` would run it: " + c->error,
+                  "`alembic current` through orchestrate's driver failed; `up` would fail the same way", s.name});
+    out.emplace_back(&s, std::move(*c));
+  }
+  return out;
+}
+
+// require-lock-timeout is reported satisfied only when it was seen in force on every connection that
+// orchestrate does not open itself.
+void report_lock_timeout(const Manifest& m, const ConnectionChecks* checks, CheckSink& sink) {
+  if (!m.locks.lock_timeout || !checks) {
+    sink.ok("lint", lock_timeout_note(m) + (checks ? "" : " (Alembic services' own connections are verified with a database)"));
+    return;
+  }
+  bool all = true;
+  for (const auto& [s, c] : *checks) {
+    if (c.limits_in_force || !s->locks.lock_timeout) continue;
+    all = false;
+    if (c.error.empty())
+      sink.found({Severity::Warning, s->name,
+                  "require-lock-timeout is not satisfied for " + s->name + ": " +
+                      (c.verified ? "its migration connection runs with " + c.detail : c.detail),
+                  "statements of its migrations may queue behind a long transaction without bound; run it as "
+                  "`<python> -m alembic` (orchestrate's driver merges lock_timeout into every connection), or set "
+                  "lock_timeout in env.py",
+                  s->name});
+  }
+  if (all) sink.ok("lint", lock_timeout_note(m) + " (seen in force on every migration connection)");
+}
+
+void report_lint(const Manifest& m, const LintOutcome& lint, CheckSink& sink, const ConnectionChecks* checks) {
   for (const auto& f : lint.not_linted) sink.found(f);
   for (const auto& f : lint.findings) sink.found(to_check_finding(f, m.lint));
   size_t shown = lint.findings.size();
   sink.ok("lint", shown == 0 ? "no findings in the SQL that would run" : std::to_string(shown) + " finding(s) above");
-  sink.ok("lint", lock_timeout_note(m));
+  report_lock_timeout(m, checks, sink);
 }
 
 }  // namespace
 
-void check_lint_offline(const Manifest& m, CheckSink& sink) { report_lint(m, lint_project(m, LintScope{}), sink); }
+void check_lint_offline(const Manifest& m, CheckSink& sink) { report_lint(m, lint_project(m, LintScope{}), sink, nullptr); }
 
 void check_database(const Manifest& m, const std::string& url, const std::string& target, CheckSink& sink, bool lint) {
   const std::string shown = secrets::redact_url(url);
@@ -113,12 +154,16 @@ void check_database(const Manifest& m, const std::string& url, const std::string
   }
   StatusReport st = inspect_status(m, c.get(), shown, target);
   check_service_states(st, sink);
-  if (!lint) return;
+  ConnectionChecks checks = check_connections(m, url, sink);
+  if (!lint) {
+    report_lock_timeout(m, &checks, sink);
+    return;
+  }
   LintScope scope;
   scope.status = &st;
   scope.db = c.get();
   scope.database_url = url;
-  report_lint(m, lint_project(m, scope), sink);
+  report_lint(m, lint_project(m, scope), sink, &checks);
 }
 
 }  // namespace orch

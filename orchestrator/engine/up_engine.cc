@@ -79,6 +79,8 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
   RunSession& session = **opened;
   // The prechecks of every service in a few batched queries; RLS is verified after the services.
   const StatusReport before = session.inspect(m_, false);
+  for (int i : cfg_.selected)
+    if (static_cast<size_t>(i) < before.services.size()) migration_kind(m_.services[i].runner).prepare(m_.services[i], before.services[i]);
   if (auto linted = lint_gate(m_, before, session.db(), target.url, cfg_.selected, note); !linted) {
     out.error = linted.error();
     out.exit_code = linted.error().exit_code;

@@ -6,6 +6,32 @@
 
 namespace orch {
 
+RunEvents& no_run_events() {
+  static RunEvents none;
+  return none;
+}
+
+namespace {
+
+// A job's typed events, to the printer and the service's log.
+class ServiceEvents : public RunEvents {
+ public:
+  ServiceEvents(const ServiceSpec& s, StatusPrinter& status, RunLogs* logs) : s_(s), status_(status), logs_(logs) {}
+  void migration_started(const MigrationStep& m) override { status_.migration_started(s_, m); }
+  void migration_applied(const MigrationStep& m) override { status_.migration_applied(s_, m); }
+  void lock_waiting(const LockWait& w) override { status_.lock_waiting(s_, w); }
+  void log(const std::string& line) override {
+    if (logs_) logs_->write(s_.name, line);
+  }
+
+ private:
+  const ServiceSpec& s_;
+  StatusPrinter& status_;
+  RunLogs* logs_;
+};
+
+}  // namespace
+
 const char* to_string(Outcome o) {
   switch (o) {
     case Outcome::Applied: return "applied";
@@ -57,6 +83,8 @@ void Builder::start_ready() {
     job.run_id = run_id_;
     job.timeout = s.timeout;
     if (before_ && static_cast<size_t>(i) < before_->services.size()) job.before = &before_->services[i];
+    events_[i] = std::make_unique<ServiceEvents>(s, status_, logs_);
+    job.events = events_[i].get();
     runner_.start(
         job,
         [this, &s](const std::string& line) {

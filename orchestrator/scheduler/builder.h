@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,7 @@ class Builder {
   const StatusReport* before_ = nullptr;
   std::map<int, RunResult> results_;
   std::map<int, Clock::time_point> started_at_;
+  std::map<int, std::unique_ptr<RunEvents>> events_;  // one per started job, to the printer and the log
   std::function<void()> on_done_;
   std::function<std::string(const std::vector<int>&)> gate_;
   std::string gate_refusal_;

@@ -28,6 +28,40 @@ struct RunResult {
   int lock_timeouts = 0;             // attempts that timed out waiting for a lock (each was retried or ended it)
 };
 
+// One migration (a revision, a file) as a runner reports it: typed, so counts and progress never
+// depend on the wording of a tool's output.
+struct MigrationStep {
+  std::string id;    // revision or file name
+  std::string from;  // the revision(s) it builds on, joined with '+'; "" when unknown or none
+  std::string file;  // its file, relative to the service's directory when known
+  Millis duration{0};
+};
+
+// A statement gave up waiting for a lock; the runner tries again after `next` (attempt < attempts).
+struct LockWait {
+  std::string migration;  // the file or revision, when known
+  std::string blocker;    // who holds the lock, described ("" when unknown)
+  int blocker_pid = 0;
+  int attempt = 0;
+  int attempts = 0;
+  Millis next{0};
+  Millis waited{0};       // the lock_timeout it waited
+};
+
+// Typed progress a runner reports besides its output lines (ninja's status events). The Builder gives
+// each job one that reaches the printers (dashboard, event stream) and the service's log.
+class RunEvents {
+ public:
+  virtual ~RunEvents() = default;
+  virtual void migration_started(const MigrationStep&) {}
+  virtual void migration_applied(const MigrationStep&) {}
+  virtual void lock_waiting(const LockWait&) {}
+  // To the service's log only, never the terminal (a whole traceback).
+  virtual void log(const std::string& line) {}
+};
+// Reports nothing: what a job gets when nobody listens.
+RunEvents& no_run_events();
+
 struct RunJob {
   const ServiceSpec* service = nullptr;
   std::string database_url;  // a secret: never print it, use secrets::redact_url
@@ -36,6 +70,7 @@ struct RunJob {
   // Where the service stood when the run began, read on the run's session (RunSession::inspect), so a
   // runner need not read its files and versions again. Null when unknown: the runner then reads them.
   const ServiceStatus* before = nullptr;
+  RunEvents* events = &no_run_events();  // never null; outlives the job
 };
 
 using LineFn = std::function<void(const std::string& line)>;

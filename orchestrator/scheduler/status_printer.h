@@ -23,6 +23,11 @@ class StatusPrinter {
   virtual void service_started(const ServiceSpec& s) = 0;
   virtual void service_line(const ServiceSpec& s, const std::string& line) = 0;
   virtual void service_finished(const ServiceSpec& s, const RunResult& r) = 0;
+  // The runners' typed progress (RunEvents): a printer that counts or shows progress reads these, never
+  // the output lines, which are payload.
+  virtual void migration_started(const ServiceSpec& s, const MigrationStep& m) {}
+  virtual void migration_applied(const ServiceSpec& s, const MigrationStep& m) {}
+  virtual void lock_waiting(const ServiceSpec& s, const LockWait& w) {}
   virtual void note(const std::string& text) = 0;  // anything else worth a line: lock waits, interrupts
   virtual void finish() {}  // the run is over: a live view draws its last frame and lets go of the screen
 };

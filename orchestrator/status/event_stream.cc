@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <regex>
 
 #include "util/clock_text.h"
 #include "util/secrets.h"
@@ -89,20 +88,35 @@ void EventPrinter::service_started(const ServiceSpec& s) {
   inner_->service_started(s);
 }
 
-// The runners' own lines say when a migration was applied and when a statement waits for a lock.
-void EventPrinter::service_line(const ServiceSpec& s, const std::string& line) {
-  static const std::regex sql_applied(R"(^applied (\S+\.sql) in (\S+))");
-  static const std::regex alembic_applied(R"(Running upgrade (\S*) -> ([^,\s]+))");
-  std::smatch m;
-  if (std::regex_search(line, m, sql_applied)) emit("migration-applied", {{"service", s.name}, {"migration", m[1].str()}});
-  else if (std::regex_search(line, m, alembic_applied))
-    emit("migration-applied", {{"service", s.name}, {"migration", m[2].str()}, {"from", m[1].str()}});
-  else if (line.find("lock timeout") != std::string::npos) {
-    nlohmann::ordered_json f = {{"service", s.name}, {"detail", line}};
-    if (std::string pid = blocker_pid_in(line); !pid.empty()) f["blocked_by_pid"] = std::stoi(pid);
-    emit("lock-waiting", std::move(f));
-  }
-  inner_->service_line(s, line);
+// Lines are payload: what the stream says about progress comes from the runners' typed events.
+void EventPrinter::service_line(const ServiceSpec& s, const std::string& line) { inner_->service_line(s, line); }
+
+void EventPrinter::migration_started(const ServiceSpec& s, const MigrationStep& m) {
+  nlohmann::ordered_json f = {{"service", s.name}, {"migration", m.id}};
+  if (!m.file.empty()) f["file"] = m.file;
+  emit("migration-started", std::move(f));
+  inner_->migration_started(s, m);
+}
+
+void EventPrinter::migration_applied(const ServiceSpec& s, const MigrationStep& m) {
+  nlohmann::ordered_json f = {{"service", s.name}, {"migration", m.id}};
+  if (!m.from.empty()) f["from"] = m.from;
+  if (!m.file.empty()) f["file"] = m.file;
+  f["duration_ms"] = m.duration.count();
+  emit("migration-applied", std::move(f));
+  inner_->migration_applied(s, m);
+}
+
+void EventPrinter::lock_waiting(const ServiceSpec& s, const LockWait& w) {
+  nlohmann::ordered_json f = {{"service", s.name}};
+  if (!w.migration.empty()) f["migration"] = w.migration;
+  f["attempt"] = w.attempt;
+  f["attempts"] = w.attempts;
+  f["next_ms"] = w.next.count();
+  f["detail"] = w.blocker;
+  if (w.blocker_pid) f["blocked_by_pid"] = w.blocker_pid;
+  emit("lock-waiting", std::move(f));
+  inner_->lock_waiting(s, w);
 }
 
 void EventPrinter::service_finished(const ServiceSpec& s, const RunResult& r) {

@@ -44,6 +44,9 @@ class EventPrinter : public StatusPrinter {
   void service_started(const ServiceSpec& s) override;
   void service_line(const ServiceSpec& s, const std::string& line) override;
   void service_finished(const ServiceSpec& s, const RunResult& r) override;
+  void migration_started(const ServiceSpec& s, const MigrationStep& m) override;
+  void migration_applied(const ServiceSpec& s, const MigrationStep& m) override;
+  void lock_waiting(const ServiceSpec& s, const LockWait& w) override;
   void note(const std::string& text) override;
   void finish() override { inner_->finish(); }
 

@@ -8,7 +8,9 @@
 #include "alembic/alembic_runner.h"
 #include "alembic/graph_check.h"
 #include "alembic/revision_reader.h"
-#include "alembic/warm_workers.h"
+#include "alembic/interpreter.h"
+#include "alembic/zygote.h"
+#include "alembic/driver_job.h"
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/secrets.h"
@@ -52,8 +54,23 @@ std::string revision_files_error(const ServiceSpec& s, const std::optional<Revis
   return "";
 }
 
+// Runs `alembic -c <config> ARGS...` through the driver (limits on every connection), lines to `line`.
+Status run_driver_command(const ServiceSpec& s, const std::vector<std::string>& args, StepContext& ctx) {
+  DriverJobSpec spec = driver_spec_for(s, args, ctx.database_url, ctx.run_id);
+  ctx.line("$ " + join(s.command, " ") + " " + join(spec.alembic_args, " "));
+  DriverRun run = run_driver_job(std::move(spec), ctx.line);
+  if (run.exit.succeeded()) return ok();
+  if (const DriverFailure* f = run.failure()) {
+    std::string where = f->file.empty() ? "" : s.path_text + "/" + f->file + (f->line ? ":" + std::to_string(f->line) : "");
+    return Error{secrets::scrub((f->revision.empty() ? "" : "revision " + f->revision + ": ") + f->exception + ": " + f->message),
+                 where.empty() ? s.name : where};
+  }
+  return Error{summarize_failure(run.lines, run.exit, join(s.command, " ")).error, s.name};
+}
+
 // Runs `<command> -c <config> ARGS...` in the service's directory to completion, lines to `line`.
 Status run_alembic_command(const ServiceSpec& s, const std::vector<std::string>& args, StepContext& ctx) {
+  if (!driver_python_of(s.command).empty()) return run_driver_command(s, args, ctx);
   ToolSpec t;
   t.argv = s.command;
   t.argv.push_back("-c");
@@ -163,6 +180,12 @@ Status AlembicKind::baseline(const ServiceSpec& s, const std::string& to, bool f
   return run_alembic_command(s, args, ctx);
 }
 
+// The zygote imports Alembic while the run finishes its prechecks; a service at head never needs it.
+void AlembicKind::prepare(const ServiceSpec& s, const ServiceStatus& st) const {
+  if (st.state == service_state::kUpToDate || !driver_forks()) return;
+  if (std::string python = driver_python_of(s.command); !python.empty()) Zygote::prestart(interpreter_key(s, python));
+}
+
 bool AlembicKind::knows_version(const ServiceSpec& s, const std::string& to) const {
   if (to == "head" || to == "base") return true;
   auto set = revision_set(s);
@@ -184,7 +207,7 @@ std::vector<Finding> python_syntax_findings(const ServiceSpec& s, const Revision
       "        print('%s\\t%d\\t%d\\t%s' % (f, e.lineno or 0, e.offset or 0, e.msg))\n"
       "    except (OSError, ValueError) as e:\n"
       "        print('%s\\t0\\t0\\t%s' % (f, e))\n";
-  std::string python = warm_python_of(s.command);
+  std::string python = driver_python_of(s.command);
   ToolSpec t;
   t.argv = {python.empty() ? "python3" : python, "-c", kCompile};
   for (const auto& f : set.files()) t.argv.push_back(f.path.string());
@@ -218,6 +241,44 @@ std::vector<Finding> AlembicKind::check_files(const ServiceSpec& s, const std::f
   auto found = python_syntax_findings(s, *set, root);
   for (auto& f : check_revision_graph(*set, root)) found.push_back(std::move(f));
   return found;
+}
+
+// `alembic current` through the driver: env.py runs online as in `up` (its imports, its engine, its own
+// connection options), Alembic reads the version table and changes nothing, and the driver reports what
+// each connection runs with.
+std::optional<ConnectionCheck> AlembicKind::check_connection(const ServiceSpec& s, const std::string& url) const {
+  ConnectionCheck c;
+  if (driver_python_of(s.command).empty()) {
+    c.detail = "`" + join(s.command, " ") + "` is not `python -m alembic`: only PGOPTIONS reaches its connections, and "
+               "libpq options that env.py passes replace it";
+    return c;
+  }
+  DriverJobSpec spec = driver_spec_for(s, {"current"}, url, "check");
+  spec.timeout = Millis(60000);
+  DriverRun run = run_driver_job(std::move(spec));
+  std::vector<std::string> seen;
+  c.limits_in_force = true;
+  for (const auto& e : run.events) {
+    if (e.type != DriverEvent::Type::Connection) continue;
+    c.verified = true;
+    const auto& k = e.connection;
+    c.limits_in_force = c.limits_in_force && k.limits_in_force;
+    seen.push_back("lock_timeout " + (k.lock_timeout_ms ? format_duration(Millis(*k.lock_timeout_ms)) : std::string("?")) +
+                   (k.set_after_connect ? " (SET after connecting: the startup options were dropped)" : ""));
+  }
+  if (!run.exit.succeeded()) {
+    if (const DriverFailure* f = run.failure()) {
+      c.error = secrets::scrub(f->exception + ": " + f->message);
+      c.where = f->file.empty() ? "" : s.path_text + "/" + f->file + (f->line ? ":" + std::to_string(f->line) : "");
+      if (!f->missing_module.empty())
+        c.error += " (hint: " + f->python + " cannot import '" + f->missing_module + "': set python = \"venv\" | \"poetry\" | PATH)";
+    } else {
+      c.error = summarize_failure(run.lines, run.exit, "alembic current").error;
+    }
+  }
+  if (!c.verified) c.limits_in_force = false;
+  c.detail = seen.empty() ? "no connection was opened" : join(seen, "; ");
+  return c;
 }
 
 ProbeResult AlembicKind::probe(const ServiceSpec& s) const {

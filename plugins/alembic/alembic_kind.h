@@ -1,6 +1,7 @@
 #pragma once
-// The `alembic` kind: an Alembic project per service, its revision files read in C++, its tool run on
-// warm workers (up) or as a process (plan --sql, down, baseline, the probe).
+// The `alembic` kind: an Alembic project per service, its revision files read in C++, its upgrades run
+// by orchestrate's driver forked from a zygote (up), its other commands as a process (plan --sql, down,
+// baseline, the probe).
 #include "migration_kind.h"
 
 namespace orch {
@@ -9,6 +10,7 @@ class AlembicKind : public MigrationKind {
  public:
   RunnerKind kind() const override { return RunnerKind::Alembic; }
   std::unique_ptr<ServiceRunner> make_runner(RunnerContext ctx) const override;
+  void prepare(const ServiceSpec& s, const ServiceStatus& st) const override;
   std::string version_rows_sql(const std::string& quoted_rel) const override;
   void read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const override;
   Result<std::string> offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const override;
@@ -19,6 +21,7 @@ class AlembicKind : public MigrationKind {
   bool knows_version(const ServiceSpec& s, const std::string& to) const override;
   std::vector<Finding> check_files(const ServiceSpec& s, const std::filesystem::path& root) const override;
   ProbeResult probe(const ServiceSpec& s) const override;
+  std::optional<ConnectionCheck> check_connection(const ServiceSpec& s, const std::string& database_url) const override;
 };
 
 }  // namespace orch

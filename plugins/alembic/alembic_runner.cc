@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <set>
-#include <thread>
 
+#include "alembic/interpreter.h"
 #include "alembic/revision_reader.h"
 #include "db/database.h"
 #include "db/db.h"
@@ -14,6 +14,7 @@
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/backoff.h"
+#include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
@@ -74,6 +75,25 @@ Precheck precheck_from(const ServiceStatus& st) {
   return p;
 }
 
+// Who holds a lock on a table of the service's schema now (pid 0 when nobody does, or on any error).
+Blocker blocker_of(const RunJob& job) {
+  try {
+    auto db = connect_db(job.database_url, "orchestrate/blocker");
+    return find_blocker(*db, {job.service->schema});
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+std::string relative_to(const std::string& file, const ServiceSpec& s) {
+  if (file.empty()) return file;
+  std::filesystem::path p = file;
+  auto rel = p.lexically_relative(s.path);
+  return rel.empty() || starts_with(rel.string(), "..") ? file : rel.string();
+}
+
+std::string ms_text(const std::optional<long>& ms) { return ms ? format_duration(Millis(*ms)) : "?"; }
+
 }  // namespace
 
 // The Alembic up-to-date decision: every revision file was read, the version table exists, and it
@@ -81,6 +101,54 @@ Precheck precheck_from(const ServiceStatus& st) {
 bool alembic_at_head(const Precheck& p) {
   return p.heads_known && p.current && !p.heads.empty() && same_set(*p.current, p.heads);
 }
+
+void describe_driver_failure(const ServiceSpec& s, const UpgradeAttempt& a, RunResult& r) {
+  const DriverFailure& f = *a.failure;
+  std::string where = f.file.empty() ? "" : s.path_text + "/" + f.file + (f.line ? ":" + std::to_string(f.line) : "") + ": ";
+  std::string what = f.exception + (f.message.empty() ? "" : ": " + f.message);
+  r.error = secrets::scrub(where + (f.revision.empty() ? "" : "revision " + f.revision + ": ") + what);
+  std::vector<std::string> d;
+  if (!f.statement.empty()) {
+    std::string stmt = trim(split(f.statement, '\n').front());
+    if (stmt.size() > 160) stmt = stmt.substr(0, 160) + " …";
+    d.push_back("statement: " + stmt + (f.statement_position ? " (at character " + std::to_string(f.statement_position) + ")" : ""));
+  }
+  for (const auto& fr : f.frames) d.push_back(fr);
+  std::vector<std::string> earlier;
+  for (const auto& rev : f.ran)
+    if (rev != f.revision) earlier.push_back(rev);
+  if (!f.revision.empty()) {
+    if (r.after == r.before) {
+      d.push_back(earlier.empty() ? "its transaction was rolled back; the version table is unchanged"
+                                  : "rolled back with it: " + join(earlier, ", ") +
+                                        " (one transaction: nothing of this upgrade stayed applied)");
+    } else {
+      d.push_back("stayed applied (transaction_per_migration): " + join(earlier, ", ") + "; " + f.revision +
+                  " was rolled back; the database is at " + join(r.after, "+"));
+    }
+  }
+  if (!f.missing_module.empty())
+    d.push_back("hint: " + (f.python.empty() ? std::string("this interpreter") : f.python) + " cannot import '" +
+                f.missing_module + "', which the project imports: set python = \"venv\" | \"poetry\" | PATH for " + s.name +
+                " (the interpreter with the project's dependencies), or env = { PYTHONPATH = \"…\" } for the project's own "
+                "package");
+  for (auto& line : d) line = secrets::scrub(line);
+  r.details = std::move(d);
+}
+
+struct AlembicRunner::Attempt {
+  RunJob job;
+  RunResult r;
+  std::vector<std::string> heads;  // what `upgrade` reaches, when the files say
+  std::string cmd_text;
+  int number = 1;
+  int attempts = 1;
+  UpgradeAttempt now;
+  OutputTail tail{40};
+  LineFn on_line;
+  DoneFn on_done;
+  std::shared_ptr<DriverJob> running;
+};
 
 void AlembicRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
   if (job.before) {
@@ -116,169 +184,227 @@ void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_l
     return;
   }
   if (!p.why_spawn.empty()) on_line(p.why_spawn);
-  std::vector<std::string> argv = job.service->command;
-  for (const auto& a : upgrade_args(*job.service)) argv.push_back(a);
-  std::string cmd_text = join(argv, " ");
-  bool warm = !warm_python_of(job.service->command).empty();
-  on_line("$ " + cmd_text + (warm ? "   (on a warm worker)" : ""));
   std::vector<std::string> heads = p.heads_known ? p.heads : std::vector<std::string>{};
-  upgrade_attempt(job, std::move(r), std::move(heads), cmd_text, 1, std::move(on_line), std::move(on_done));
+  if (driver_python_of(job.service->command).empty()) {
+    run_plain_command(job, std::move(r), std::move(heads), std::move(on_line), std::move(on_done));
+    return;
+  }
+  auto a = std::make_shared<Attempt>();
+  a->job = job;
+  a->r = std::move(r);
+  a->heads = std::move(heads);
+  std::vector<std::string> argv = job.service->command;
+  for (const auto& x : upgrade_args(*job.service)) argv.push_back(x);
+  a->cmd_text = join(argv, " ");
+  const LockPolicy& locks = job.service->locks;
+  a->attempts = 1 + (locks.lock_timeout ? locks.lock_retries : 0);
+  a->on_line = std::move(on_line);
+  a->on_done = std::move(on_done);
+  a->on_line("$ " + a->cmd_text + (driver_forks() ? "   (forked from a warm interpreter)" : ""));
+  run_attempt(std::move(a));
 }
 
-namespace {
+void AlembicRunner::run_attempt(std::shared_ptr<Attempt> a) {
+  const ServiceSpec& s = *a->job.service;
+  a->now = UpgradeAttempt{};
+  std::vector<std::string> args = upgrade_args(s);
+  DriverJobSpec spec = driver_spec_for(s, {args.begin() + 2, args.end()}, a->job.database_url, a->job.run_id);
+  spec.timeout = a->job.timeout;
+  DriverJobHandlers h;
+  std::weak_ptr<Attempt> weak = a;
+  h.on_line = [weak](const std::string& l) {
+    if (auto x = weak.lock()) {
+      x->tail.add(l);
+      x->on_line(l);
+    }
+  };
+  h.on_event = [this, weak](const DriverEvent& e) {
+    if (auto x = weak.lock()) on_driver_event(*x, e);
+  };
+  h.on_exit = [this, a](const ChildExit& e) {
+    jobs_.erase(a->running);
+    a->running.reset();
+    a->now.tail = a->tail.lines();
+    after_attempt(a, e);
+  };
+  a->running = DriverJob::start(ctx_.io, std::move(spec), std::move(h));
+  jobs_.insert(a->running);
+}
 
-// Who holds a lock on a table of the service's schema now ("" when nobody does, or on any error).
-std::string blocker_of(const RunJob& job) {
-  try {
-    auto db = connect_db(job.database_url, "orchestrate/blocker");
-    return describe_blocker(*db, {job.service->schema});
-  } catch (const std::exception&) {
-    return "";
+void AlembicRunner::on_driver_event(Attempt& a, const DriverEvent& e) {
+  const ServiceSpec& s = *a.job.service;
+  RunEvents& events = *a.job.events;
+  switch (e.type) {
+    case DriverEvent::Type::JobStarted:
+      events.log("driver: job pid " + std::to_string(e.pid) +
+                 (e.fork_ms ? ", forked in " + format_duration(Millis(static_cast<long>(*e.fork_ms))) +
+                                  " (fork_ms=" + std::to_string(*e.fork_ms) + ")"
+                            : " (its own interpreter)"));
+      break;
+    case DriverEvent::Type::Connection: {
+      const DriverConnection& c = e.connection;
+      a.now.connections.push_back(c);
+      events.log("driver: connection backend pid " + std::to_string(c.backend_pid) + ", lock_timeout " +
+                 ms_text(c.lock_timeout_ms) + ", statement_timeout " + ms_text(c.statement_timeout_ms) +
+                 ", application_name " + c.application_name + (c.set_after_connect ? " (SET after connecting)" : ""));
+      if (!c.limits_in_force && s.locks.lock_timeout)
+        a.on_line("warning: a migration connection of " + s.name + " (backend pid " + std::to_string(c.backend_pid) +
+                  ") runs with lock_timeout " + ms_text(c.lock_timeout_ms) + ", not " + format_duration(*s.locks.lock_timeout) +
+                  (c.error.empty() ? "" : " (" + c.error + ")") +
+                  ": its statements may queue behind a lock without bound");
+      break;
+    }
+    case DriverEvent::Type::RevisionStarted:
+      if (e.revision.limits_set)
+        events.log("driver: revision " + e.revision.revision + "'s connection ran with lock_timeout " +
+                   ms_text(e.revision.lock_timeout_ms) + " (env.py reset it): SET again for it");
+      if (!e.revision.limits_error.empty() && s.locks.lock_timeout)
+        a.on_line("warning: cannot read the limits of revision " + e.revision.revision + "'s connection (" +
+                  e.revision.limits_error + "): lock_timeout may not be in force");
+      events.migration_started({e.revision.revision, join(e.revision.down_revisions, "+"), relative_to(e.revision.file, s), {}});
+      break;
+    case DriverEvent::Type::RevisionApplied:
+      a.now.applied.push_back(e.revision);
+      events.migration_applied(
+          {e.revision.revision, join(e.revision.down_revisions, "+"), relative_to(e.revision.file, s), Millis(e.revision.duration_ms)});
+      break;
+    case DriverEvent::Type::LockTimeout:
+      a.now.lock_statement = e.statement;
+      break;
+    case DriverEvent::Type::Failure:
+      a.now.failure = e.failure;
+      for (const auto& l : e.failure.traceback) events.log(secrets::scrub(l));
+      break;
+    default:
+      break;
   }
 }
 
-}  // namespace
-
-// One `upgrade head`. A lock timeout (the service's lock_timeout reaches Alembic's connection through
-// PGOPTIONS) rolls its transaction back, so it is run again after a backoff, up to lock_retries times.
-void AlembicRunner::upgrade_attempt(const RunJob& job, RunResult r, std::vector<std::string> heads,
-                                    std::string cmd_text, int attempt, LineFn on_line, DoneFn on_done) {
-  auto applied = std::make_shared<int>(0);
-  run_alembic(
-      job, upgrade_args(*job.service),
-      [on_line, applied](const std::string& l) {
-        if (l.find("Running upgrade") != std::string::npos) ++*applied;
-        on_line(l);
-      },
-      [this, job, on_done, on_line, r, cmd_text, applied, heads, attempt](const ChildExit& e,
-                                                                          const std::vector<std::string>& tail) mutable {
-        r.applied = *applied;
-        const LockPolicy& locks = job.service->locks;
-        int attempts = 1 + (locks.lock_timeout ? locks.lock_retries : 0);
-        if (!e.succeeded() && !e.interrupted && !interrupted_ && attempt < attempts && says_lock_timeout(tail)) {
-          retry_after_lock_timeout(job, std::move(r), std::move(heads), std::move(cmd_text), attempt, std::move(on_line),
-                                   std::move(on_done));
-          return;
-        }
-        finish_upgrade(job, std::move(r), heads, cmd_text, e, tail, attempt, on_done);
-      });
+// A lock timeout rolled the upgrade's transaction back: try again after a backoff, up to lock_retries
+// times, saying so in one line (the traceback is in the log).
+void AlembicRunner::after_attempt(std::shared_ptr<Attempt> a, const ChildExit& e) {
+  if (!e.succeeded() && !e.interrupted && !interrupted_ && a->now.lock_timeout() && a->number < a->attempts) {
+    retry_after_lock_timeout(std::move(a));
+    return;
+  }
+  finish(std::move(a), e);
 }
 
-// Names who is in the way (a short connection of its own, on the pool), then waits the backoff on a
-// timer Ctrl-C cancels, then runs `upgrade head` again.
-void AlembicRunner::retry_after_lock_timeout(const RunJob& job, RunResult r, std::vector<std::string> heads,
-                                             std::string cmd_text, int attempt, LineFn on_line, DoneFn on_done) {
-  boost::asio::post(ctx_.pool, [=]() mutable {
-    std::string blocker = blocker_of(job);
-    boost::asio::post(ctx_.io, [=]() mutable {
-      ++r.lock_timeouts;
-      const LockPolicy& locks = job.service->locks;
-      const int attempts = 1 + locks.lock_retries;
-      Millis wait = lock_backoff(attempt, rng_);
-      on_line("lock timeout (each attempt waits " + format_duration(*locks.lock_timeout) + " for a lock)" +
-              (blocker.empty() ? "" : "; " + blocker) + "; attempt " + std::to_string(attempt) + " of " +
-              std::to_string(attempts) + ", next in " + format_duration(wait));
+void AlembicRunner::retry_after_lock_timeout(std::shared_ptr<Attempt> a) {
+  boost::asio::post(ctx_.pool, [this, a] {
+    Blocker held = blocker_of(a->job);
+    boost::asio::post(ctx_.io, [this, a, held] {
+      const ServiceSpec& s = *a->job.service;
+      ++a->r.lock_timeouts;
+      Millis wait = lock_backoff(a->number, rng_);
+      const std::string rev = a->now.failure->revision;
+      LockWait w{rev, held.text, held.pid, a->number, a->attempts, wait, *s.locks.lock_timeout};
+      a->job.events->lock_waiting(w);
+      a->on_line("lock timeout" + (rev.empty() ? std::string() : " on revision " + rev) + " (waited " +
+                 format_duration(*s.locks.lock_timeout) + " for a lock" + (held.text.empty() ? "" : "; " + held.text) +
+                 "); attempt " + std::to_string(a->number) + " of " + std::to_string(a->attempts) + ", next in " +
+                 format_duration(wait));
       auto timer = std::make_shared<boost::asio::steady_timer>(ctx_.io, wait);
       timers_.insert(timer);
-      timer->async_wait([this, timer, job, r, heads, cmd_text, attempt, on_line, on_done](const boost::system::error_code&) mutable {
+      timer->async_wait([this, timer, a](const boost::system::error_code&) {
         timers_.erase(timer);
         if (interrupted_) {
-          r.outcome = Outcome::Interrupted;
-          r.error = "interrupted while waiting to try again after a lock timeout";
-          r.after = r.before;
-          on_done(std::move(r));
+          a->r.outcome = Outcome::Interrupted;
+          a->r.error = "interrupted while waiting to try again after a lock timeout";
+          a->r.after = a->r.before;
+          a->on_done(std::move(a->r));
           return;
         }
-        upgrade_attempt(job, std::move(r), std::move(heads), cmd_text, attempt + 1, std::move(on_line), std::move(on_done));
+        ++a->number;
+        run_attempt(a);
       });
     });
   });
 }
 
-void AlembicRunner::finish_upgrade(const RunJob& job, RunResult r, const std::vector<std::string>& heads,
-                                   const std::string& cmd_text, const ChildExit& e, const std::vector<std::string>& tail,
-                                   int attempt, const DoneFn& on_done) {
+void AlembicRunner::finish(std::shared_ptr<Attempt> a, const ChildExit& e) {
+  RunResult& r = a->r;
   if (e.succeeded()) {
+    r.applied = static_cast<int>(a->now.applied.size());
     r.outcome = r.applied > 0 ? Outcome::Applied : Outcome::UpToDate;
-    // `upgrade head` succeeded: the version table holds the heads the files declare.
-    if (!heads.empty()) {
-      r.after = heads;
-      on_done(std::move(r));
+    // `upgrade` succeeded: the version table holds the heads the files declare.
+    if (!a->heads.empty()) {
+      r.after = a->heads;
+      a->on_done(std::move(r));
       return;
     }
   } else {
-    FailureSummary f = summarize_failure(tail, e, cmd_text);
     r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
-    r.error = f.error;
-    r.details = f.details;
-    if (attempt > 1 && says_lock_timeout(tail))
-      r.details.insert(r.details.begin(), "gave up after " + std::to_string(attempt) + " attempts, each stopped by a lock timeout");
+    if (!a->now.failure) {
+      FailureSummary f = summarize_failure(a->now.tail, e, a->cmd_text);
+      r.error = f.error;
+      r.details = f.details;
+    }
   }
   // What the database holds now, whatever happened: the report must tell the truth.
-  const bool lock_timeout = !e.succeeded() && says_lock_timeout(tail);
+  const bool lock_timeout = a->now.lock_timeout();
   if (lock_timeout) ++r.lock_timeouts;
-  boost::asio::post(ctx_.pool, [this, job, on_done, r, lock_timeout]() mutable {
-    if (lock_timeout)
-      if (std::string blocker = blocker_of(job); !blocker.empty()) r.details.insert(r.details.begin(), blocker);
-    auto now = read_current(job);
-    boost::asio::post(ctx_.io, [on_done, r, now]() mutable {
+  boost::asio::post(ctx_.pool, [this, a, lock_timeout, e] {
+    Blocker held = lock_timeout ? blocker_of(a->job) : Blocker{};
+    auto now = read_current(a->job);
+    boost::asio::post(ctx_.io, [a, now, held, e, lock_timeout] {
+      RunResult& r = a->r;
+      const ServiceSpec& s = *a->job.service;
       r.after = now.value_or(r.before);
-      // Alembic runs the whole upgrade in one transaction: a failure rolls every step back.
-      if (r.outcome != Outcome::Applied && r.outcome != Outcome::UpToDate && r.after == r.before) r.applied = 0;
-      on_done(std::move(r));
+      if (r.outcome != Outcome::Applied && r.outcome != Outcome::UpToDate) {
+        // Alembic runs the whole upgrade in one transaction unless env.py asks for one per revision: what
+        // stayed is what the version table says.
+        r.applied = r.after == r.before ? 0 : std::max(0, static_cast<int>(a->now.applied.size()));
+        if (a->now.failure && !e.interrupted) describe_driver_failure(s, a->now, r);
+        if (lock_timeout) {
+          r.error += "; gave up after " + std::to_string(a->number) + " attempt" + (a->number == 1 ? "" : "s") +
+                     ", each stopped by a lock timeout (" + format_duration(*s.locks.lock_timeout) + ")";
+          if (!held.text.empty()) r.details.insert(r.details.begin(), held.text);
+          r.details.push_back(
+              "end the blocking transaction (or wait for it), then run `orchestrate up` again; lock_timeout and "
+              "lock_retries are set in [project] or the service");
+        }
+        if (e.interrupted) r.error = r.error.empty() ? "interrupted" : r.error;
+      }
+      a->on_done(std::move(r));
     });
   });
 }
 
-AlembicWorkerPool& AlembicRunner::pool_for(const std::string& python) {
-  auto& p = pools_[python];
-  if (!p) {
-    // More interpreters than cores only adds start-up CPU: a job waits briefly for a warm one instead.
-    // The cores are shared among the run's interpreters (a venv per service), at least one worker each.
-    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    int interpreters = static_cast<int>(std::max<size_t>(1, expected_.size()));
-    p = std::make_unique<AlembicWorkerPool>(ctx_.io, python, std::max(1, std::min(ctx_.max_parallel, cores) / interpreters));
-    p->expect(expected_[python]);
-  }
-  return *p;
-}
-
-void AlembicRunner::run_alembic(const RunJob& job, std::vector<std::string> args, LineFn on_line,
-                                std::function<void(const ChildExit&, const std::vector<std::string>&)> on_exit) {
-  std::string python = warm_python_of(job.service->command);
-  if (python.empty()) {
-    std::vector<std::string> argv = job.service->command;
-    argv.insert(argv.end(), args.begin(), args.end());
-    spawn(job, argv, on_line, on_exit);
-    return;
-  }
-  WorkerJob w;
-  w.args = std::move(args);
-  w.cwd = job.service->path;
-  w.env = child_env(job);
-  w.timeout = job.timeout;
-  w.on_line = std::move(on_line);
-  w.on_exit = std::move(on_exit);
-  pool_for(python).submit(std::move(w));
-}
-
-void AlembicRunner::expect(const std::vector<const ServiceSpec*>& services) {
-  expected_.clear();
-  for (const auto* s : services)
-    if (s->runner == RunnerKind::Alembic)
-      if (auto py = warm_python_of(s->command); !py.empty()) ++expected_[py];
-  for (auto& [py, pool] : pools_) pool->expect(expected_[py]);
+void AlembicRunner::run_plain_command(const RunJob& job, RunResult r, std::vector<std::string> heads, LineFn on_line,
+                                      DoneFn on_done) {
+  std::vector<std::string> argv = job.service->command;
+  for (const auto& x : upgrade_args(*job.service)) argv.push_back(x);
+  std::string cmd_text = join(argv, " ");
+  on_line("$ " + cmd_text + "   (not `python -m alembic`: run as it is, without orchestrate's driver)");
+  spawn(job, argv, on_line, [this, job, r, cmd_text, on_done](const ChildExit& e, const std::vector<std::string>& tail) mutable {
+    if (e.succeeded()) {
+      r.outcome = Outcome::Applied;
+    } else {
+      FailureSummary f = summarize_failure(tail, e, cmd_text);
+      r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
+      r.error = f.error;
+      r.details = f.details;
+    }
+    boost::asio::post(ctx_.pool, [this, job, r, on_done]() mutable {
+      auto now = read_current(job);
+      r.after = now.value_or(r.before);
+      // How many revisions it applied, from the graph: what was pending before and is not now.
+      if (auto set = read_revision_set(job.service->path / job.service->config)) {
+        auto before = set->pending(r.before), after = set->pending(r.after);
+        if (before && after) r.applied = static_cast<int>(before->size() - std::min(before->size(), after->size()));
+      }
+      if (r.outcome == Outcome::Applied && r.applied == 0) r.outcome = Outcome::UpToDate;
+      boost::asio::post(ctx_.io, [r, on_done]() mutable { on_done(std::move(r)); });
+    });
+  });
 }
 
 void AlembicRunner::interrupt() {
   ProcessRunner::interrupt();
   // A service waiting to try again after a lock timeout stops waiting now.
   for (const auto& t : std::set<std::shared_ptr<boost::asio::steady_timer>>(timers_)) t->cancel();
-  for (auto& [py, pool] : pools_) pool->interrupt();
-}
-
-void AlembicRunner::shutdown() {
-  for (auto& [py, pool] : pools_) pool->shutdown();
+  for (const auto& j : std::set<std::shared_ptr<DriverJob>>(jobs_)) j->terminate();
 }
 
 }  // namespace orch

@@ -8,12 +8,15 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 
 #include <boost/asio/write.hpp>
@@ -30,23 +33,35 @@ namespace {
 // end-of-file on its stdin while another child holds the write end.
 struct NewProcessGroup : bp::extend::handler {
   pid_t parent = ::getpid();
+  int fd3 = -1;  // becomes the child's descriptor 3 (see ChildSpec), the one descriptor beyond 2 it keeps
   template <class Executor>
   void on_exec_setup(Executor&) const {
     ::setpgid(0, 0);
+    keep_fd3();
     // A child must not outlive orchestrate: if orchestrate is killed (SIGKILL, OOM), the kernel kills
     // the child too, so an orphaned Alembic worker can never commit after the run lock was freed. The
     // parent may have died between fork and prctl: then go at once.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    const unsigned first = fd3 >= 0 ? 4u : 3u;
 #ifdef SYS_close_range
-    if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+    if (::syscall(SYS_close_range, first, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0) return;
 #endif
     struct rlimit rl {};
     long max_fd = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 ? static_cast<long>(rl.rlim_cur) : 1024;
     if (max_fd > 65536) max_fd = 65536;
-    for (int fd = 3; fd < max_fd; ++fd) {
+    for (int fd = static_cast<int>(first); fd < max_fd; ++fd) {
       int flags = ::fcntl(fd, F_GETFD);
       if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+  }
+  // dup2 onto 3 clears close-on-exec; when the descriptor already is 3, clear it by hand.
+  void keep_fd3() const {
+    if (fd3 < 0) return;
+    if (fd3 == 3) {
+      ::fcntl(3, F_SETFD, ::fcntl(3, F_GETFD) & ~FD_CLOEXEC);
+    } else if (::dup2(fd3, 3) < 0) {
+      ::_exit(127);
     }
   }
 };
@@ -84,14 +99,16 @@ struct AsyncChild::Impl {
   bp::async_pipe in;
   bp::async_pipe out;
   bp::async_pipe err;
+  boost::asio::posix::stream_descriptor events;  // with on_event_line: read end of the child's descriptor 3
   std::deque<std::string> stdin_queue;
   bool writing = false;
   bool close_after_writes = false;
   std::unique_ptr<bp::child> child;
   std::array<char, 8192> out_buf{};
   std::array<char, 8192> err_buf{};
-  LineSplitter out_lines, err_lines;
-  bool out_done = false, err_done = false, exited = false, finished = false;
+  std::array<char, 8192> events_buf{};
+  LineSplitter out_lines, err_lines, event_lines;
+  bool out_done = false, err_done = false, events_done = true, exited = false, finished = false;
   ChildExit result;
   boost::asio::steady_timer timeout_timer;
   boost::asio::steady_timer kill_timer;
@@ -99,7 +116,7 @@ struct AsyncChild::Impl {
 
   Impl(boost::asio::io_context& io_, ChildSpec s, LineFn l, ExitFn e)
       : io(io_), spec(std::move(s)), on_line(std::move(l)), on_exit(std::move(e)), in(io_), out(io_), err(io_),
-        timeout_timer(io_), kill_timer(io_) {}
+        events(io_), timeout_timer(io_), kill_timer(io_) {}
 };
 
 AsyncChild::AsyncChild(boost::asio::io_context& io, ChildSpec spec, LineFn on_line, ExitFn on_exit)
@@ -135,9 +152,20 @@ void AsyncChild::start() {
   std::vector<std::string> args(m.spec.argv.begin() + 1, m.spec.argv.end());
   std::error_code ec;
   std::weak_ptr<AsyncChild> weak = self;
+  NewProcessGroup group;
+  group.fd3 = m.spec.child_fd3;
+  int events_sink = -1;
+  if (m.spec.on_event_line) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return fail_to_start(std::string("cannot create a pipe: ") + std::strerror(errno));
+    m.events.assign(fds[0]);
+    events_sink = fds[1];
+    m.events_done = false;
+    group.fd3 = events_sink;
+  }
   m.child = std::make_unique<bp::child>(
       bp::exe = exe, bp::args = args, bp::start_dir = m.spec.cwd.string(), env, bp::std_in < m.in,
-      bp::std_out > m.out, bp::std_err > m.err, m.io, NewProcessGroup{},
+      bp::std_out > m.out, bp::std_err > m.err, m.io, group,
       bp::on_exit =
           [weak](int code, const std::error_code&) {
             auto s = weak.lock();
@@ -154,16 +182,19 @@ void AsyncChild::start() {
             });
           },
       ec);
-  if (ec) return fail_to_start("cannot start " + exe.string() + ": " + ec.message());
+  if (ec) {
+    if (events_sink >= 0) ::close(events_sink);
+    return fail_to_start("cannot start " + exe.string() + ": " + ec.message());
+  }
   pid_ = m.child->id();
+  if (events_sink >= 0) ::close(events_sink);  // the child holds the write end now: its exit is our end-of-file
   if (!m.spec.stdin_pipe) {
     boost::system::error_code ignore;
     m.in.close(ignore);
   }
 
   // Read both pipes until EOF; each read re-arms itself.
-  auto reader = [self](bp::async_pipe& pipe, std::array<char, 8192>& buf, LineSplitter& lines, bool& done,
-                       LineFn sink) {
+  auto reader = [self](auto& pipe, std::array<char, 8192>& buf, LineSplitter& lines, bool& done, LineFn sink) {
     auto step = std::make_shared<std::function<void()>>();
     *step = [self, &pipe, &buf, &lines, &done, step, sink] {
       pipe.async_read_some(boost::asio::buffer(buf), [self, &buf, &lines, &done, step, sink](
@@ -183,6 +214,7 @@ void AsyncChild::start() {
   };
   reader(m.out, m.out_buf, m.out_lines, m.out_done, m.on_line);
   reader(m.err, m.err_buf, m.err_lines, m.err_done, m.spec.on_stderr_line ? LineFn(m.spec.on_stderr_line) : m.on_line);
+  if (m.spec.on_event_line) reader(m.events, m.events_buf, m.event_lines, m.events_done, LineFn(m.spec.on_event_line));
 
   if (m.spec.timeout) {
     m.timeout_timer.expires_after(*m.spec.timeout);
@@ -255,7 +287,7 @@ void AsyncChild::maybe_finish() {
   Impl& m = *impl_;
   if (m.finished || !m.exited) return;
   if (pid_ <= 0) return;  // never kill(0) or kill(-1): that would signal our own group, or everything
-  if (!(m.out_done && m.err_done)) {
+  if (!(m.out_done && m.err_done && m.events_done)) {
     // The tool exited but something it started still holds the pipes open: stop the whole group, as
     // a half-finished background helper must not outlive the run.
     if (!m.result.signaled) ::kill(-pid_, SIGTERM);

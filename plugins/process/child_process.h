@@ -27,6 +27,12 @@ struct ChildSpec {
   std::function<void(const std::string&)> on_stderr_line;
   // Keep stdin open for write_stdin() (a worker fed jobs); otherwise the child sees end-of-file at once.
   bool stdin_pipe = false;
+  // When set, the child's descriptor 3 is the write end of a pipe of its own, read line by line into
+  // this callback (the Alembic driver's typed events, kept apart from anything the tool prints).
+  std::function<void(const std::string&)> on_event_line;
+  // Otherwise, a descriptor of ours the child gets as its descriptor 3 (the zygote's control socket);
+  // -1 for none. The caller keeps ownership.
+  int child_fd3 = -1;
 };
 
 struct ChildExit {

@@ -39,6 +39,8 @@ struct SqlRunner::Job {
 namespace {
 
 using EmitFn = std::function<void(std::string)>;
+// Posts a typed event (RunEvents) to the scheduler's thread, from the pool.
+using TypedFn = std::function<void(std::function<void(RunEvents&)>)>;
 
 std::string applied_by(const std::string& run_id) {
   const std::string who = std::getenv("JOB_COMPLETION_INDEX") ? applied_by_name() : os_user_name() + "@" + host_name();
@@ -181,7 +183,7 @@ bool pause(Millis d, const SqlRunner::Job& state) {
 // back, so the file is tried again after a backoff, up to lock_retries times; in a no-transaction file
 // only the statement that timed out is. Returns false with r.error/details filled on failure.
 bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::string& who, SqlRunner::Job& state,
-                RunResult& r, const EmitFn& emit) {
+                RunResult& r, const EmitFn& emit, const TypedFn& typed) {
   const ServiceSpec& s = *job.service;
   const std::string fname = m.path.filename().string();
   emit("applying " + fname + (m.no_transaction ? " (no transaction)" : ""));
@@ -202,6 +204,8 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
       attempt_file(db, s, m, stmts, next, line_base, 0, who, r);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
       emit("applied " + fname + " in " + format_duration(ms) + (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : ""));
+      MigrationStep step{fname, "", std::filesystem::relative(m.path, s.path).string(), ms};
+      typed([step](RunEvents& e) { e.migration_applied(step); });
       return true;
     } catch (const DbError& e) {
       if (state.cancelled) {
@@ -214,7 +218,8 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
         return false;
       }
       ++r.lock_timeouts;
-      std::string blocker = describe_blocker(db, {s.schema});
+      Blocker held = find_blocker(db, {s.schema});
+      const std::string& blocker = held.text;
       std::string waited = "waited " + format_duration(*s.locks.lock_timeout) + " for a lock";
       if (attempt >= attempts) {
         r.outcome = Outcome::Failed;
@@ -229,6 +234,8 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
         return false;
       }
       Millis wait = lock_backoff(attempt, rng);
+      LockWait lw{fname, blocker, held.pid, attempt, attempts, wait, *s.locks.lock_timeout};
+      typed([lw](RunEvents& e) { e.lock_waiting(lw); });
       emit("lock timeout on " + fname + " (" + waited + (blocker.empty() ? "" : "; " + blocker) + "); attempt " +
            std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));
       if (!pause(wait, state)) {
@@ -244,7 +251,7 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
 }
 
 // Runs on the pool. `emit` posts a line to the io_context.
-RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit) {
+RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit, const TypedFn& typed) {
   const ServiceSpec& s = *job.service;
   RunResult r;
   // The run's session already read the ledger and the files: nothing to do means no connection at all.
@@ -308,7 +315,7 @@ RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit
       if (state.timed_out) r.error = "timed out after " + format_duration(*job.timeout);
       return r;
     }
-    if (!apply_file(*db, job, m, who, state, r, emit)) return r;
+    if (!apply_file(*db, job, m, who, state, r, emit, typed)) return r;
   }
   r.outcome = r.applied > 0 ? Outcome::Applied : Outcome::UpToDate;
   if (r.applied == 0) emit("all " + std::to_string(set.migrations.size()) + " files already applied");
@@ -341,7 +348,9 @@ void SqlRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
   boost::asio::io_context& io = ctx_.io;
   boost::asio::post(ctx_.pool, [this, job, state, timer, on_line, on_done, &io] {
     auto emit = [&io, on_line](std::string l) { boost::asio::post(io, [on_line, l] { on_line(l); }); };
-    RunResult r = apply_sql(job, *state, emit);
+    RunEvents* events = job.events;
+    auto typed = [&io, events](std::function<void(RunEvents&)> f) { boost::asio::post(io, [events, f] { f(*events); }); };
+    RunResult r = apply_sql(job, *state, emit, typed);
     boost::asio::post(io, [this, state, timer, on_done, r]() mutable {
       if (timer) timer->cancel();
       {

@@ -73,9 +73,9 @@ TEST(PythonPerService, TwoInterpretersEachWithWarmWorkers) {
                              "depends_on = [\"users\"]\npython = \"venv\"\n");
   auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("$ /usr/bin/python3 -m alembic -c alembic.ini upgrade head   (on a warm worker)"),
+  EXPECT_NE(r.output.find("$ /usr/bin/python3 -m alembic -c alembic.ini upgrade head   (forked from a warm interpreter)"),
             std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("habits/.venv/bin/python -m alembic -c alembic.ini upgrade head   (on a warm worker)"),
+  EXPECT_NE(r.output.find("habits/.venv/bin/python -m alembic -c alembic.ini upgrade head   (forked from a warm interpreter)"),
             std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT version_num FROM habits.alembic_version"), "2a3f4c9d1cde");
   // A venv that is not there is a manifest error at the key, with the command that makes one.

@@ -241,7 +241,7 @@ TEST(LockTimeout, AlembicGetsTheLimitThroughPgoptionsAndIsRetried) {
   hold.release();
   auto r = run.wait();
   EXPECT_EQ(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("lock timeout (each attempt waits 300ms for a lock); attempt 1 of 9"), std::string::npos)
+  EXPECT_NE(r.output.find("lock timeout (waited 300ms for a lock"), std::string::npos)
       << r.output;
   EXPECT_EQ(db.scalar("SELECT version_num FROM users.alembic_version"), "c2e8a4f6b913");
 }

@@ -119,6 +119,7 @@ TEST(Dashboard, ServicePrinterShowsWaitingProgressAndFailure) {
   EXPECT_NE(f[1].find("0/2"), std::string::npos) << f[1];
   p.service_started(specs[0]);
   p.service_line(specs[0], "INFO  [alembic.runtime.migration] Running upgrade  -> a, first");
+  p.migration_applied(specs[0], MigrationStep{"a", "", "", {}});
   f = d.frame(DashClock::now());
   EXPECT_NE(f[1].find("1/2"), std::string::npos) << f[1];
   EXPECT_NE(f[1].find("Running upgrade"), std::string::npos);
@@ -147,14 +148,17 @@ TEST(Dashboard, ALockTimeoutShowsWhoBlocksTheServiceUntilItMovesOn) {
   Dashboard d(term, DashHeader{"t", "r", DashClock::now(), ""}, {row("meals", "queued")}, 0ms);
   ServiceDashboardPrinter p(d, {&specs[0]}, {{"meals", {"0001 -> 0002", 1}}});
   p.service_started(specs[0]);
-  p.service_line(specs[0], "lock timeout on 0002_alter.sql (waited 2.0s for a lock; a lock on meals.meals is held by pid "
-                           "4242 (app@10.0.0.5, idle in transaction for 00:03:12: SELECT …)); attempt 3 of 9, next in 2.0s");
+  LockWait w;
+  w.migration = "0002_alter.sql";
+  w.blocker_pid = 4242;
+  p.lock_waiting(specs[0], w);
+  // A line is payload: its wording neither sets nor clears the blocker.
+  p.service_line(specs[0], "applied 0002_alter.sql in 3ms (attempt 4)");
   auto f = d.frame(DashClock::now());
   EXPECT_NE(f[1].find("blocked by pid 4242"), std::string::npos) << f[1];
-  p.service_line(specs[0], "applied 0002_alter.sql in 3ms (attempt 4)");
+  p.migration_applied(specs[0], MigrationStep{"0002_alter.sql", "", "", 3ms});
   f = d.frame(DashClock::now());
   EXPECT_EQ(f[1].find("blocked by"), std::string::npos) << f[1];
-  EXPECT_EQ(blocker_in("lock timeout (each attempt waits 2.0s for a lock); attempt 1 of 9"), "");
 }
 
 TEST(PlainPrinter, NoEscapeCodesWithoutColour) {
@@ -184,10 +188,13 @@ class ScriptedRunner : public ServiceRunner {
  public:
   void start(const RunJob& job, LineFn on_line, DoneFn on_done) override {
     lines[job.service->name] = on_line;
+    events[job.service->name] = job.events;
     done[job.service->name] = std::move(on_done);
   }
   void interrupt() override {}
   void say(const std::string& s, const std::string& l) { lines.at(s)(l); }
+  void applied(const std::string& s, const std::string& id) { events.at(s)->migration_applied(MigrationStep{id, "", "", {}}); }
+  std::map<std::string, RunEvents*> events;
   void finish(const std::string& s, RunResult r) {
     auto d = std::move(done.at(s));
     done.erase(s);
@@ -217,6 +224,9 @@ TEST(Dashboard, FramesOfAScriptedRunThroughTheBuilder) {
   EXPECT_NE(f[0].find("1 running, 0 done, 0 failed, 2 waiting"), std::string::npos) << f[0];
   EXPECT_NE(f[2].find("waiting for users"), std::string::npos) << f[2];
   runner.say("users", "INFO  [alembic.runtime.migration] Running upgrade  -> u1, create users");
+  f = d.frame(DashClock::now());
+  EXPECT_NE(f[1].find("0/2"), std::string::npos) << "a line is payload, not progress: " << f[1];
+  runner.applied("users", "u1");
   f = d.frame(DashClock::now());
   EXPECT_NE(f[1].find("1/2"), std::string::npos) << f[1];
   RunResult ok;

@@ -1,0 +1,632 @@
+"""orchestrate's Alembic driver: runs one Alembic command for one service and reports what happened as
+typed events (JSON lines on a descriptor of its own), never through log lines.
+
+Two modes (docs/architecture.md, "The Alembic driver"):
+
+  zygote   Imports Alembic, SQLAlchemy and the DBAPIs once, then serves jobs from the control socket
+           (fd 3, SOCK_SEQPACKET): each message is a job (JSON) with three descriptors attached (stdout,
+           stderr, events). Each job is a fork(): as isolated as a fresh interpreter, as cheap as a warm
+           one. After a job's process ends, the zygote writes its exit to the job's event pipe.
+  job      Runs one job in this process (the cold path: argv[2] is the job, events on fd 3).
+
+orchestrate sends this file on the interpreter's stdin, so it is not a file on disk: tracebacks name
+it "<orchestrate alembic driver>", and the condensed traceback leaves its frames out.
+
+What every job gets, whatever env.py does:
+  - the manifest's lock_timeout (and statement_timeout, unless "off") merged into every connection the
+    migration opens: appended to libpq's `options` (psycopg2, psycopg) or asyncpg's `server_settings`
+    before connecting, then verified on the connection and SET (and committed, so no later rollback
+    undoes it) if a pooler dropped the startup options; the `connection` event says what is in force;
+  - a `revision-started` / `revision-applied` event per revision (the latter from Alembic's
+    on_version_apply, chained after the user's own callbacks);
+  - a `lock-timeout` event (SQLSTATE 55P03) with the statement, and one `failure` event: exception,
+    message, SQLSTATE, the revision being applied, its file:line, the revisions this job ran, the
+    frames in the project's own files, and the whole traceback (for the log only).
+"""
+
+import functools
+import json
+import os
+import sys
+import time
+import traceback
+
+DRIVER_FILE = "<orchestrate alembic driver>"
+PROTOCOL = 1
+
+
+class Events:
+    """One JSON object per line on the job's event descriptor. A write error (orchestrate gone) is
+    ignored: the job's outcome is in the database, and the process dies with its parent anyway."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def emit(self, type_, **fields):
+        fields["type"] = type_
+        data = (json.dumps(fields, default=str) + "\n").encode("utf-8", "replace")
+        try:
+            while data:
+                n = os.write(self.fd, data)
+                data = data[n:]
+        except OSError:
+            pass
+
+
+def preload():
+    """What every job would import: done once in the zygote, before any fork."""
+    import importlib
+
+    for name in (
+        "logging.config",
+        "configparser",
+        "alembic",
+        "alembic.config",
+        "alembic.command",
+        "alembic.context",
+        "alembic.op",
+        "alembic.runtime.migration",
+        "alembic.runtime.environment",
+        "alembic.script",
+        "alembic.autogenerate",
+        "sqlalchemy",
+        "sqlalchemy.orm",
+        "sqlalchemy.ext.declarative",
+        "sqlalchemy.dialects.postgresql",
+        "sqlalchemy.pool",
+        "psycopg2",
+        "psycopg2.extensions",
+        "psycopg2.extras",
+        "sqlalchemy.dialects.postgresql.psycopg2",
+        "sqlalchemy.ext.asyncio",
+        "asyncpg",
+        "sqlalchemy.dialects.postgresql.asyncpg",
+    ):
+        try:
+            importlib.import_module(name)
+        except Exception:  # an optional DBAPI that is not installed: the job that needs it says so
+            pass
+
+
+# ---------------------------------------------------------------------------------------------------
+# Limits on every connection
+
+
+def _pg_options(ms):
+    return "%dms" % ms
+
+
+class Limits:
+    """The manifest's lock_timeout / statement_timeout in milliseconds (None: leave env.py's alone)."""
+
+    def __init__(self, spec):
+        self.lock_timeout = spec.get("lock_timeout_ms")
+        self.statement_timeout = spec.get("statement_timeout_ms")
+
+    def settings(self):
+        out = {}
+        if self.lock_timeout is not None:
+            out["lock_timeout"] = _pg_options(self.lock_timeout)
+        if self.statement_timeout is not None:
+            out["statement_timeout"] = _pg_options(self.statement_timeout)
+        return out
+
+
+def merge_connect_params(driver, cparams, settings, app_name):
+    """Adds our settings to what env.py passes (connect_args, URL query), so ours win: libpq applies
+    `-c` options left to right; asyncpg's server_settings is a dict."""
+    if not settings and not app_name:
+        return
+    if driver in ("psycopg2", "psycopg", "psycopg2cffi"):
+        ours = " ".join("-c %s=%s" % kv for kv in settings.items())
+        theirs = cparams.get("options") or ""
+        cparams["options"] = (theirs + " " + ours).strip()
+    elif driver == "asyncpg":
+        server = dict(cparams.get("server_settings") or {})
+        server.update(settings)
+        if app_name and "application_name" not in server:
+            server["application_name"] = app_name
+        cparams["server_settings"] = server
+
+
+_READ_LIMITS = (
+    "SELECT (SELECT setting FROM pg_settings WHERE name = 'lock_timeout'),"
+    " (SELECT setting FROM pg_settings WHERE name = 'statement_timeout'),"
+    " current_setting('application_name'), pg_backend_pid()"
+)
+
+
+def _read_limits(dbapi_conn):
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(_READ_LIMITS)
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return row
+
+
+def _end_transaction(dbapi_conn, commit):
+    try:
+        if commit:
+            dbapi_conn.commit()
+        else:
+            dbapi_conn.rollback()
+    except Exception:
+        pass
+
+
+def verify_connection(dbapi_conn, limits, events):
+    """Reads what is in force on a new connection; if a pooler or the server dropped the startup
+    options, SETs them (committed: a later rollback cannot undo a committed SET) and reads again."""
+    try:
+        lock, stmt, app, pid = _read_limits(dbapi_conn)
+        _end_transaction(dbapi_conn, False)
+        fixed = False
+        wanted = limits.settings()
+        if _differs(lock, stmt, limits):
+            cur = dbapi_conn.cursor()
+            try:
+                for name, value in wanted.items():
+                    cur.execute("SET SESSION %s = '%s'" % (name, value))  # names and values are ours
+            finally:
+                cur.close()
+            _end_transaction(dbapi_conn, True)
+            lock, stmt, app, pid = _read_limits(dbapi_conn)
+            _end_transaction(dbapi_conn, False)
+            fixed = True
+        events.emit(
+            "connection",
+            backend_pid=int(pid),
+            lock_timeout_ms=int(lock),
+            statement_timeout_ms=int(stmt),
+            application_name=app,
+            set_after_connect=fixed,
+            limits_in_force=not _differs(lock, stmt, limits),
+        )
+    except Exception as e:  # never fail a migration because the check failed: say so instead
+        events.emit("connection", error="%s: %s" % (type(e).__name__, _first_line(e)), limits_in_force=False)
+
+
+def _differs(lock, stmt, limits):
+    if limits.lock_timeout is not None and int(lock) != limits.lock_timeout:
+        return True
+    if limits.statement_timeout is not None and int(stmt) != limits.statement_timeout:
+        return True
+    return False
+
+
+def install_connection_hooks(limits, events, app_name):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
+
+    settings = limits.settings()
+
+    def do_connect(dialect, conn_rec, cargs, cparams):
+        merge_connect_params(getattr(dialect, "driver", ""), cparams, settings, app_name)
+        return None  # let the dialect connect
+
+    def on_connect(dbapi_conn, conn_rec):
+        verify_connection(dbapi_conn, limits, events)
+
+    def on_error(ctx):
+        code = sqlstate_of(ctx.original_exception)
+        if code == "55P03":
+            events.emit("lock-timeout", sqlstate=code, statement=_short(ctx.statement), revision=TRACKER.current)
+
+    event.listen(Engine, "do_connect", do_connect)
+    event.listen(Pool, "connect", on_connect)
+    event.listen(Engine, "handle_error", on_error)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Revisions
+
+
+class Tracker:
+    """Which revision runs now, and which this job ran, from wrapping each step's function and from
+    Alembic's on_version_apply."""
+
+    def __init__(self):
+        self.events = None
+        self.current = None
+        self.current_file = None
+        self.started_at = None
+        self.ran = []
+        self.transaction_per_migration = False
+        self.limits = None
+
+    def started(self, step):
+        rev = step.revision
+        self.current = rev.revision
+        self.current_file = getattr(rev.module, "__file__", None) or getattr(rev, "path", None)
+        self.started_at = time.monotonic()
+        fields = dict(
+            revision=rev.revision,
+            down_revisions=list(rev._normalized_down_revisions) if step.is_upgrade else [],
+            upgrade=bool(step.is_upgrade),
+            file=self.current_file,
+            message=(rev.doc or "").strip().splitlines()[0] if rev.doc else "",
+        )
+        fields.update(self.enforce_limits())
+        self.events.emit("revision-started", **fields)
+
+    def enforce_limits(self):
+        """What the revision's own connection runs with, read just before it runs: a listener of env.py's
+        that reset lock_timeout after we connected is caught here, and the limit SET again for this
+        transaction."""
+        if self.limits is None or not self.limits.settings():
+            return {}
+        try:
+            from alembic import context, op
+
+            if context.is_offline_mode():
+                return {}
+            bind = op.get_bind()
+            lock, stmt = bind.exec_driver_sql(
+                "SELECT (SELECT setting FROM pg_settings WHERE name = 'lock_timeout'),"
+                " (SELECT setting FROM pg_settings WHERE name = 'statement_timeout')"
+            ).fetchone()
+            out = {"lock_timeout_ms": int(lock), "statement_timeout_ms": int(stmt), "limits_set": False}
+            if _differs(lock, stmt, self.limits):
+                for name, value in self.limits.settings().items():
+                    bind.exec_driver_sql("SET %s = '%s'" % (name, value))  # names and values are ours
+                out["limits_set"] = True
+            return out
+        except Exception as e:  # offline mode, or no bind: nothing to read
+            return {"limits_error": "%s: %s" % (type(e).__name__, _first_line(e))}
+
+    def applied(self, ctx=None, step=None, heads=None, run_args=None, **_):
+        if step is None or getattr(step, "is_stamp", False):
+            return
+        rev = step.up_revision_id if step.is_upgrade else (step.down_revision_ids or [None])[0]
+        revision = self.current or rev
+        ms = int((time.monotonic() - self.started_at) * 1000) if self.started_at else 0
+        self.ran.append(revision)
+        self.events.emit(
+            "revision-applied" if step.is_upgrade else "revision-reverted",
+            revision=revision,
+            file=self.current_file,
+            duration_ms=ms,
+            heads=sorted(heads or ()),
+        )
+        self.current = None
+        self.current_file = None
+
+
+TRACKER = Tracker()
+
+
+def install_revision_hooks(events, limits):
+    from alembic.runtime import environment, migration
+
+    TRACKER.events = events
+    TRACKER.limits = limits
+    original_init = migration.RevisionStep.__init__
+
+    def step_init(self, revision_map, revision, is_upgrade):
+        original_init(self, revision_map, revision, is_upgrade)
+        fn = self.migration_fn
+        step = self
+
+        @functools.wraps(fn)  # Alembic's log names the step by its function ("Running upgrade A -> B")
+        def run(*args, **kw):
+            TRACKER.started(step)
+            return fn(*args, **kw)
+
+        self.migration_fn = run
+
+    migration.RevisionStep.__init__ = step_init
+
+    original_configure = environment.EnvironmentContext.configure
+
+    def configure(self, *args, **kw):
+        theirs = kw.get("on_version_apply") or ()
+        if callable(theirs):
+            theirs = (theirs,)
+        kw["on_version_apply"] = tuple(theirs) + (TRACKER.applied,)
+        TRACKER.transaction_per_migration = bool(kw.get("transaction_per_migration", False))
+        return original_configure(self, *args, **kw)
+
+    environment.EnvironmentContext.configure = configure
+
+
+# ---------------------------------------------------------------------------------------------------
+# Failures
+
+
+def sqlstate_of(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        for attr in ("pgcode", "sqlstate"):
+            code = getattr(exc, attr, None)
+            if isinstance(code, str) and len(code) == 5:
+                return code
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return None
+
+
+def _first_line(e):
+    orig = getattr(e, "orig", None)
+    text = str(orig if orig is not None else e).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _short(sql, limit=2000):
+    if sql is None:
+        return None
+    sql = str(sql).strip()
+    return sql if len(sql) <= limit else sql[:limit] + " ..."
+
+
+def _is_project_file(path, root):
+    if not path or path.startswith("<"):
+        return False
+    path = os.path.abspath(path)
+    if "site-packages" in path or "dist-packages" in path or path.startswith(sys.base_prefix + os.sep + "lib"):
+        return False
+    return path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def describe_failure(exc, root):
+    """The failure event's fields: what, where (the deepest frame in the project's own files, which for a
+    failing revision is the revision file), and the frames a person needs."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    project = [f for f in frames if _is_project_file(f.filename, root)]
+    where = None
+    if TRACKER.current_file:
+        mine = [f for f in frames if os.path.abspath(f.filename) == os.path.abspath(TRACKER.current_file)]
+        if mine:
+            where = mine[-1]
+    if where is None and project:
+        where = project[-1]
+    condensed = []
+    for f in project:
+        condensed.append('File "%s", line %d, in %s' % (os.path.relpath(f.filename, root), f.lineno, f.name))
+        if f.line:
+            condensed.append("    " + f.line.strip())
+    fields = {
+        "exception": type(exc).__name__,
+        "message": _first_line(exc),
+        "sqlstate": sqlstate_of(exc),
+        "revision": TRACKER.current,
+        "file": os.path.relpath(where.filename, root) if where else None,
+        "line": where.lineno if where else None,
+        "ran": list(TRACKER.ran) + ([TRACKER.current] if TRACKER.current else []),
+        "transaction_per_migration": TRACKER.transaction_per_migration,
+        "frames": condensed,
+        "traceback": traceback.format_exception(type(exc), exc, exc.__traceback__),
+    }
+    statement = getattr(exc, "statement", None)
+    if statement:
+        fields["statement"] = _short(statement)
+    diag = getattr(getattr(exc, "orig", None), "diag", None)
+    position = getattr(diag, "statement_position", None) if diag is not None else None
+    if position:
+        fields["statement_position"] = int(position)
+    missing = _missing_module(exc)
+    if missing:
+        fields["missing_module"] = missing
+        fields["python"] = sys.executable
+    return fields
+
+
+def _missing_module(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ImportError):
+            return exc.name or _first_line(exc)
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# One job
+
+
+def apply_environment(spec, zygote_path):
+    """The service's directory, environment and import path, as a fresh `python -m alembic` there
+    would have them (PYTHONPATH was applied when the zygote started; it is part of the zygote's key)."""
+    os.chdir(spec["cwd"])
+    os.environ.update(spec.get("env") or {})
+    sys.path[:] = [spec["cwd"]] + list(zygote_path)
+    sys.argv = ["alembic"] + list(spec["argv"])
+
+
+def run_job(spec, events, fork_started=None):
+    started = time.monotonic()
+    events.emit(
+        "job-started",
+        protocol=PROTOCOL,
+        pid=os.getpid(),
+        fork_ms=round((started - fork_started) * 1000, 3) if fork_started else None,
+    )
+    limits = Limits(spec.get("limits") or {})
+    root = os.path.abspath(spec["cwd"])
+    try:
+        install_connection_hooks(limits, events, (spec.get("env") or {}).get("PGAPPNAME"))
+        install_revision_hooks(events, limits)
+        import alembic.config
+
+        alembic.config.main(argv=["--raiseerr"] + list(spec["argv"]), prog="alembic")
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code & 0xFF or (1 if code else 0)
+        print(code, file=sys.stderr)
+        return 1
+    except BaseException as e:  # noqa: B902 - every failure is reported, KeyboardInterrupt too
+        fields = describe_failure(e, root)
+        events.emit("failure", **fields)
+        return 1
+    return 0
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------------
+# The zygote
+
+
+_PRCTL = None  # libc's prctl, loaded by the zygote before it forks (ctypes costs milliseconds per job)
+
+
+def _load_prctl():
+    global _PRCTL
+    try:
+        import ctypes
+
+        _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+    except Exception:
+        _PRCTL = None
+
+
+def _die_with_parent(parent_pid):
+    """PR_SET_PDEATHSIG: the kernel kills this process when its parent dies, so a job can never commit
+    after orchestrate (and its run lock) are gone."""
+    if _PRCTL is not None:
+        _PRCTL(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+    if os.getppid() != parent_pid:
+        os._exit(127)
+
+
+def _child(spec, fds, zygote_path, fork_started):
+    import signal
+
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    os.setpgid(0, 0)  # a group of its own: a timeout or Ctrl-C stops the job and whatever it started
+    out, err, ev = fds
+    # The job's descriptors: 0 /dev/null, 1 and 2 its output pipes, 3 its events. Nothing else stays
+    # open: another job's event pipe held here would keep orchestrate from seeing that job end.
+    os.dup2(ev, 3)  # over the control socket, which a job must not hold
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    os.closerange(4, 65536)
+    try:
+        sys.stdout.reconfigure(line_buffering=True)
+        sys.stderr.reconfigure(line_buffering=True)
+    except Exception:
+        pass
+    code = 1
+    try:
+        apply_environment(spec, zygote_path)
+        code = run_job(spec, Events(3), fork_started)
+    finally:
+        _flush()
+        os._exit(code)
+
+
+class Zygote:
+    def __init__(self, control_fd):
+        import socket
+
+        self.control = socket.socket(fileno=control_fd)
+        self.control_fd = control_fd
+        self.jobs = {}  # pid -> event fd
+        self.path = [p for p in sys.path[1:]]  # sys.path[0] is "" for -c: each job puts its cwd there
+
+    def serve(self):
+        import array
+        import selectors
+        import signal
+        import socket
+
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        sel = selectors.DefaultSelector()
+        sel.register(self.control, selectors.EVENT_READ, "control")
+        sel.register(wake_r, selectors.EVENT_READ, "wake")
+        open_ = True
+        while open_ or self.jobs:
+            for key, _ in sel.select(timeout=1.0):
+                if key.data == "wake":
+                    try:
+                        os.read(wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                elif open_:
+                    try:
+                        msg, fds, _, _ = socket.recv_fds(self.control, 1 << 20, 3)
+                    except (ConnectionResetError, OSError):
+                        msg, fds = b"", []
+                    if not msg:
+                        open_ = False
+                        sel.unregister(self.control)
+                        continue
+                    self.start(msg, fds)
+            self.reap()
+
+    def start(self, msg, fds):
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            return
+        spec = json.loads(msg.decode("utf-8"))
+        _flush()
+        fork_started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            _die_with_parent(self.zygote_pid)
+            _child(spec, fds, self.path, fork_started)
+        os.close(fds[0])
+        os.close(fds[1])
+        self.jobs[pid] = fds[2]
+
+    def reap(self):
+        while self.jobs:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            fd = self.jobs.pop(pid, None)
+            if fd is None:
+                continue
+            if os.WIFSIGNALED(status):
+                Events(fd).emit("exit", code=None, signal=os.WTERMSIG(status))
+            else:
+                Events(fd).emit("exit", code=os.WEXITSTATUS(status), signal=None)
+            os.close(fd)
+
+
+def main(argv):
+    mode = argv[1] if len(argv) > 1 else ""
+    if mode == "zygote":
+        preload()
+        _load_prctl()
+        import gc
+
+        gc.freeze()  # what the zygote imported stays shared with every job, not copied on first write
+        z = Zygote(3)
+        z.zygote_pid = os.getpid()
+        z.serve()
+        return 0
+    if mode == "job":
+        spec = json.loads(argv[2])
+        code = run_job(spec, Events(3))
+        _flush()
+        return code
+    print("usage: orchestrate-alembic-driver zygote | job JSON", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__" or __name__ == "__orchestrate_driver__":
+    sys.exit(main(sys.argv))
