@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <set>
 
@@ -15,6 +17,7 @@
 #include "process/tool_run.h"
 #include "util/backoff.h"
 #include "util/secrets.h"
+#include "util/sql_split.h"
 #include "util/text.h"
 
 namespace orch {
@@ -75,11 +78,31 @@ Precheck precheck_from(const ServiceStatus& st) {
   return p;
 }
 
-// Who holds a lock on a table of the service's schema now (pid 0 when nobody does, or on any error).
-Blocker blocker_of(const RunJob& job) {
+// The schemas a statement names (its relations), from PostgreSQL's own parser: a revision may alter a
+// table outside the service's schema, and that is where the blocker holds its lock.
+void collect_schemas(const nlohmann::json& j, std::set<std::string>& out) {
+  if (j.is_object()) {
+    // A RangeVar, wrapped ({"RangeVar": {...}}) or as a typed field ("relation": {...}).
+    if (j.contains("relname") && j.contains("schemaname") && j["schemaname"].is_string()) out.insert(j["schemaname"].get<std::string>());
+    for (auto it = j.begin(); it != j.end(); ++it) collect_schemas(*it, out);
+  } else if (j.is_array()) {
+    for (const auto& v : j) collect_schemas(v, out);
+  }
+}
+
+std::vector<std::string> schemas_of(const ServiceSpec& s, const std::string& statement) {
+  std::set<std::string> found = {s.schema};
+  if (!statement.empty())
+    if (auto trees = parse_sql_trees(statement))
+      for (const auto& t : *trees) collect_schemas(t.tree, found);
+  return {found.begin(), found.end()};
+}
+
+// Who holds a lock on a table of those schemas now (pid 0 when nobody does, or on any error).
+Blocker blocker_of(const RunJob& job, const std::string& statement) {
   try {
     auto db = connect_db(job.database_url, "orchestrate/blocker");
-    return find_blocker(*db, {job.service->schema});
+    return find_blocker(*db, schemas_of(*job.service, statement));
   } catch (const std::exception&) {
     return {};
   }
@@ -292,7 +315,7 @@ void AlembicRunner::after_attempt(std::shared_ptr<Attempt> a, const ChildExit& e
 
 void AlembicRunner::retry_after_lock_timeout(std::shared_ptr<Attempt> a) {
   boost::asio::post(ctx_.pool, [this, a] {
-    Blocker held = blocker_of(a->job);
+    Blocker held = blocker_of(a->job, a->now.failure->statement.empty() ? a->now.lock_statement : a->now.failure->statement);
     boost::asio::post(ctx_.io, [this, a, held] {
       const ServiceSpec& s = *a->job.service;
       ++a->r.lock_timeouts;
@@ -345,7 +368,7 @@ void AlembicRunner::finish(std::shared_ptr<Attempt> a, const ChildExit& e) {
   const bool lock_timeout = a->now.lock_timeout();
   if (lock_timeout) ++r.lock_timeouts;
   boost::asio::post(ctx_.pool, [this, a, lock_timeout, e] {
-    Blocker held = lock_timeout ? blocker_of(a->job) : Blocker{};
+    Blocker held = lock_timeout ? blocker_of(a->job, a->now.lock_statement) : Blocker{};
     auto now = read_current(a->job);
     boost::asio::post(ctx_.io, [a, now, held, e, lock_timeout] {
       RunResult& r = a->r;

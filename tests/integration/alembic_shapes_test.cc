@@ -256,7 +256,7 @@ TEST(AlembicShapes, CountsComeFromEventsWhetherAlembicLogsTwiceOrNotAtAll) {
   EXPECT_NE(r.output.find("6 migrations applied"), std::string::npos) << r.output;
   std::string ev = read_all(events);
   EXPECT_EQ(count_of(ev, "\"type\":\"migration-applied\""), 6) << ev;
-  EXPECT_EQ(count_of(ev, "\"service\":\"quiet\",\"migration\":\"a"), 3 * 1 + 0) << ev;
+  EXPECT_EQ(count_of(ev, "\"type\":\"migration-applied\",\"service\":\"quiet\""), 3) << ev;
   EXPECT_EQ(count_of(read_all(dir.path() / "run.json"), "\"applied\": 3"), 2) << read_all(dir.path() / "run.json");
 }
 
@@ -309,7 +309,7 @@ TEST(AlembicShapes, AServiceThatBreaksItsInterpreterLeavesTheNextOneUntouched) {
   dir.write("services.toml", manifest(service("bad") + service("good", "depends_on = []\n")));
   auto r = up(dir, db, {"-j", "1"});
   EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("ImportError"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ModuleNotFoundError"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("bad/migrations/env.py:6"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("set python = \"venv\" | \"poetry\" | PATH for bad"), std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT version_num FROM good.alembic_version"), "a3") << r.output;
