@@ -416,3 +416,30 @@ TEST(AlembicShapes, CheckFailsWhereUpWouldFailWhenEnvPyCannotImportItsApp) {
   EXPECT_NE(r.output.find("svc/migrations/env.py:5"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("ModuleNotFoundError: No module named 'app'"), std::string::npos) << r.output;
 }
+
+TEST(AlembicShapes, TheColdPathAndAPlainCommandCountTheSameWithoutTheZygote) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("shapes-cold");
+  for (const std::string name : {"cold", "wrapped"}) {
+    dir.write(name + "/alembic.ini", ini_logging_quiet());
+    dir.write(name + "/migrations/env.py", env_py(name, "", ", connect_args={'options': '-c statement_timeout=30000'}"));
+    three_revisions(dir, name, name);
+  }
+  dir.write("cold/migrations/versions/a4_seen.py", revision("a4", "a3", record_settings("cold")));
+  dir.write("services.toml",
+            manifest(service("cold") +
+                     service("wrapped", "command = [\"sh\", \"-c\", \"exec /usr/bin/python3 -m alembic \\\"$@\\\"\", \"alembic\"]\n")));
+  const auto report = dir.path() / "run.json";
+  // The driver as its own process (no zygote), and a command the driver cannot run: counts from the graph.
+  auto r = run_orchestrate({"--no-dashboard", "up", "--report", "json:" + report.string()},
+                           {{"DATABASE_URL", db.url()}, {"ORCHESTRATE_ALEMBIC_WARM", "0"}}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(db.scalar("SELECT lock_timeout FROM cold.seen"), "300ms");
+  EXPECT_EQ(r.output.find("forked from a warm interpreter"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("without orchestrate's driver"), std::string::npos) << r.output;
+  std::string json = read_all(report);
+  EXPECT_NE(json.find("\"applied\": 4"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"applied\": 3"), std::string::npos) << json;
+  EXPECT_NE(r.output.find("7 migrations applied"), std::string::npos) << r.output;
+}
