@@ -78,8 +78,10 @@ std::optional<Finding> unlabelled_heads(const RevisionSet& set, const std::vecto
   if (set.branch_labels().empty())
     msg += "; `alembic upgrade head` refuses to choose";
   else
-    msg += "; " + join(loose, ", ") + (loose.size() == 1 ? " is not" : " are not") +
-           " the only head of a branch label of its own, so it diverged by accident (labelled heads are kept apart by design)";
+    msg += "; " + join(loose, ", ") +
+           (loose.size() == 1 ? " is not the only head of a branch label of its own, so it diverged by accident"
+                              : " are not each the only head of a branch label of their own, so they diverged by accident") +
+           " (labelled heads are kept apart by design)";
   const RevisionFile* first = set.find(loose[0]);
   return Finding{Severity::Error, at(*first, first->revision_line), msg,
                  "merge them: alembic merge -m \"merge heads\" " + join(merge, " "), ""};
