@@ -90,6 +90,12 @@ TEST(Branches, ExpandAtHeadAppliesOnlyTheExpandBranch) {
   EXPECT_NE(up.output.find("upgrade expand@head"), std::string::npos) << up.output;
   EXPECT_EQ(rows(db), "e3");
   EXPECT_EQ(columns(db, "items"), "id,legacy,name") << "contract's c1 ran";
+  // At the target's head, though not at every head: the next up is decided from the files alone.
+  auto again = orch(db, dir, {"--no-dashboard", "up"});
+  EXPECT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("at head e3 (read from the revision files); Alembic not started"), std::string::npos)
+      << again.output;
+  EXPECT_EQ(count_of(again.output, "-m alembic"), 0) << again.output;
 
   auto status = orch(db, dir, {"status", "--format", "json"});
   json s = json::parse(status.output)["services"][0];
