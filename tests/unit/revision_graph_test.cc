@@ -141,6 +141,13 @@ const std::vector<Rev> kMergesAndRoots = {
     {"d1", {"m1"}, {"x2"}, {}},  {"y1", {}, {"extra"}, {}},    {"y2", {"y1"}, {}, {}},
 };
 
+// Five independent lines: only the load order (the directory's) decides which Alembic applies first.
+const std::vector<Rev> kIndependentLines = {
+    {"k1", {}, {}, {}}, {"k1b", {"k1"}, {}, {}}, {"l1", {}, {}, {}}, {"l1b", {"l1"}, {}, {}},
+    {"m1", {}, {}, {}}, {"m1b", {"m1"}, {}, {}}, {"n1", {}, {}, {}}, {"n1b", {"n1"}, {}, {}},
+    {"o1", {}, {}, {}}, {"o1b", {"o1"}, {"k1"}, {}},
+};
+
 }  // namespace
 
 TEST(RevisionGraph, LabelsCoverTheirBranchWhereverTheySit) {
@@ -203,6 +210,8 @@ TEST(RevisionGraph, OrderAndRowsMatchAlembicItself) {
       {&kMergesAndRoots, {"b1"}, "heads", ""},
       {&kMergesAndRoots, {"m1", "x1"}, "heads", ""},
       {&kMergesAndRoots, {}, "extra@head", "extra"},
+      {&kIndependentLines, {}, "heads", ""},
+      {&kIndependentLines, {"l1", "n1"}, "heads", ""},
   };
   int n = 0;
   for (const auto& c : cases) {
