@@ -27,19 +27,26 @@ std::set<int> walk(const std::vector<int>& from, const std::vector<std::vector<i
 }
 
 // depends_on that an ancestor (through down_revision) already depends on are implied: Alembic's
-// _normalize_depends_on drops them, and its upgrade order and version rows follow what is left.
+// _normalize_depends_on drops them, and its upgrade order and version rows follow what is left. Only a
+// dependency that several revisions name needs the ancestry walk, so a long tree stays linear.
 void normalise_dependencies(RevisionGraph& g) {
+  std::vector<std::vector<int>> named_by(g.rev.size());
+  for (size_t n = 0; n < g.rev.size(); ++n)
+    for (int d : g.deps[n]) named_by[d].push_back(static_cast<int>(n));
   for (size_t n = 0; n < g.rev.size(); ++n) {
-    std::vector<int> kept = g.deps[n];
-    if (!kept.empty()) {
-      for (int a : g.versioned_ancestors(static_cast<int>(n))) {
-        if (a == static_cast<int>(n)) continue;
-        for (int d : g.deps[a]) kept.erase(std::remove(kept.begin(), kept.end(), d), kept.end());
+    std::set<int> above;  // n's versioned ancestors, walked only when needed
+    bool walked = false;
+    for (int d : g.deps[n]) {
+      bool implied = false;
+      for (int other : named_by[d]) {
+        if (other == static_cast<int>(n)) continue;
+        if (!walked) above = g.versioned_ancestors(static_cast<int>(n)), walked = true;
+        implied = implied || above.count(other) > 0;
       }
+      if (!implied) g.norm_deps[n].push_back(d);
     }
-    g.norm_deps[n] = kept;
     g.norm_down[n] = g.down[n];
-    for (int d : kept) add_unique(g.norm_down[n], d);
+    for (int d : g.norm_deps[n]) add_unique(g.norm_down[n], d);
   }
 }
 
@@ -117,14 +124,29 @@ namespace {
 // at a time in load order, and moves to another head whenever that head still needs the candidate. It
 // yields children first; the upgrade runs it reversed. A step bound guards against a cyclic tree, which
 // `check` reports (the order then falls back to plain parents-first).
+// A node's ancestors as a mask over the nodes: the sort asks "is X needed by head k?" for every step, and
+// recomputes a head's ancestors at each merge or depends_on, so these must be cheap.
+std::vector<char> ancestor_mask(const RevisionGraph& g, int from) {
+  std::vector<char> mask(g.rev.size(), 0);
+  std::vector<int> todo = {from};
+  while (!todo.empty()) {
+    int n = todo.back();
+    todo.pop_back();
+    if (mask[n]) continue;
+    mask[n] = 1;
+    for (int m : g.norm_down[n]) todo.push_back(m);
+  }
+  return mask;
+}
+
 std::vector<int> alembic_topological_sort(const RevisionGraph& g, std::set<int> todo, const std::vector<int>& targets) {
   const std::set<int> all_todo = todo;
   std::vector<int> heads;
   for (int t : targets)
     if (todo.count(t) && std::find(heads.begin(), heads.end(), t) == heads.end()) heads.push_back(t);
   std::sort(heads.begin(), heads.end(), [&](int a, int b) { return g.order[a] < g.order[b]; });
-  std::vector<std::set<int>> ancestors_of;
-  for (int h : heads) ancestors_of.push_back(g.ancestors({h}));
+  std::vector<std::vector<char>> ancestors_of;
+  for (int h : heads) ancestors_of.push_back(ancestor_mask(g, h));
   std::vector<int> out;
   size_t idx = 0, steps = 0;
   const size_t bound = 4 * (all_todo.size() + 1) * (all_todo.size() + 1) + 64;
@@ -132,7 +154,7 @@ std::vector<int> alembic_topological_sort(const RevisionGraph& g, std::set<int> 
     const int candidate = heads[idx];
     bool needed_elsewhere = false;
     for (size_t k = 0; k < ancestors_of.size(); ++k)
-      if (k != idx && ancestors_of[k].count(candidate)) {
+      if (k != idx && ancestors_of[k][candidate]) {
         idx = k;
         needed_elsewhere = true;
         break;
@@ -148,13 +170,13 @@ std::vector<int> alembic_topological_sort(const RevisionGraph& g, std::set<int> 
       idx = idx > 0 ? idx - 1 : 0;
     } else if (g.norm_deps[candidate].empty() && g.down[candidate].size() == 1) {
       heads[idx] = add[0];  // plain movement down a line
-      ancestors_of[idx].erase(candidate);
+      ancestors_of[idx][candidate] = 0;
     } else {
       heads[idx] = add[0];
-      ancestors_of[idx] = g.ancestors({add[0]});
+      ancestors_of[idx] = ancestor_mask(g, add[0]);
       for (size_t k = 1; k < add.size(); ++k) {
         heads.push_back(add[k]);
-        ancestors_of.push_back(g.ancestors({add[k]}));
+        ancestors_of.push_back(ancestor_mask(g, add[k]));
       }
     }
   }

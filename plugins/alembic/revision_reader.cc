@@ -334,10 +334,7 @@ std::optional<RevisionSet> read_revision_set(const std::filesystem::path& ini) {
   auto dirs = versions_dirs_from_ini(ini);
   if (!dirs) return std::nullopt;
   std::vector<RevisionFile> files;
-  std::error_code ec;
   for (const auto& d : *dirs) {
-    // Alembic skips a version location that does not exist (when there are several).
-    if (dirs->size() > 1 && !fs::exists(d, ec)) continue;
     auto part = RevisionSet::read_dir(d);
     std::vector<RevisionFile> in_load_order = part.files();
     std::sort(in_load_order.begin(), in_load_order.end(), [](const auto& a, const auto& b) { return a.load_index < b.load_index; });
