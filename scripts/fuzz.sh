@@ -22,7 +22,7 @@ sql_sources="orchestrator/util/sql_split.cc orchestrator/lint/linter.cc orchestr
   orchestrator/lint/lint_rules.cc orchestrator/lint/table_catalog.cc orchestrator/db/db.cc"
 declare -A sources=(
   [numbers]="orchestrator/util/numbers.cc orchestrator/util/duration.cc"
-  [revision_reader]="plugins/alembic/revision_reader.cc orchestrator/util/text.cc"
+  [revision_reader]="plugins/alembic/revision_reader.cc plugins/alembic/revision_graph.cc orchestrator/util/text.cc"
   [targets_file]="orchestrator/targets/targets_file.cc orchestrator/util/text.cc"
   [sql]="$sql_sources"
   [manifest]="orchestrator/manifest/manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc

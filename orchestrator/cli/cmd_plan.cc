@@ -23,12 +23,15 @@ int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
   }
   lint_plan(m, *plan, loaded->database_url);
   if (o.sql) {
-    auto sql = plan_sql(m, *plan, loaded->database_url);
-    if (!sql) {
-      print_error(sql.error());
+    // Every service it can: one whose offline SQL fails is a comment block in the output, and exit 1.
+    PlanSql sql = plan_sql(m, *plan, loaded->database_url);
+    std::cout << sql.text << std::flush;
+    if (!sql.failed.empty()) {
+      for (const auto& f : sql.failed) std::cerr << "error: no SQL for " << f << "\n";
+      print_error(Error{std::to_string(sql.failed.size()) + " service(s) without SQL; the rest is printed", "plan --sql",
+                        "each one's block in the output says why"});
       return exit_code::kFailed;
     }
-    std::cout << *sql;
   } else if (o.format == "json") {
     render_plan_json(m, *plan, std::cout);
   } else {

@@ -9,6 +9,7 @@
 #include "rls/policy_render.h"
 #include "rls/rls_phase.h"
 #include "scheduler/dry_run.h"
+#include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
@@ -50,6 +51,14 @@ std::string rls_phase_sql(const Manifest& m, const PlanView& plan) {
   return o.str();
 }
 
+// A service whose offline SQL failed: its error where its SQL would be, every line a comment, so the file
+// still applies (without that service) and a reviewer sees why.
+void failure_block(const Error& e, std::ostream& o) {
+  o << "-- FAILED: this service's SQL could not be produced; it is not in this file\n";
+  for (const auto& line : split(secrets::scrub(e.message), '\n')) o << "-- error: " << line << "\n";
+  if (!e.hint.empty()) o << "-- hint: " << secrets::scrub(e.hint) << "\n";
+}
+
 void lint_comments(const PlanView& plan, const std::string& service, std::ostream& o) {
   for (const auto& f : plan.lint)
     if (f.service == service) o << "-- " << lint_line(f) << "\n";
@@ -73,7 +82,8 @@ void lint_plan(const Manifest& m, PlanView& plan, const std::string& database_ur
   for (const auto& f : lint.findings) plan.lint.push_back(to_check_finding(f, m.lint));
 }
 
-Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url) {
+PlanSql plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url) {
+  PlanSql result;
   std::ostringstream o;
   o << "-- orchestrate plan --sql: project " << m.project_name << ", generated " << plan.generated_at << "\n"
     << "-- apply with: psql -v ON_ERROR_STOP=1 -f FILE \"$DATABASE_URL\"\n";
@@ -90,14 +100,20 @@ Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std:
       }
       if (st.pending.empty() && kind.tracks_versions()) continue;
       auto sql = kind.offline_sql(s, st, database_url);
-      if (!sql) return sql.error();
+      if (!sql) {
+        failure_block(sql.error(), o);
+        std::string why = secrets::scrub(sql.error().message);
+        result.failed.push_back(s.name + ": " + why.substr(0, why.find('\n')));
+        continue;
+      }
       o << *sql;
       lint_comments(plan, s.name, o);
     }
   }
   o << rls_phase_sql(m, plan);
   lint_comments(plan, "rls", o);
-  return o.str();
+  result.text = o.str();
+  return result;
 }
 
 }  // namespace orch

@@ -20,7 +20,14 @@ Result<PlanView> make_plan(const Manifest& m, StatusReport status, int jobs);
 // database can be read (one more connection), else from the text alone.
 void lint_plan(const Manifest& m, PlanView& plan, const std::string& database_url);
 
+// What plan --sql prints: every service's SQL it could produce. A service whose offline SQL could not be
+// produced gets a comment block with its error (secrets scrubbed) in its place, and is named in `failed`.
+struct PlanSql {
+  std::string text;
+  std::vector<std::string> failed;  // "service: error", one per service without SQL
+};
+
 // The SQL `up` would run, service by service in schedule order, then the RLS phase in one transaction.
-Result<std::string> plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url);
+PlanSql plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url);
 
 }  // namespace orch

@@ -311,6 +311,7 @@ class ManifestParser {
     s.locks = m.locks;  // [project] is read before [services]
     lock_policy(*t, where, s.locks);
     service_versions(*t, s, where);
+    service_target(*t, s, where, known_runner);
     m.services.push_back(std::move(s));
   }
 
@@ -382,6 +383,29 @@ class ManifestParser {
                      py.first == "venv" ? "create it: python3 -m venv " + s.path_text + "/.venv" : "");
     s.python = exe;
     s.command = {exe, "-m", "alembic"};
+  }
+
+  // target = "heads" | "head" | "<branch>@head" | "<revision>" (alembic): its form here; whether the
+  // branch or revision exists is for `check` and `status`, which read the revision files.
+  void service_target(const toml::table& t, ServiceSpec& s, const std::string& where, bool known_runner) {
+    const std::string* v = L.get_string(t, "target", where, false);
+    if (!v) return;
+    s.target = *v;
+    s.target_pos = L.pos(*t.get("target"));
+    const std::string example = "target = \"heads\", \"head\", \"expand@head\" or a revision id";
+    if (known_runner && s.runner != RunnerKind::Alembic)
+      return L.error(s.target_pos, "\"target\" applies to alembic services only (" + s.name + " uses the " +
+                                       to_string(s.runner) + " runner)", "remove it from " + where);
+    auto at = v->find('@');
+    if (v->empty() || v->find_first_of(" \t:,") != std::string::npos)
+      return L.error(s.target_pos, "\"target\" \"" + *v + "\" of service " + s.name + " is not one revision",
+                     "write " + example + " (ranges belong to `alembic upgrade --sql`, not to up)");
+    if (*v == "base" || v->find_first_of("+-") != std::string::npos)
+      return L.error(s.target_pos, "\"target\" \"" + *v + "\" of service " + s.name + " is not something up can upgrade to",
+                     "write " + example + "; going back is `orchestrate down`");
+    if (at != std::string::npos && (at == 0 || v->substr(at) != "@head"))
+      return L.error(s.target_pos, "\"target\" \"" + *v + "\" of service " + s.name + " names a branch but not its head",
+                     "write \"" + (at == 0 ? std::string("BRANCH") : v->substr(0, at)) + "@head\"");
   }
 
   // Its RLS files and where its versions live, so status can read them without starting the tool.
@@ -743,7 +767,7 @@ class ManifestParser {
   const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
   const std::vector<std::string> service_keys = {
       "schema", "runner", "path", "depends_on", "env", "timeout", "config", "command", "version_table", "exclusive",
-      "rls", "lock_timeout", "lock_retries", "statement_timeout", "python"};
+      "rls", "lock_timeout", "lock_retries", "statement_timeout", "python", "target"};
   std::map<std::string, std::pair<std::string, SourcePos>> runner_python;  // [runners.KIND] python
   std::map<std::string, std::string> poetry_python;  // service dir -> interpreter, or "!" + why not
 };

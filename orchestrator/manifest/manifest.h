@@ -57,6 +57,10 @@ struct ServiceSpec {
   std::string config = "alembic.ini";   // alembic: ini file inside `path`
   std::vector<std::string> command;     // resolved: the service's own, else the runner default
   std::string python;                   // alembic: the interpreter `python` named (resolved path), "" for none
+  // alembic: what `up` upgrades to: "heads", "head", "<branch>@head" or a revision; "" for the default
+  // (plugins/alembic/upgrade_target: heads when the tree's heads carry branch labels, else head).
+  std::string target;
+  SourcePos target_pos;
   std::string version_schema;           // where the version table/ledger lives
   std::string version_table;            // its name inside version_schema
   bool exclusive = false;               // runs alone: extensions, roles, database-wide changes

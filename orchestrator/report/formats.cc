@@ -45,6 +45,11 @@ ojson status_to_json(const StatusReport& r) {
     o["current"] = s.current;
     o["heads"] = s.heads;
     o["pending"] = s.pending;
+    o["target"] = s.target.empty() ? ojson(nullptr) : ojson(s.target);
+    ojson branches = ojson::array();
+    for (const auto& b : s.branches)
+      branches.push_back(ojson{{"label", b.label}, {"current", b.current}, {"heads", b.heads}, {"pending", b.pending}});
+    o["branches"] = branches;
     o["last_applied_at"] = s.last_applied_at.empty() ? ojson(nullptr) : ojson(s.last_applied_at);
     o["detail"] = s.detail.empty() ? ojson(nullptr) : ojson(secrets::scrub(s.detail));
     if (s.last_run)

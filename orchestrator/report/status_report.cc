@@ -18,6 +18,22 @@ bool StatusReport::clean() const {
 }
 
 
+namespace {
+
+// "users: branch expand at e2 (head)", "users: branch contract at base, head c2: 2 pending", or, for a
+// branch the service's target leaves out, "..., head c2 (outside target expand@head)".
+std::string branch_line(const ServiceStatus& s, const BranchStatus& b) {
+  std::string line = s.name + ": branch " + b.label + " at " + (b.current.empty() ? "base" : join(b.current, "+"));
+  std::vector<std::string> cur = b.current, heads = b.heads;
+  std::sort(cur.begin(), cur.end());
+  std::sort(heads.begin(), heads.end());
+  if (!b.pending.empty()) return line + ", head " + join(b.heads, "+") + ": " + std::to_string(b.pending.size()) + " pending";
+  if (cur == heads) return line + " (head)";
+  return line + ", head " + join(b.heads, "+") + (s.target.empty() ? "" : " (outside target " + s.target + ")");
+}
+
+}  // namespace
+
 void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
   const std::vector<std::string> head = {"SERVICE", "RUNNER", "SCHEMA",       "CURRENT", "HEAD",
                                          "PENDING", "STATE",  "LAST APPLIED", "LAST RUN"};
@@ -44,7 +60,7 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
 
   bool notes = false;
   for (const auto& s : r.services) {
-    if (s.detail.empty() && s.pending.empty()) continue;
+    if (s.detail.empty() && s.pending.empty() && s.branches.empty()) continue;
     if (!notes) out << '\n';
     notes = true;
     if (!s.pending.empty()) {
@@ -55,6 +71,7 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
       }
       out << '\n';
     }
+    for (const auto& b : s.branches) out << branch_line(s, b) << '\n';
     if (!s.detail.empty()) out << s.name << ": " << s.detail << '\n';
   }
   if (r.rls_configured) {

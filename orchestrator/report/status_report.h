@@ -27,12 +27,24 @@ struct LastRunInfo {
   std::string finished_at;
 };
 
+// One branch label of an Alembic tree kept with several heads (expand/contract): where it stands.
+struct BranchStatus {
+  std::string label;
+  std::vector<std::string> current;  // its newest applied revisions; empty when none is applied yet
+  std::vector<std::string> heads;    // its heads in the files
+  std::vector<std::string> pending;  // what `up` would apply on it, in order
+};
+
 struct ServiceStatus {
   std::string name;
   std::string runner;
   std::string schema;
   std::vector<std::string> current;
+  // Where `up` takes the version table: the heads of the files, or of the service's target, as the rows
+  // the version table will hold (the up-to-date check compares `current` with exactly these).
   std::vector<std::string> heads;
+  std::string target;                   // alembic: what `up` upgrades to (heads, head, expand@head, a revision)
+  std::vector<BranchStatus> branches;   // alembic: one per branch label, when the tree has any
   std::vector<std::string> pending;           // in the order they would run
   std::vector<std::string> pending_messages;  // one per pending revision ("create users")
   std::string state;

@@ -1,6 +1,8 @@
 #include "alembic/alembic_kind.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -11,6 +13,7 @@
 #include "alembic/interpreter.h"
 #include "alembic/zygote.h"
 #include "alembic/driver_job.h"
+#include "alembic/upgrade_target.h"
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/secrets.h"
@@ -88,6 +91,38 @@ Status run_alembic_command(const ServiceSpec& s, const std::vector<std::string>&
 
 }  // namespace
 
+namespace {
+
+// Per branch label: its newest applied revisions (those no applied revision of the branch builds on),
+// its heads, and what `up` would apply on it.
+std::vector<BranchStatus> branch_states(const RevisionSet& set, const std::vector<std::string>& current,
+                                        const std::vector<std::string>& pending) {
+  std::vector<BranchStatus> out;
+  const auto applied = set.ancestors(current);
+  for (const auto& label : set.branch_labels()) {
+    BranchStatus b;
+    b.label = label;
+    auto on_branch = [&](const std::string& r) {
+      auto ls = set.labels_of(r);
+      return std::find(ls.begin(), ls.end(), label) != ls.end();
+    };
+    std::set<std::string> built_on;
+    for (const auto& r : applied)
+      if (on_branch(r))
+        for (const auto& d : set.find(r)->down_revisions) built_on.insert(d);
+    for (const auto& r : applied)
+      if (on_branch(r) && !built_on.count(r)) b.current.push_back(r);
+    for (const auto& h : set.heads())
+      if (on_branch(h)) b.heads.push_back(h);
+    for (const auto& p : pending)
+      if (on_branch(p)) b.pending.push_back(p);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+}  // namespace
+
 void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const {
   std::optional<RevisionSet> set = revision_set(s);
   if (set) out.heads = set->heads();
@@ -95,6 +130,13 @@ void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, Servic
   if (std::string file_error = revision_files_error(s, set); !file_error.empty()) {
     out.state = service_state::kError;
     out.detail = file_error;
+    return;
+  }
+  const UpgradeTarget target = resolve_upgrade_target(s.target, *set);
+  out.target = target.argument;
+  if (!target.error.empty() && !s.target.empty()) {
+    out.state = service_state::kError;
+    out.detail = s.target_pos.str() + ": target \"" + s.target + "\": " + target.error + "; " + target.hint;
     return;
   }
   if (!db.table_exists) {
@@ -107,7 +149,7 @@ void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, Servic
       out.state = service_state::kNotInitialised;
     }
   }
-  auto pending = set->pending(out.current);
+  auto pending = set->pending_to(out.current, target.revisions);
   if (!pending) {
     std::vector<std::string> unknown;
     for (const auto& c : out.current)
@@ -119,15 +161,20 @@ void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, Servic
     return;
   }
   out.pending = *pending;
+  // What the version table holds once `up` is done: the up-to-date check (and the run report's "after")
+  // compares with these rather than with every head (a target, or a depends_on that joins two rows).
+  out.heads = set->rows_after(out.current, out.pending);
   for (const auto& p : out.pending) out.pending_messages.push_back(set->find(p) ? set->find(p)->message : "");
+  out.branches = branch_states(*set, out.current, out.pending);
   if (out.state.empty()) out.state = out.pending.empty() ? service_state::kUpToDate : service_state::kPending;
 }
 
-// Alembic's own offline mode, from the current revision to head: the same migrations `up` runs.
-Result<std::string> AlembicKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const {
+namespace {
+
+// Runs `alembic upgrade RANGE --sql` once; its SQL, scrubbed.
+Result<std::string> offline_range(const ServiceSpec& s, const std::string& range, const std::string& url) {
   ToolSpec t;
   t.argv = s.command;
-  std::string range = st.current.empty() ? "head" : st.current.front() + ":head";
   for (const auto& a : {std::string("-c"), s.config, std::string("upgrade"), range, std::string("--sql")}) t.argv.push_back(a);
   t.cwd = s.path;
   t.env = child_environment(s, url, "plan");
@@ -140,6 +187,31 @@ Result<std::string> AlembicKind::offline_sql(const ServiceSpec& s, const Service
                  "typed columns in bulk_insert"};
   std::string out;
   for (const auto& l : run.out) out += secrets::scrub(l) + "\n";
+  return out;
+}
+
+}  // namespace
+
+// Alembic's own offline mode, from the current revisions to the service's target: the same migrations
+// `up` runs. Offline mode starts a range at one revision, so a database on several branches gets one
+// range per branch (offline_ranges), each printed under the command that made it.
+Result<std::string> AlembicKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const {
+  std::vector<std::string> ranges = {st.current.empty() ? "head" : st.current.front() + ":head"};
+  if (auto set = revision_set(s); set && set->complete()) {
+    const UpgradeTarget target = resolve_upgrade_target(s.target, *set);
+    if (!target.error.empty() && !s.target.empty())
+      return Error{s.target_pos.str() + ": target \"" + s.target + "\": " + target.error, s.name, target.hint};
+    auto r = offline_ranges(*set, st.current, target);
+    if (!r) return Error{"no offline SQL: " + r.error().message, s.name, r.error().hint};
+    ranges = *r;
+  }
+  std::string out;
+  for (const auto& range : ranges) {
+    auto sql = offline_range(s, range, url);
+    if (!sql) return sql.error();
+    if (ranges.size() > 1) out += "-- alembic upgrade " + range + " --sql\n";
+    out += *sql;
+  }
   return out;
 }
 
@@ -240,6 +312,7 @@ std::vector<Finding> AlembicKind::check_files(const ServiceSpec& s, const std::f
              "the graph checks are skipped for " + s.name, s.name}};
   auto found = python_syntax_findings(s, *set, root);
   for (auto& f : check_revision_graph(*set, root)) found.push_back(std::move(f));
+  for (auto& f : check_upgrade_target(s, *set)) found.push_back(std::move(f));
   return found;
 }
 

@@ -10,6 +10,7 @@
 
 #include "alembic/interpreter.h"
 #include "alembic/revision_reader.h"
+#include "alembic/upgrade_target.h"
 #include "db/database.h"
 #include "db/db.h"
 #include "db/lock_blocker.h"
@@ -65,8 +66,9 @@ bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
   return a == b;
 }
 
-// What `up` asks of Alembic, after the service's command.
-std::vector<std::string> upgrade_args(const ServiceSpec& s) { return {"-c", s.config, "upgrade", "head"}; }
+// What `up` asks of Alembic, after the service's command: the service's target (heads for a tree kept
+// with labelled heads, head otherwise, or what `target` says), resolved by upgrade_target.
+std::vector<std::string> upgrade_args(const ServiceSpec& s) { return {"-c", s.config, "upgrade", upgrade_target(s)}; }
 
 Precheck precheck_from(const ServiceStatus& st) {
   Precheck p;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <map>
 #include <regex>
 #include <set>
@@ -20,6 +21,73 @@ const char* to_string(Severity s) {
   }
   return "?";
 }
+
+namespace {
+
+using At = std::function<std::string(const RevisionFile&, int)>;
+
+// A branch label declared twice: Alembic refuses to load the tree ("Branch name ... already used").
+std::vector<Finding> branch_label_findings(const RevisionSet& set, const At& at) {
+  std::map<std::string, std::vector<const RevisionFile*>> by_label;
+  for (const auto& f : set.files())
+    if (f.error.empty())
+      for (const auto& l : f.branch_labels) by_label[l].push_back(&f);
+  std::vector<Finding> out;
+  for (const auto& [label, files] : by_label) {
+    if (files.size() < 2) continue;
+    std::vector<std::string> where;
+    for (auto* f : files) where.push_back(at(*f, f->revision_line));
+    out.push_back({Severity::Error, where[1], "branch label '" + label + "' is declared by " + std::to_string(files.size()) +
+                                                  " revisions: " + join(where, ", ") + "; Alembic refuses to load the tree",
+                   "keep the label on the branch's first revision only: descendants inherit it", ""});
+  }
+  return out;
+}
+
+// The head that shares the most history with `h`: the one it forked from.
+std::string nearest_head(const RevisionSet& set, const std::string& h, const std::vector<std::string>& heads) {
+  auto mine_v = set.ancestors({h});
+  std::set<std::string> mine(mine_v.begin(), mine_v.end());
+  std::string best;
+  size_t shared_best = 0;
+  for (const auto& o : heads) {
+    if (o == h) continue;
+    size_t shared = 0;
+    for (const auto& a : set.ancestors({o})) shared += mine.count(a);
+    if (best.empty() || shared > shared_best) best = o, shared_best = shared;
+  }
+  return best;
+}
+
+// Several heads are a design when each is the one head of a branch label of its own (`expand@head`,
+// `contract@head`, applied with `upgrade heads`); a head without one diverged by accident.
+std::optional<Finding> unlabelled_heads(const RevisionSet& set, const std::vector<std::string>& heads, const At& at) {
+  std::vector<std::string> loose;
+  for (const auto& h : heads) {
+    bool own = false;
+    for (const auto& l : set.labels_of(h))
+      if (auto lh = set.lineage_heads(l); lh && lh->size() == 1) own = true;
+    if (!own) loose.push_back(h);
+  }
+  if (loose.empty()) return std::nullopt;
+  std::vector<std::string> where;
+  for (const auto& h : heads) where.push_back(h + " (" + at(*set.find(h), set.find(h)->revision_line) + ")");
+  std::vector<std::string> merge = loose;
+  if (merge.size() == 1) merge.insert(merge.begin(), nearest_head(set, loose[0], heads));
+  std::string msg = std::to_string(heads.size()) + " heads and no merge: " + join(where, ", ");
+  if (set.branch_labels().empty())
+    msg += "; `alembic upgrade head` refuses to choose";
+  else
+    msg += "; " + join(loose, ", ") +
+           (loose.size() == 1 ? " is not the only head of a branch label of its own, so it diverged by accident"
+                              : " are not each the only head of a branch label of their own, so they diverged by accident") +
+           " (labelled heads are kept apart by design)";
+  const RevisionFile* first = set.find(loose[0]);
+  return Finding{Severity::Error, at(*first, first->revision_line), msg,
+                 "merge them: alembic merge -m \"merge heads\" " + join(merge, " "), ""};
+}
+
+}  // namespace
 
 std::vector<Finding> check_revision_graph(const RevisionSet& set, const fs::path& root) {
   std::vector<Finding> out;
@@ -82,8 +150,8 @@ std::vector<Finding> check_revision_graph(const RevisionSet& set, const fs::path
                        "down_revision '" + d + "' of revision " + f.revision +
                            " is not declared by any file: `alembic upgrade head` fails on an empty database",
                        "restore the missing revision file, or point down_revision at an existing revision", ""});
-    for (const auto& d : f.depends_on)
-      if (!declared.count(d))
+    for (const auto& d : f.depends_on)  // a revision id or a branch label
+      if (!declared.count(d) && !set.labelled(d))
         out.push_back({Severity::Error, at(f, f.depends_on_line),
                        "depends_on '" + d + "' of revision " + f.revision + " is not declared by any file",
                        "restore the missing revision, or remove it from depends_on", ""});
@@ -123,14 +191,10 @@ std::vector<Finding> check_revision_graph(const RevisionSet& set, const fs::path
   bool root_cause = false;
   for (const auto& f : out) root_cause = root_cause || f.message.find("is not declared by any file") != std::string::npos ||
                                          f.message.find("is declared by") != std::string::npos;
+  for (auto& f : branch_label_findings(set, at)) out.push_back(std::move(f));
   auto heads = set.heads();
   if (heads.size() > 1 && !root_cause) {
-    std::vector<std::string> where;
-    for (const auto& h : heads) where.push_back(h + " (" + at(*set.find(h), set.find(h)->revision_line) + ")");
-    out.push_back({Severity::Error, at(*set.find(heads[0]), set.find(heads[0])->revision_line),
-                   std::to_string(heads.size()) + " heads and no merge: " + join(where, ", ") +
-                       "; `alembic upgrade head` refuses to choose",
-                   "merge them: alembic merge -m \"merge heads\" " + join(heads, " "), ""});
+    if (auto f = unlabelled_heads(set, heads, at)) out.push_back(std::move(*f));
   }
   if (set.complete() && !set.files().empty() && heads.empty() && reported.empty())
     out.push_back({Severity::Error, shown(set.files().front().path.parent_path()), "no head revision: every revision is some other's parent",

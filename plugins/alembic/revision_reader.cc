@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "alembic/revision_graph.h"
 #include "util/text.h"
 
 namespace fs = std::filesystem;
@@ -224,8 +225,11 @@ RevisionFile parse_revision_source(const std::string& raw, const fs::path& path)
 
 RevisionSet RevisionSet::from_files(std::vector<RevisionFile> files) {
   RevisionSet s;
+  for (size_t i = 0; i < files.size(); ++i)
+    if (files[i].load_index < 0) files[i].load_index = static_cast<int>(i);
   s.files_ = std::move(files);
   std::sort(s.files_.begin(), s.files_.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  s.graph_ = build_revision_graph(s.files_);
   return s;
 }
 
@@ -254,6 +258,8 @@ RevisionSet RevisionSet::read_dir(const fs::path& dir) {
     ss << in.rdbuf();
     files.push_back(parse_revision_source(ss.str(), e.path()));
   }
+  // directory_iterator reads the directory as os.listdir does: the order Alembic loads the files in.
+  for (size_t i = 0; i < files.size(); ++i) files[i].load_index = static_cast<int>(i);
   return from_files(std::move(files));
 }
 
@@ -268,57 +274,13 @@ const RevisionFile* RevisionSet::find(const std::string& rev) const {
 }
 
 std::vector<std::string> RevisionSet::heads() const {
+  // Alembic's heads: no child through down_revision (a depends_on does not make a revision a parent).
   std::set<std::string> parents;
   for (const auto& f : files_)
     for (const auto& d : f.down_revisions) parents.insert(d);
   std::vector<std::string> out;
   for (const auto& f : files_)
     if (f.error.empty() && !parents.count(f.revision)) out.push_back(f.revision);
-  return out;
-}
-
-std::vector<std::string> RevisionSet::ancestors_including(const std::vector<std::string>& revs) const {
-  std::set<std::string> seen;
-  std::vector<std::string> todo(revs.begin(), revs.end());
-  while (!todo.empty()) {
-    std::string r = todo.back();
-    todo.pop_back();
-    if (!seen.insert(r).second) continue;
-    if (const RevisionFile* f = find(r)) {
-      for (const auto& d : f->down_revisions) todo.push_back(d);
-      for (const auto& d : f->depends_on) todo.push_back(d);
-    }
-  }
-  return {seen.begin(), seen.end()};
-}
-
-std::optional<std::vector<std::string>> RevisionSet::pending(const std::vector<std::string>& current) const {
-  for (const auto& c : current)
-    if (!find(c)) return std::nullopt;
-  auto done_v = ancestors_including(current);
-  std::set<std::string> done(done_v.begin(), done_v.end());
-  auto want_v = ancestors_including(heads());
-  std::set<std::string> want(want_v.begin(), want_v.end());
-  // Topological order: repeatedly take revisions whose parents are all done.
-  std::vector<std::string> out;
-  std::set<std::string> todo;
-  for (const auto& r : want)
-    if (!done.count(r) && find(r)) todo.insert(r);
-  while (!todo.empty()) {
-    bool progressed = false;
-    for (const auto& f : files_) {
-      if (!todo.count(f.revision)) continue;
-      bool ready = true;
-      for (const auto& d : f.down_revisions)
-        if (!done.count(d) && find(d)) ready = false;
-      if (!ready) continue;
-      out.push_back(f.revision);
-      done.insert(f.revision);
-      todo.erase(f.revision);
-      progressed = true;
-    }
-    if (!progressed) break;  // a cycle: `check` reports it
-  }
   return out;
 }
 
@@ -374,7 +336,12 @@ std::optional<RevisionSet> read_revision_set(const std::filesystem::path& ini) {
   std::vector<RevisionFile> files;
   for (const auto& d : *dirs) {
     auto part = RevisionSet::read_dir(d);
-    files.insert(files.end(), part.files().begin(), part.files().end());
+    std::vector<RevisionFile> in_load_order = part.files();
+    std::sort(in_load_order.begin(), in_load_order.end(), [](const auto& a, const auto& b) { return a.load_index < b.load_index; });
+    for (auto& f : in_load_order) {
+      f.load_index = static_cast<int>(files.size());
+      files.push_back(std::move(f));
+    }
   }
   return RevisionSet::from_files(std::move(files));
 }

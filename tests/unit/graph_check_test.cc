@@ -85,3 +85,86 @@ TEST(GraphCheck, UnreadableFileIsSaidNotGuessed) {
   EXPECT_EQ(f[0].where, "x/dyn.py");
   EXPECT_NE(f[0].message.find("cannot read this revision file"), std::string::npos);
 }
+
+namespace {
+
+struct R {
+  std::string id;
+  std::vector<std::string> down;
+  std::vector<std::string> deps;
+  std::vector<std::string> labels;
+};
+
+std::vector<Finding> check_tree(const std::vector<R>& revs) {
+  std::vector<RevisionFile> files;
+  for (const auto& r : revs) {
+    RevisionFile f;
+    f.path = kRoot / "t" / (r.id + "_x.py");
+    f.revision = r.id;
+    f.revision_line = 4;
+    f.down_revisions = r.down;
+    f.depends_on = r.deps;
+    f.branch_labels = r.labels;
+    files.push_back(f);
+  }
+  return check_revision_graph(RevisionSet::from_files(files), kRoot);
+}
+
+}  // namespace
+
+// expand/contract, kept with two heads by design: each head is the one head of a label of its own.
+TEST(GraphCheck, LabelledHeadsAreATree) {
+  auto f = check_tree({{"r0", {}, {}, {}},
+                       {"e1", {"r0"}, {}, {"expand"}},
+                       {"e2", {"e1"}, {}, {}},
+                       {"c1", {"r0"}, {"e1"}, {"contract"}},
+                       {"c2", {"c1"}, {"expand"}, {}}});  // depends_on may name a label
+  EXPECT_TRUE(f.empty()) << all(f);
+}
+
+// Alembic: a label written on a branch's head names the branch as well.
+TEST(GraphCheck, ALabelOnTheHeadCountsToo) {
+  auto f = check_tree({{"r0", {}, {}, {}}, {"e1", {"r0"}, {}, {}}, {"e2", {"e1"}, {}, {"expand"}},
+                       {"c1", {"r0"}, {}, {}}, {"c2", {"c1"}, {}, {"contract"}}});
+  EXPECT_TRUE(f.empty()) << all(f);
+}
+
+TEST(GraphCheck, AnUnlabelledHeadBesideLabelledOnesNamesTheMergeWithItsNearestRelative) {
+  // e3 forked off the expand branch at e1 by accident: merge it with e2, not with the contract head.
+  auto f = check_tree({{"r0", {}, {}, {}},
+                       {"e1", {"r0"}, {}, {"expand"}},
+                       {"e2", {"e1"}, {}, {}},
+                       {"e3", {"e1"}, {}, {}},
+                       {"c1", {"r0"}, {}, {"contract"}}});
+  ASSERT_EQ(f.size(), 1u) << all(f);
+  EXPECT_NE(f[0].message.find("3 heads and no merge"), std::string::npos) << f[0].message;
+  EXPECT_NE(f[0].message.find("e2, e3 are not each the only head of a branch label of their own"), std::string::npos)
+      << f[0].message;
+  EXPECT_EQ(f[0].hint, "merge them: alembic merge -m \"merge heads\" e2 e3");
+  EXPECT_EQ(f[0].where, "t/e2_x.py:4");
+}
+
+TEST(GraphCheck, OneStrayHeadIsMergedWithTheHeadItForkedFrom) {
+  auto f = check_tree({{"r0", {}, {}, {}},
+                       {"e1", {"r0"}, {}, {"expand"}},
+                       {"c1", {"r0"}, {}, {"contract"}},
+                       {"c2", {"c1"}, {}, {}},
+                       {"s1", {}, {}, {}}});  // a second base, unlabelled
+  ASSERT_EQ(f.size(), 1u) << all(f);
+  EXPECT_NE(f[0].message.find("s1 is not the only head"), std::string::npos) << f[0].message;
+  EXPECT_NE(f[0].hint.find("alembic merge -m \"merge heads\" "), std::string::npos);
+  EXPECT_NE(f[0].hint.find(" s1"), std::string::npos) << f[0].hint;
+}
+
+TEST(GraphCheck, ALabelSharedByBothHeadsDoesNotMakeThemABranchEach) {
+  // "main" on the common root marks both heads: main@head is two heads, so they diverged by accident.
+  auto f = check_tree({{"r0", {}, {}, {"main"}}, {"b1", {"r0"}, {}, {}}, {"c1", {"r0"}, {}, {}}});
+  ASSERT_EQ(f.size(), 1u) << all(f);
+  EXPECT_EQ(f[0].hint, "merge them: alembic merge -m \"merge heads\" b1 c1");
+}
+
+TEST(GraphCheck, ALabelDeclaredTwiceIsAnError) {
+  auto f = check_tree({{"r0", {}, {}, {}}, {"e1", {"r0"}, {}, {"expand"}}, {"e2", {"e1"}, {}, {"expand"}}});
+  ASSERT_EQ(f.size(), 1u) << all(f);
+  EXPECT_NE(f[0].message.find("branch label 'expand' is declared by 2 revisions"), std::string::npos) << f[0].message;
+}

@@ -317,3 +317,40 @@ with_check = "true"
   EXPECT_NE(errs[1].message.find("must be schema.table"), std::string::npos);
   EXPECT_NE(errs[2].message.find("a SELECT policy takes only using"), std::string::npos);
 }
+
+TEST_F(ManifestTest, AlembicTargetIsKeptWithItsPosition) {
+  auto m = load_manifest(write(std::string(kHeader) + R"(
+[services.alpha]
+schema = "a"
+runner = "alembic"
+path = "svc/a"
+target = "expand@head"
+)"));
+  EXPECT_EQ(m.services[0].target, "expand@head");
+  EXPECT_EQ(m.services[0].target_pos.line, 9);
+  EXPECT_EQ(m.services[0].target_pos.column, 10);
+  auto d = load_manifest(write(std::string(kHeader) + "\n[services.alpha]\nschema = \"a\"\nrunner = \"alembic\"\npath = \"svc/a\"\n"));
+  EXPECT_EQ(d.services[0].target, "") << "the default is decided from the revision files";
+}
+
+TEST_F(ManifestTest, TargetMustBeOneRevisionOfAnAlembicService) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a:b", "is not one revision"},
+      {"", "is not one revision"},
+      {"+1", "is not something up can upgrade to"},
+      {"base", "is not something up can upgrade to"},
+      {"expand@heads", "names a branch but not its head"},
+      {"@head", "names a branch but not its head"},
+  };
+  for (const auto& [value, message] : cases) {
+    auto errs = errors_of(std::string(kHeader) + "\n[services.alpha]\nschema = \"a\"\nrunner = \"alembic\"\npath = \"svc/a\"\n"
+                                                 "target = \"" + value + "\"\n");
+    ASSERT_EQ(errs.size(), 1u) << value;
+    EXPECT_NE(errs[0].message.find(message), std::string::npos) << value << ": " << errs[0].message;
+    EXPECT_EQ(errs[0].pos.line, 9) << value;
+    EXPECT_FALSE(errs[0].hint.empty()) << value;
+  }
+  auto sql = errors_of(std::string(kHeader) + "\n[services.b]\nschema = \"b\"\nrunner = \"sql\"\npath = \"svc/b\"\ntarget = \"head\"\n");
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_NE(sql[0].message.find("\"target\" applies to alembic services only"), std::string::npos) << sql[0].message;
+}

@@ -187,3 +187,20 @@ TEST(Reports, AFleetTooWideForTheMatrixIsSummarisedWithTheOddTargetsByName) {
   render_status_matrix_or_summary({fleet[0], fleet[7]}, wide, false, 120);
   EXPECT_EQ(wide.str().find("summary"), std::string::npos) << wide.str();  // two targets fit: the matrix
 }
+
+TEST(Reports, StatusTableShowsEachBranchOfALabelledTree) {
+  StatusReport r = sample_status();
+  ServiceStatus& s = r.services[0];
+  s.target = "expand@head";
+  s.branches = {{"contract", {}, {"c2"}, {}}, {"expand", {"e2"}, {"e3"}, {"e3"}}, {"other", {"o1"}, {"o1"}, {}}};
+  std::ostringstream out;
+  render_status_table(r, out, false);
+  EXPECT_NE(out.str().find("users: branch contract at base, head c2 (outside target expand@head)"), std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("users: branch expand at e2, head e3: 1 pending"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("users: branch other at o1 (head)"), std::string::npos) << out.str();
+  auto j = status_to_json(r);
+  EXPECT_EQ(j["services"][0]["target"], "expand@head");
+  EXPECT_EQ(j["services"][0]["branches"][1].dump(), R"({"label":"expand","current":["e2"],"heads":["e3"],"pending":["e3"]})");
+  EXPECT_TRUE(j["services"][1]["target"].is_null());
+}
