@@ -53,35 +53,44 @@ class Events:
             pass
 
 
-def preload():
-    """What every job would import: done once in the zygote, before any fork."""
+# What every job imports, loaded by the zygote before it serves the first job.
+CORE_MODULES = (
+    "logging.config",
+    "configparser",
+    "ctypes",
+    "alembic",
+    "alembic.config",
+    "alembic.command",
+    "alembic.context",
+    "alembic.op",
+    "alembic.runtime.migration",
+    "alembic.runtime.environment",
+    "alembic.script",
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "sqlalchemy.ext.declarative",
+    "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.pool",
+    "psycopg2",
+    "psycopg2.extensions",
+    "sqlalchemy.dialects.postgresql.psycopg2",
+)
+# What some jobs import (async env.py files, autogenerate helpers): loaded while the zygote is idle,
+# after the first job has started, so they never delay it (asyncpg alone costs ~60 ms).
+LATER_MODULES = (
+    "psycopg2.extras",
+    "sqlalchemy.ext.asyncio",
+    "asyncpg",
+    "sqlalchemy.dialects.postgresql.asyncpg",
+    "alembic.autogenerate",
+)
+
+
+def preload(names=CORE_MODULES):
+    """Imports done once in the zygote, before any fork."""
     import importlib
 
-    for name in (
-        "logging.config",
-        "configparser",
-        "alembic",
-        "alembic.config",
-        "alembic.command",
-        "alembic.context",
-        "alembic.op",
-        "alembic.runtime.migration",
-        "alembic.runtime.environment",
-        "alembic.script",
-        "alembic.autogenerate",
-        "sqlalchemy",
-        "sqlalchemy.orm",
-        "sqlalchemy.ext.declarative",
-        "sqlalchemy.dialects.postgresql",
-        "sqlalchemy.pool",
-        "psycopg2",
-        "psycopg2.extensions",
-        "psycopg2.extras",
-        "sqlalchemy.dialects.postgresql.psycopg2",
-        "sqlalchemy.ext.asyncio",
-        "asyncpg",
-        "sqlalchemy.dialects.postgresql.asyncpg",
-    ):
+    for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # an optional DBAPI that is not installed: the job that needs it says so
@@ -554,8 +563,13 @@ class Zygote:
         sel.register(self.control, selectors.EVENT_READ, "control")
         sel.register(wake_r, selectors.EVENT_READ, "wake")
         open_ = True
+        later = list(LATER_MODULES)
         while open_ or self.jobs:
-            for key, _ in sel.select(timeout=1.0):
+            ready = sel.select(timeout=0.01 if later and self.jobs else 1.0)
+            if not ready and later:
+                preload((later.pop(0),))  # idle: one more module the next jobs may want
+                continue
+            for key, _ in ready:
                 if key.data == "wake":
                     try:
                         os.read(wake_r, 4096)
