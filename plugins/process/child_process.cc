@@ -177,7 +177,10 @@ void AsyncChild::start() {
             });
           },
       ec);
-  if (ec) return fail_to_start("cannot start " + exe.string() + ": " + ec.message());
+  if (ec) {
+    if (m.child && m.child->id() > 0) unwatch_process_group(m.child->id());  // it registered, then exec failed
+    return fail_to_start("cannot start " + exe.string() + ": " + ec.message());
+  }
   pid_ = m.child->id();
   if (!m.spec.stdin_pipe) {
     boost::system::error_code ignore;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -78,12 +79,17 @@ __attribute__((constructor)) void enter_watchdog_if_asked(int argc, char** argv,
 }
 
 // posix_spawn of /proc/self/exe (fork+exec with nothing in between that a multithreaded parent could
-// trip over): stdin is the watchdog's end of the socket pair, every signal at its default, a process group of its own.
+// trip over): stdin is the watchdog's end of the socket pair, stdout and stderr /dev/null, every signal
+// at its default, a process group of its own.
 int spawn_watchdog(int read_fd) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_adddup2(&actions, read_fd, 0);
+  // Not orchestrate's stdout and stderr: a pipe reader (`orchestrate up | cat`) must see end-of-file
+  // when orchestrate ends, not when the watchdog does.
+  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
   ::posix_spawnattr_init(&attr);
   sigset_t all, none;
   sigfillset(&all);
