@@ -66,7 +66,7 @@ bp::environment inherited_environment_with(const std::vector<std::pair<std::stri
   std::map<std::string, std::string> vars;
   for (char** e = ::environ; e && *e; ++e) {
     const char* eq = std::strchr(*e, '=');
-    if (eq && eq != *e) vars.emplace(std::string(*e, eq), std::string(eq + 1));
+    if (eq && eq != *e) vars.emplace(std::string(*e, static_cast<size_t>(eq - *e)), std::string(eq + 1));
   }
   for (const auto& [k, v] : overrides) vars[k] = v;
   bp::environment env;

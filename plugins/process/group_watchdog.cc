@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -48,6 +49,9 @@ void send_record(char sign, pid_t pgid) noexcept {
 
 // The watchdog itself: collect groups until end-of-file, then SIGKILL those still registered.
 [[noreturn]] void run_watchdog() {
+  // Whatever descriptors came along (where posix_spawn could not close them): keep none of them open.
+  if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+    for (int fd = 3; fd < 65536; ++fd) ::close(fd);
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) ::signal(s, SIG_IGN);
   std::set<pid_t> groups;
   std::string pending;  // records arrive whole; the split on newlines is only belt and braces
@@ -90,6 +94,11 @@ int spawn_watchdog(int read_fd) {
   // when orchestrate ends, not when the watchdog does.
   ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Nothing else of orchestrate's: a child's pipe end held here (Boost's pipes are not close-on-exec)
+  // would keep orchestrate waiting for that child's end-of-file forever.
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
   ::posix_spawnattr_init(&attr);
   sigset_t all, none;
   sigfillset(&all);

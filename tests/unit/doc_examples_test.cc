@@ -54,8 +54,7 @@ std::pair<long long, long long> backoff_range(int n) {
 
 Manifest defaults() {
   return parse_manifest("[project]\nname = \"d\"\ndatabase = \"postgresql://h/db\"\n"
-                        "[services.s]\nschema = \"s\"\nrunner = \"sql\"\npath = \".\"\n"
-                        "[rls]\nfiles = [\"p.sql\"]\n",
+                        "[services.s]\nschema = \"s\"\nrunner = \"sql\"\npath = \".\"\n",
                         "defaults.toml");
 }
 
