@@ -160,7 +160,8 @@ TEST(FaultInjection, TenConcurrentUpsOnAFreshDatabaseApplyEverythingOnce) {
 }
 
 // PR_SET_PDEATHSIG reaches only a direct child. Here the work happens in grandchildren: sh (the child)
-// starts a `sleep 20` and a psql that commits a table after a 3 s pause. SIGKILL orchestrate during the
+// starts a `sleep 20` and a psql that commits a table after a 3 s pause (its output on /dev/null, so no
+// SIGPIPE from the dead orchestrate's pipe stops it first). SIGKILL orchestrate during the
 // pause: the group watchdog must kill sh's whole process group, so nothing lingers with ppid 1 and the
 // table is never created after the run lock was freed.
 TEST(FaultInjection, SigkillLeavesNoGrandchildBehindAndNothingCommitsAfterTheLockIsFreed) {
@@ -173,7 +174,7 @@ database = "env:DATABASE_URL"
 [services.slow]
 schema = "slow"
 runner = "command"
-command = ["sh", "-c", '''sleep 20 & echo grandchildren started; psql -X -q "$DATABASE_URL" -c 'select pg_sleep(3)' -c 'create table public.after_kill(i int)'; wait''']
+command = ["sh", "-c", '''sleep 20 & echo grandchildren started; psql -X -q "$DATABASE_URL" -c 'select pg_sleep(3)' -c 'create table public.after_kill(i int)' >/dev/null 2>&1; wait''']
 )toml");
   Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
   ASSERT_TRUE(run.wait_for_output("grandchildren started", 15s)) << run.output();

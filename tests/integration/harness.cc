@@ -113,7 +113,7 @@ static bp::environment make_env(const std::map<std::string, std::string>& extra)
   std::map<std::string, std::string> vars;
   for (char** e = ::environ; e && *e; ++e) {
     const char* eq = std::strchr(*e, '=');
-    if (eq && eq != *e) vars.emplace(std::string(*e, eq), std::string(eq + 1));
+    if (eq && eq != *e) vars.emplace(std::string(*e, static_cast<size_t>(eq - *e)), std::string(eq + 1));
   }
   vars["NO_COLOR"] = "1";
   for (const auto& [k, v] : extra) {
