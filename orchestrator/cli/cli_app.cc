@@ -5,6 +5,8 @@ namespace orch {
 void define_cli(CLI::App& app, Cli& c) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may come after the command too
+  // --version prints what `orchestrate version` prints and exits 0, without needing a command.
+  app.set_version_flag("--version", std::string("orchestrate ") + ORCHESTRATE_VERSION, "print the version and exit");
   app.add_option("-f,--file", c.g.file, "manifest to read")->capture_default_str();
   app.add_option("--target", c.g.targets, "target database(s) from the manifest; default: [project] database");
   app.add_flag("--no-dashboard", c.g.no_dashboard, "plain timestamped lines even on a terminal");
@@ -34,6 +36,8 @@ void define_cli(CLI::App& app, Cli& c) {
       "  ORCHESTRATE_ALEMBIC_WARM=0       run Alembic as a process per service, not on warm workers\n"
       "  USER, LOGNAME                    who ran it, in the history (else the uid's name)\n"
       "  JOB_COMPLETION_INDEX             a Kubernetes Indexed Job's index: names the worker (worker-N@host)\n"
+      "  PGOPTIONS                        passed on to Alembic and command services after orchestrate's own\n"
+      "                                   -c lock_timeout=... -c statement_timeout=..., so yours win\n"
       "Run `orchestrate COMMAND --help` for a command's options.");
 }
 

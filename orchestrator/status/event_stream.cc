@@ -1,8 +1,10 @@
 #include "status/event_stream.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "util/clock_text.h"
@@ -14,18 +16,29 @@ namespace orch {
 Result<std::shared_ptr<EventStream>> EventStream::open(const std::string& path) {
   std::FILE* f = nullptr;
   if (path == "-") {
-    int fd = ::dup(1);  // the events keep the real stdout; people's lines move to stderr
+    // The events keep the real stdout; people's lines move to stderr. Close-on-exec: a child must not
+    // hold the stream open (a follower would never see it end).
+    int fd = ::fcntl(1, F_DUPFD_CLOEXEC, 3);
     if (fd < 0 || ::dup2(2, 1) < 0) return Error{std::string("--events -: ") + std::strerror(errno), "", "", 2};
     f = ::fdopen(fd, "w");
   } else {
-    f = std::fopen(path.c_str(), "a");
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      f = ::fdopen(fd, "a");
+      if (!f) ::close(fd);
+    }
   }
   if (!f) return Error{"cannot write the event stream " + path + ": " + std::strerror(errno), "--events", "", 2};
-  return std::shared_ptr<EventStream>(new EventStream(f));
+  return std::shared_ptr<EventStream>(new EventStream(f, path));
 }
 
 EventStream::~EventStream() {
   if (f_) std::fclose(f_);
+}
+
+bool EventStream::failed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failed_;
 }
 
 void EventStream::emit(const std::string& type, const std::string& run_id, const std::string& target,
@@ -39,8 +52,14 @@ void EventStream::emit(const std::string& type, const std::string& run_id, const
   for (auto& [k, v] : fields.items()) j[k] = v;
   const std::string line = secrets::scrub(j.dump()) + "\n";
   std::lock_guard<std::mutex> lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), f_);
-  std::fflush(f_);
+  if (failed_) return;
+  // SIGPIPE is ignored (main.cc): a reader that went away is EPIPE here, not the end of the run.
+  if (std::fwrite(line.data(), 1, line.size(), f_) == line.size() && std::fflush(f_) == 0) return;
+  failed_ = true;
+  std::fprintf(stderr,
+               "warning: --events %s: cannot write the event stream (%s); the run goes on without it, the events from "
+               "here on are lost, and orchestrate will exit 1 (docs/exit-codes.md)\n",
+               path_ == "-" ? "- (stdout)" : path_.c_str(), std::strerror(errno));
 }
 
 void EventStream::run_finished(const RunReport& r, int exit_code) {

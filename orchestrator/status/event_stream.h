@@ -20,20 +20,26 @@ constexpr int kEventsSchemaVersion = 1;
 
 class EventStream {
  public:
-  // "-": this process's stdout, after which stdout (every human line) goes to stderr.
+  // "-": this process's stdout, after which stdout (every human line) goes to stderr. A file is
+  // created 0600 (events carry service names and errors, like the logs) and appended to.
   static Result<std::shared_ptr<EventStream>> open(const std::string& path);
   ~EventStream();
-  // Writes one line (secrets scrubbed), flushed at once so a follower sees it.
+  // Writes one line (secrets scrubbed), flushed at once so a follower sees it. A write that fails (a
+  // full disk, a reader that went away: EPIPE) is a warning on stderr, once; the run goes on, no
+  // further event is written, and failed() says so, so the command can exit 1.
   void emit(const std::string& type, const std::string& run_id, const std::string& target, nlohmann::ordered_json fields);
   // run-finished, and the RLS phase's rls-applied / rls-verified, from the run's report.
   void run_finished(const RunReport& report, int exit_code);
   // down: a service-finished event per step (outcome downgraded or failed), then run-finished.
   void steps_finished(const RunReport& report, int exit_code);
+  bool failed() const;
 
  private:
-  explicit EventStream(std::FILE* f) : f_(f) {}
-  std::mutex mu_;
+  EventStream(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
+  mutable std::mutex mu_;
   std::FILE* f_;
+  std::string path_;
+  bool failed_ = false;
 };
 
 class EventPrinter : public StatusPrinter {

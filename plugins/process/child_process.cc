@@ -18,8 +18,11 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <map>
 
 #include <boost/asio/write.hpp>
+
+#include "process/group_watchdog.h"
 
 namespace bp = boost::process;
 
@@ -37,6 +40,10 @@ struct NewProcessGroup : bp::extend::handler {
   template <class Executor>
   void on_exec_setup(Executor&) const {
     ::setpgid(0, 0);
+    // PR_SET_PDEATHSIG below reaches only this child, not what it starts: the watchdog kills the whole
+    // group if orchestrate dies. Registered from here, before exec, so nothing can escape in between.
+    // Before keep_fd3: the watchdog's socket may itself be descriptor 3.
+    watch_own_group_in_child();
     keep_fd3();
     // A child must not outlive orchestrate: if orchestrate is killed (SIGKILL, OOM), the kernel kills
     // the child too, so an orphaned Alembic worker can never commit after the run lock was freed. The
@@ -65,6 +72,22 @@ struct NewProcessGroup : bp::extend::handler {
     }
   }
 };
+
+// This process's environment with `overrides` added or replacing, built from a map filled from environ.
+// Not `env[key] = value` on boost::this_process::environment(): Boost 1.74's basic_environment::find
+// compares with memcmp past the end of shorter entries (a heap over-read ASan reports on every child
+// start; boostorg/process#180, #246). basic_environment_impl::set checks lengths first.
+bp::environment inherited_environment_with(const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::map<std::string, std::string> vars;
+  for (char** e = ::environ; e && *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq && eq != *e) vars.emplace(std::string(*e, static_cast<size_t>(eq - *e)), std::string(eq + 1));
+  }
+  for (const auto& [k, v] : overrides) vars[k] = v;
+  bp::environment env;
+  for (const auto& [k, v] : vars) env.set(k, v);
+  return env;
+}
 
 // Splits a byte stream into lines; a final line without '\n' is flushed at EOF.
 struct LineSplitter {
@@ -147,8 +170,8 @@ void AsyncChild::start() {
     exe = bp::search_path(m.spec.argv[0]);
     if (exe.empty()) return fail_to_start("\"" + m.spec.argv[0] + "\" was not found on PATH");
   }
-  bp::environment env = boost::this_process::environment();
-  for (const auto& [k, v] : m.spec.env) env[k] = v;
+  bp::environment env = inherited_environment_with(m.spec.env);
+  prepare_group_watchdog();  // before the fork: the child registers its group with it
   std::vector<std::string> args(m.spec.argv.begin() + 1, m.spec.argv.end());
   std::error_code ec;
   std::weak_ptr<AsyncChild> weak = self;
@@ -184,6 +207,7 @@ void AsyncChild::start() {
       ec);
   if (ec) {
     if (events_sink >= 0) ::close(events_sink);
+    if (m.child && m.child->id() > 0) unwatch_process_group(m.child->id());  // it registered, then exec failed
     return fail_to_start("cannot start " + exe.string() + ": " + ec.message());
   }
   pid_ = m.child->id();
@@ -298,6 +322,7 @@ void AsyncChild::maybe_finish() {
   m.kill_timer.cancel();
   // Whatever the tool left behind in its group goes too.
   ::kill(-pid_, SIGKILL);
+  unwatch_process_group(pid_);
   report_exit();
 }
 

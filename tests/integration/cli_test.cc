@@ -2,6 +2,7 @@
 // commands, options, and service and target names from the manifest in the current directory; the
 // manual page.
 #include <cstdlib>
+#include <sstream>
 
 #include "harness.h"
 
@@ -125,4 +126,40 @@ TEST(Init, AScratchTreeOfFourServicesBecomesACheckedManifest) {
   EXPECT_NE(again.output.find("init never overwrites it without --force"), std::string::npos);
   EXPECT_EQ(read_all(dir.path() / "services.toml"), toml);
   EXPECT_EQ(run_orchestrate({"init", "--force"}, {}, dir.path()).code, 0);
+}
+
+TEST(Version, TheFlagPrintsWhatTheCommandPrints) {
+  TempDir dir("version");
+  auto flag = run_orchestrate({"--version"}, {}, dir.path());
+  auto command = run_orchestrate({"version"}, {}, dir.path());
+  EXPECT_EQ(flag.code, 0) << flag.output;
+  EXPECT_EQ(command.code, 0) << command.output;
+  EXPECT_EQ(flag.output.rfind("orchestrate ", 0), 0u) << flag.output;
+  EXPECT_EQ(flag.output, command.output);
+}
+
+// docs/environment.md says `orchestrate --help` prints the same list: every variable of its table must
+// be in the help's footer.
+TEST(Help, NamesEveryEnvironmentVariableThatDocsEnvironmentLists) {
+  TempDir dir("help-env");
+  auto help = run_orchestrate({"--help"}, {}, dir.path());
+  ASSERT_EQ(help.code, 0) << help.output;
+  const std::string doc = read_all(source_dir() / "docs" / "environment.md");
+  int rows = 0;
+  std::istringstream lines(doc);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `", 0) != 0) continue;  // table rows whose first cell names variables in backticks
+    const std::string first = line.substr(0, line.find(" |", 2));
+    for (size_t open = first.find('`'); open != std::string::npos; open = first.find('`', open + 1)) {
+      size_t close = first.find('`', open + 1);
+      std::string name = first.substr(open + 1, close - open - 1);
+      open = close;
+      name = name.substr(0, name.find('='));
+      if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != std::string::npos) continue;
+      ++rows;
+      EXPECT_NE(help.output.find(name), std::string::npos)
+          << "docs/environment.md lists " << name << " but `orchestrate --help` does not (orchestrator/cli/cli_app.cc)";
+    }
+  }
+  EXPECT_GE(rows, 8) << "read no variables from docs/environment.md's table";
 }

@@ -6,6 +6,7 @@
 // kills (20-900 ms) land in Alembic, the transactional files and the concurrent index build.
 #include <signal.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -156,4 +157,53 @@ TEST(FaultInjection, TenConcurrentUpsOnAFreshDatabaseApplyEverythingOnce) {
   }
   EXPECT_EQ(applied_tx, 1);
   expect_at_head(db);
+}
+
+// PR_SET_PDEATHSIG reaches only a direct child. Here the work happens in grandchildren: sh (the child)
+// starts a `sleep 20` and a psql that commits a table after a 3 s pause (its output on /dev/null, so no
+// SIGPIPE from the dead orchestrate's pipe stops it first). SIGKILL orchestrate during the
+// pause: the group watchdog must kill sh's whole process group, so nothing lingers with ppid 1 and the
+// table is never created after the run lock was freed.
+TEST(FaultInjection, SigkillLeavesNoGrandchildBehindAndNothingCommitsAfterTheLockIsFreed) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("faults-grandchild");
+  dir.write("services.toml", R"toml([project]
+name = "grandchild"
+database = "env:DATABASE_URL"
+[services.slow]
+schema = "slow"
+runner = "command"
+command = ["sh", "-c", '''sleep 20 & echo grandchildren started; psql -X -q "$DATABASE_URL" -c 'select pg_sleep(3)' -c 'create table public.after_kill(i int)' >/dev/null 2>&1; wait''']
+)toml");
+  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("grandchildren started", 15s)) << run.output();
+  const std::string sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND query = 'select pg_sleep(3)' AND state = 'active'";
+  bool in_pause = false;
+  for (int i = 0; i < 100 && !(in_pause = db.scalar(sleeping) == "1"); ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(in_pause) << "psql never reached its pause\n" << run.output();
+  const auto pause_seen = std::chrono::steady_clock::now();
+  std::vector<int> family = descendants_of(run.pid());
+  const std::vector<int> direct = children_of(run.pid());
+  const auto grandchildren = std::count_if(family.begin(), family.end(), [&](int p) {
+    return std::find(direct.begin(), direct.end(), p) == direct.end();
+  });
+  ASSERT_GE(grandchildren, 2) << "expected psql and sleep below sh; the test would not exercise grandchildren";
+  run.signal(SIGKILL);
+  run.wait();
+  for (int i = 0; i < 40 && std::any_of(family.begin(), family.end(), alive); ++i) std::this_thread::sleep_for(50ms);
+  for (int p : family)
+    EXPECT_FALSE(alive(p)) << "process " << p << " (" << read_all("/proc/" + std::to_string(p) + "/cmdline")
+                           << ") outlived the SIGKILLed orchestrate";
+  // psql would send the CREATE TABLE once its 3 s pause ends: wait past that, and for the server to
+  // finish whatever session of the run is left, before looking.
+  std::this_thread::sleep_until(pause_seen + 3500ms);
+  for (int i = 0; i < 100 && db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()") != "0"; ++i)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(db.table_exists("public.after_kill"))
+      << "a grandchild of the killed orchestrate committed after the run lock was freed";
+  for (int p : family)
+    if (alive(p)) ::kill(p, SIGKILL);  // do not leave the test's own leftovers behind on failure
 }

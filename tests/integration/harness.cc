@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -106,13 +107,21 @@ int count_of(const std::string& h, const std::string& n) {
   return c;
 }
 
+// From a map filled from environ, not `env[key]` on this_process::environment(): Boost 1.74's
+// basic_environment::find over-reads the heap (boostorg/process#180), which scripts/sanitize.sh reports.
 static bp::environment make_env(const std::map<std::string, std::string>& extra) {
-  bp::environment env = boost::this_process::environment();
-  env["NO_COLOR"] = "1";
-  for (const auto& [k, v] : extra) {
-    if (v == "<unset>") env.erase(k);
-    else env[k] = v;
+  std::map<std::string, std::string> vars;
+  for (char** e = ::environ; e && *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq && eq != *e) vars.emplace(std::string(*e, static_cast<size_t>(eq - *e)), std::string(eq + 1));
   }
+  vars["NO_COLOR"] = "1";
+  for (const auto& [k, v] : extra) {
+    if (v == "<unset>") vars.erase(k);
+    else vars[k] = v;
+  }
+  bp::environment env;
+  for (const auto& [k, v] : vars) env.set(k, v);
   return env;
 }
 
@@ -152,6 +161,18 @@ RunResult Orchestrate::wait() {
 RunResult run_orchestrate(std::vector<std::string> args, std::map<std::string, std::string> env, const fs::path& cwd) {
   Orchestrate o(std::move(args), std::move(env), cwd);
   return o.wait();
+}
+
+RunResult run_shell(const std::string& script, std::map<std::string, std::string> env, const fs::path& cwd) {
+  const fs::path out = fs::temp_directory_path() / ("orch-it-sh-" + random_suffix() + ".log");
+  env["ORCHESTRATE"] = ORCHESTRATE_BIN;
+  bp::child c(bp::exe = "/bin/bash", bp::args = std::vector<std::string>{"-c", script}, make_env(env),
+              bp::start_dir = cwd.string(), bp::std_in < bp::null, (bp::std_out & bp::std_err) > out.string());
+  c.wait();
+  RunResult r{c.exit_code(), read_all(out)};
+  std::error_code ec;
+  fs::remove(out, ec);
+  return r;
 }
 
 SignalledRun signal_when(Orchestrate& run, const std::string& needle, std::chrono::milliseconds delay, int sig) {

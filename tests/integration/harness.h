@@ -105,6 +105,9 @@ SignalledRun signal_when(Orchestrate& run, const std::string& needle, std::chron
 
 // Runs to completion.
 RunResult run_orchestrate(std::vector<std::string> args, std::map<std::string, std::string> env, const fs::path& cwd);
+// `bash -c script` to completion, with $ORCHESTRATE naming the binary under test: for pipelines
+// (`"$ORCHESTRATE" up | head -2`) whose other end a test controls.
+RunResult run_shell(const std::string& script, std::map<std::string, std::string> env, const fs::path& cwd);
 
 // The direct children of `pid`, and every descendant, from /proc.
 std::vector<int> children_of(int pid);
