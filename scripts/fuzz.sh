@@ -18,14 +18,14 @@ mkdir -p "$out"
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -I"$root/orchestrator" -I"$root/plugins")
 link=(-fsanitize=fuzzer,address,undefined)
-sql_sources="orchestrator/util/sql_split.cc orchestrator/lint/linter.cc orchestrator/lint/statement_rules.cc
+sql_sources="orchestrator/util/sql_split.cc orchestrator/util/parse_tree_json.cc orchestrator/util/interrupt.cc orchestrator/lint/linter.cc orchestrator/lint/statement_rules.cc
   orchestrator/lint/lint_rules.cc orchestrator/lint/table_catalog.cc orchestrator/db/db.cc"
 declare -A sources=(
   [numbers]="orchestrator/util/numbers.cc orchestrator/util/duration.cc"
   [revision_reader]="plugins/alembic/revision_reader.cc plugins/alembic/revision_graph.cc orchestrator/util/text.cc"
   [targets_file]="orchestrator/targets/targets_file.cc orchestrator/util/text.cc"
   [sql]="$sql_sources"
-  [manifest]="orchestrator/manifest/manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc
+  [manifest]="orchestrator/manifest/manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc orchestrator/util/secret_redact.cc orchestrator/util/db_url.cc
     orchestrator/util/secret_file.cc orchestrator/util/secret_command.cc orchestrator/util/sha256.cc orchestrator/util/text.cc orchestrator/util/duration.cc
     orchestrator/util/numbers.cc $sql_sources"
 )

@@ -33,7 +33,7 @@ void define_cli(CLI::App& app, Cli& c) {
       "  CLICOLOR_FORCE=1                 colour even into a pipe\n"
       "  TERM=dumb                        no colour, no live view (TERM unset: no live view)\n"
       "  COLUMNS                          the width when the terminal does not say\n"
-      "  ORCHESTRATE_ALEMBIC_WARM=0       run Alembic as a process per service, not on warm workers\n"
+      "  ORCHESTRATE_ALEMBIC_WARM=0       run each Alembic job as its own interpreter, not forked from a zygote\n"
       "  USER, LOGNAME                    who ran it, in the history (else the uid's name)\n"
       "  JOB_COMPLETION_INDEX             a Kubernetes Indexed Job's index: names the worker (worker-N@host)\n"
       "  PGOPTIONS                        passed on to Alembic and command services after orchestrate's own\n"

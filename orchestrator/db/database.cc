@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "db/db.h"
+#include "util/db_url.h"
 #include "util/numbers.h"
 #include "util/text.h"
 
@@ -23,7 +24,8 @@ static std::string uri_escape(const std::string& s) {
 }
 
 std::string with_connection_params(const std::string& url, const std::string& application_name) {
-  std::string out = url;
+  // A password with an unencoded '@', '/' or '?' is encoded first: libpq would end it at the first of them.
+  std::string out = encode_userinfo(url);
   char sep = out.find('?') == std::string::npos ? '?' : '&';
   if (out.find("application_name=") == std::string::npos) {
     out += sep + std::string("application_name=") + uri_escape(application_name);

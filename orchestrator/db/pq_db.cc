@@ -10,6 +10,7 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "util/secrets.h"
 
 namespace orch {
 
@@ -106,8 +107,17 @@ class PqDb : public Db {
 
 }  // namespace
 
+// Every URL connected to is registered as a secret (a rollout state database, a [targets_from] row),
+// and so are the passwords libpq takes from PGPASSWORD and the password file. libpq's connection errors
+// quote what they could not parse, a piece of a password included: those quotes are masked.
 std::unique_ptr<Db> connect_db(const std::string& url, const std::string& application_name) {
-  return std::make_unique<PqDb>(with_connection_params(url, application_name));
+  secrets::remember_url(url);
+  secrets::remember_libpq_environment();
+  try {
+    return std::make_unique<PqDb>(with_connection_params(url, application_name));
+  } catch (const DbError& e) {
+    throw DbError(secrets::scrub_quoted_fragments(e.what()), e.sqlstate());
+  }
 }
 
 }  // namespace orch

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "util/interrupt.h"
+
 namespace orch {
 
 int CancelHub::add(std::function<void()> cancel) {
@@ -56,6 +58,7 @@ void SignalWatcher::wait_next() {
   signals_.async_wait([this](const boost::system::error_code& e, int) {
     if (e) return;
     ++count_;
+    interrupt::request();  // for loops that know no hub (parsing a large SQL file)
     if (on_signal_) on_signal_(count_);
     hub_.cancel_all();
     wait_next();

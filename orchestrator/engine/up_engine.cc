@@ -81,7 +81,14 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
   const StatusReport before = session.inspect(m_, false);
   for (int i : cfg_.selected)
     if (static_cast<size_t>(i) < before.services.size()) migration_kind(m_.services[i].runner).prepare(m_.services[i], before.services[i]);
-  if (auto linted = lint_gate(m_, before, session.db(), target.url, cfg_.selected, note); !linted) {
+  auto linted = hub_.cancelled() ? Status(ok()) : lint_gate(m_, before, session.db(), target.url, cfg_.selected, note);
+  if (hub_.cancelled()) {  // Ctrl-C while the files were read and parsed (a large seed file): nothing started
+    out.error = Error{"interrupted while reading the migrations; nothing was changed", "", "", kInterrupted};
+    out.exit_code = kInterrupted;
+    report.finished_at = iso8601_now();
+    return out;
+  }
+  if (!linted) {
     out.error = linted.error();
     out.exit_code = linted.error().exit_code;
     report.finished_at = iso8601_now();

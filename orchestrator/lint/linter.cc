@@ -87,19 +87,18 @@ class RunFacts : public StatementFacts {
 };
 
 Result<std::vector<LintFinding>> Linter::lint(const LintSource& src) {
-  auto parsed = parse_sql_trees(src.sql);
-  if (!parsed) return parsed.error();
   const auto allows = allow_comments(src.sql);
   RunFacts facts(*this, src);
   std::vector<LintFinding> out;
-  for (const auto& st : *parsed) {
+  // One statement at a time as the parser hands them out: a large seed file's trees are never all in memory.
+  auto parsed = for_each_statement(src.sql, true, [&](const ParsedStatement& st) {
     if (st.node == "TransactionStmt") {
       const std::string kind = st.tree["TransactionStmt"].value("kind", "");
       if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") facts.set_in_transaction(true);
       if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK") facts.set_in_transaction(false);
-      continue;
+      return;
     }
-    const int last_line = line_of_offset(src.sql, st.offset + st.length);
+    const int last_line = st.end_line;
     for (auto& hit : check_statement(st.tree, facts)) {
       if (policy_.allows(hit.rule)) continue;
       LintFinding f{hit.rule, src.service, src.locate ? src.locate(st.line) : src.file + ":" + std::to_string(st.line),
@@ -109,7 +108,8 @@ Result<std::vector<LintFinding>> Linter::lint(const LintSource& src) {
           f.allowed = true, f.reason = it->second.reason;
       out.push_back(std::move(f));
     }
-  }
+  });
+  if (!parsed) return parsed.error();
   return out;
 }
 

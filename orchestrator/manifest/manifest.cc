@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "graph/service_graph.h"
+#include "util/db_url.h"
 #include "util/secrets.h"
 #include "util/secret_command.h"
 #include "util/secret_file.h"
@@ -224,7 +225,12 @@ class ManifestParser {
             L.error(L.pos(v), "[runners." + kind + "] must be a table");
             continue;
           }
-          L.check_keys(*t, {"command", "python"}, "[runners." + kind + "]");
+          L.check_keys(*t, kind == "sql" ? std::vector<std::string>{"command", "python", "max_file_size"}
+                                         : std::vector<std::string>{"command", "python"},
+                       "[runners." + kind + "]");
+          if (kind == "sql")
+            if (const std::string* size = L.get_string(*t, "max_file_size", "[runners.sql]", false))
+              max_file_size(*size, L.pos(*t->get("max_file_size")));
           if (const std::string* py = L.get_string(*t, "python", "[runners." + kind + "]", false))
             runner_python[kind] = {*py, L.pos(*t->get("python"))};
           if (auto cmd = L.get_string_array(*t, "command", "[runners." + kind + "]")) {
@@ -238,6 +244,21 @@ class ManifestParser {
         L.error(L.pos(*rn), "\"runners\" must be a table");
       }
     }
+  }
+
+  // "64MiB": a whole number of B, KiB, MiB or GiB, from 1 KiB to 1 GiB (PostgreSQL takes no larger query).
+  void max_file_size(const std::string& text, const SourcePos& pos) {
+    static const std::regex re(R"(^\s*(\d{1,10})\s*(B|KiB|MiB|GiB)?\s*$)");
+    std::smatch mt;
+    unsigned long long bytes = 0;
+    if (std::regex_match(text, mt, re)) {
+      const std::string unit = mt[2].str();
+      bytes = std::stoull(mt[1].str()) << (unit == "KiB" ? 10 : unit == "MiB" ? 20 : unit == "GiB" ? 30 : 0);
+    }
+    if (bytes < (1ull << 10) || bytes > (1ull << 30))
+      return L.error(pos, "\"max_file_size\" \"" + text + "\" must be a size from 1KiB to 1GiB",
+                     "for example max_file_size = \"256MiB\"");
+    sql_max_file_bytes = static_cast<size_t>(bytes);
   }
 
   void services() {
@@ -286,6 +307,7 @@ class ManifestParser {
     if (auto sc = L.get_string(*t, "schema", where, true)) {
       s.schema = *sc;
       if (s.schema.empty()) L.error(L.pos(*t->get("schema")), "\"schema\" must not be empty");
+      identifier_length(L.pos(*t->get("schema")), "\"schema\" of service " + s.name, s.schema);
     }
     if (auto p = L.get_string(*t, "path", where, s.runner != RunnerKind::Command)) {
       s.path_text = *p;
@@ -309,6 +331,7 @@ class ManifestParser {
     }
     service_options(*t, s, where, known_runner);
     s.locks = m.locks;  // [project] is read before [services]
+    s.max_file_bytes = sql_max_file_bytes;  // and [runners]
     lock_policy(*t, where, s.locks);
     service_versions(*t, s, where);
     service_target(*t, s, where, known_runner);
@@ -456,14 +479,20 @@ class ManifestParser {
             m.rls.files_text.push_back((*files)[i]);
           }
         }
-        if (auto v = L.get_string_array(*rt, "require", "[rls]")) m.rls.require = *v;
+        std::vector<SourcePos> req_pos;
+        if (auto v = L.get_string_array(*rt, "require", "[rls]", &req_pos)) {
+          m.rls.require = *v;
+          for (size_t i = 0; i < v->size(); ++i) identifier_length(req_pos[i], "[rls] require entry", (*v)[i]);
+        }
         std::vector<SourcePos> ex_pos;
         if (auto v = L.get_string_array(*rt, "exclude", "[rls]", &ex_pos)) {
           m.rls.exclude = *v;
-          for (size_t i = 0; i < v->size(); ++i)
+          for (size_t i = 0; i < v->size(); ++i) {
             if ((*v)[i].find('.') == std::string::npos)
               L.error(ex_pos[i], "exclude entry \"" + (*v)[i] + "\" must be schema.table",
                       "for example \"habits.lookup_codes\"");
+            for (const auto& part : split((*v)[i], '.')) identifier_length(ex_pos[i], "[rls] exclude entry", part);
+          }
         }
         if (const toml::node* fn = rt->get("force")) {
           if (auto b = fn->as_boolean())
@@ -517,11 +546,20 @@ class ManifestParser {
     L.check_keys(*pt, {"name", "schemas", "when_column", "command", "roles", "using", "with_check"}, where);
     PolicySpec ps;
     ps.pos = L.pos(*pt);
-    if (auto v = L.get_string(*pt, "name", where, true)) ps.name = *v;
-    if (auto v = L.get_string_array(*pt, "schemas", where)) ps.schemas = *v;
+    if (auto v = L.get_string(*pt, "name", where, true)) {
+      ps.name = *v;
+      identifier_length(L.pos(*pt->get("name")), "[[rls.policy]] name", ps.name);
+    }
+    std::vector<SourcePos> schema_pos;
+    if (auto v = L.get_string_array(*pt, "schemas", where, &schema_pos)) ps.schemas = *v;
     if (ps.schemas.empty())
       L.error(ps.pos, "[[rls.policy]] " + ps.name + " names no schemas", "add schemas = [\"...\"]");
-    if (auto v = L.get_string(*pt, "when_column", where, false)) ps.when_column = *v;
+    for (size_t i = 0; i < ps.schemas.size() && i < schema_pos.size(); ++i)
+      identifier_length(schema_pos[i], "schema of [[rls.policy]] " + ps.name, ps.schemas[i]);
+    if (auto v = L.get_string(*pt, "when_column", where, false)) {
+      ps.when_column = *v;
+      identifier_length(L.pos(*pt->get("when_column")), "\"when_column\" of [[rls.policy]] " + ps.name, *v);
+    }
     if (auto v = L.get_string(*pt, "command", where, false)) {
       ps.command = *v;
       for (auto& c : ps.command) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -530,7 +568,10 @@ class ManifestParser {
         L.error(L.pos(*pt->get("command")), "unknown policy command \"" + *v + "\"",
                 "use one of: ALL, SELECT, INSERT, UPDATE, DELETE");
     }
-    if (auto v = L.get_string_array(*pt, "roles", where)) ps.roles = *v;
+    std::vector<SourcePos> role_pos;
+    if (auto v = L.get_string_array(*pt, "roles", where, &role_pos)) ps.roles = *v;
+    for (size_t i = 0; i < ps.roles.size() && i < role_pos.size(); ++i)
+      identifier_length(role_pos[i], "role of [[rls.policy]] " + ps.name, ps.roles[i]);
     // Spliced into CREATE POLICY: each must be one expression, never statements of its own.
     for (auto [key, dst] : {std::pair<const char*, std::string*>{"using", &ps.using_expr}, {"with_check", &ps.with_check}})
       if (auto v = L.get_string(*pt, key, where, false)) {
@@ -707,6 +748,16 @@ class ManifestParser {
     return m;
   }
 
+  // PostgreSQL cuts identifiers to their first 63 bytes (NAMEDATALEN - 1) without a word: two services
+  // whose long schemas share those bytes would share one schema and one ledger.
+  void identifier_length(const SourcePos& pos, const std::string& what, const std::string& name) {
+    constexpr size_t kMaxIdentifierBytes = 63;
+    if (name.size() <= kMaxIdentifierBytes) return;
+    L.error(pos, what + " \"" + name + "\" is " + std::to_string(name.size()) +
+                     " bytes; PostgreSQL keeps only the first 63, so longer names that share them would name one object",
+            "shorten it to at most 63 bytes (UTF-8)");
+  }
+
   // lock_timeout / statement_timeout ("off" or a duration) and lock_retries (0 to 100), over `into`.
   void lock_policy(const toml::table& t, const std::string& where, LockPolicy& into) {
     for (auto [key, dst] : {std::pair<const char*, std::optional<Millis>*>{"lock_timeout", &into.lock_timeout},
@@ -769,6 +820,7 @@ class ManifestParser {
       "schema", "runner", "path", "depends_on", "env", "timeout", "config", "command", "version_table", "exclusive",
       "rls", "lock_timeout", "lock_retries", "statement_timeout", "python", "target"};
   std::map<std::string, std::pair<std::string, SourcePos>> runner_python;  // [runners.KIND] python
+  size_t sql_max_file_bytes = kDefaultMaxSqlFileBytes;                      // [runners.sql] max_file_size
   std::map<std::string, std::string> poetry_python;  // service dir -> interpreter, or "!" + why not
 };
 
@@ -800,7 +852,9 @@ Manifest parse_manifest(const std::string& bytes, const fs::path& file) {
 
 std::string normalise_database_url(const std::string& url) {
   static const std::regex scheme(R"(^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://)");
-  return std::regex_replace(url, scheme, "postgresql://");
+  // An unencoded '@', '/' or '?' in the password is encoded, so libpq and the children's SQLAlchemy
+  // read the password whole (util/db_url.h).
+  return encode_userinfo(std::regex_replace(url, scheme, "postgresql://"));
 }
 
 Result<std::string> resolve_database(const DatabaseRef& ref) {

@@ -42,6 +42,10 @@ struct LockPolicy {
   std::optional<Millis> statement_timeout;            // nullopt: "off"
 };
 
+// The largest SQL migration file read by default ([runners.sql] max_file_size): the file is held in
+// memory, parsed (about 20 times its size while a batch is parsed) and sent as one query.
+constexpr size_t kDefaultMaxSqlFileBytes = 64ull << 20;
+
 struct ServiceSpec {
   std::string name;
   SourcePos pos;                    // the [services.NAME] header
@@ -67,6 +71,7 @@ struct ServiceSpec {
   std::vector<std::filesystem::path> rls;  // this service's policy files, applied in the RLS phase
   std::vector<std::string> rls_text;       // as written, for messages
   LockPolicy locks;                        // the project's, with this service's overrides
+  size_t max_file_bytes = kDefaultMaxSqlFileBytes;  // sql: the largest migration file read
 };
 
 // A [[rls.policy]]: rendered to ENABLE ROW LEVEL SECURITY + DROP POLICY IF EXISTS + CREATE POLICY for

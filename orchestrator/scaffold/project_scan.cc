@@ -27,7 +27,7 @@ fs::path env_py_of(const fs::path& dir) {
     return dir / where / "env.py";
   }
   for (const char* d : {"migrations", "alembic"})
-    if (fs::exists(dir / d / "env.py")) return dir / d / "env.py";
+    if (fs::is_regular_file(dir / d / "env.py")) return dir / d / "env.py";
   return {};
 }
 
@@ -44,7 +44,7 @@ bool numbered_sql(const fs::path& dir) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string f = e.path().filename().string();
-    if (std::regex_match(f, numbered) && f.find(".down.sql") == std::string::npos) return true;
+    if (e.is_regular_file(ec) && std::regex_match(f, numbered) && f.find(".down.sql") == std::string::npos) return true;
   }
   return false;
 }
@@ -53,7 +53,7 @@ void python_of(const fs::path& dir, FoundService& s) {
   if (fs::exists(dir / ".venv" / "bin" / "python")) {
     s.python = "venv";
     s.python_source = s.path + "/.venv/bin/python";
-  } else if (fs::exists(dir / "pyproject.toml") && read_text_file(dir / "pyproject.toml").find("[tool.poetry]") != std::string::npos) {
+  } else if (fs::is_regular_file(dir / "pyproject.toml") && read_text_file(dir / "pyproject.toml").find("[tool.poetry]") != std::string::npos) {
     s.python = "poetry";
     s.python_source = s.path + "/pyproject.toml with [tool.poetry]";
   }
@@ -82,7 +82,8 @@ std::vector<FoundService> scan_project(const fs::path& root) {
     FoundService s;
     s.name = dir.filename().string();
     s.path = fs::relative(dir, root).generic_string();
-    if (fs::exists(dir / "alembic.ini")) {
+    // Regular files only: a FIFO named alembic.ini would hang the read (read_text_file refuses it too).
+    if (fs::is_regular_file(dir / "alembic.ini", ec)) {
       alembic_dirs.push_back(dir);
       s.runner = "alembic";
       static const std::regex literal(R"(version_table_schema\s*=\s*["']([A-Za-z_][A-Za-z0-9_]*)["'])");

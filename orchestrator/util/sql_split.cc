@@ -2,8 +2,14 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
+
+#include "util/interrupt.h"
+#include "util/parse_tree_json.h"
 
 namespace orch {
 
@@ -15,6 +21,29 @@ int line_of_offset(std::string_view text, size_t offset) {
 }
 
 namespace {
+
+// Lines counted forward from the last offset asked about: statements come in order, so a whole script
+// costs one pass (asking for every statement's line from the start made a 15,000-statement file take
+// seconds, a 150,000-statement one minutes).
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view s) : s_(s) {}
+  int at(size_t offset) {
+    if (offset < pos_) pos_ = 0, line_ = 1;
+    offset = std::min(offset, s_.size());
+    for (const char* p; pos_ < offset && (p = static_cast<const char*>(std::memchr(s_.data() + pos_, '\n', offset - pos_)));) {
+      pos_ = static_cast<size_t>(p - s_.data()) + 1;
+      ++line_;
+    }
+    if (pos_ < offset) pos_ = offset;
+    return line_;
+  }
+
+ private:
+  std::string_view s_;
+  size_t pos_ = 0;
+  int line_ = 1;
+};
 
 // Skips white space and comments (--, nested /* */) from `i`; returns the first token's offset.
 size_t skip_blank(std::string_view s, size_t i, size_t end) {
@@ -37,12 +66,13 @@ size_t skip_blank(std::string_view s, size_t i, size_t end) {
   return i;
 }
 
-SqlStatement make_statement(std::string_view s, size_t location, size_t len) {
-  size_t end = len == 0 ? s.size() : std::min(s.size(), location + len);
+// `end` is where the statement's text ends in `s` (before its semicolon).
+SqlStatement make_statement(std::string_view s, size_t location, size_t end, LineCounter& lines) {
+  end = std::min(end, s.size());
   size_t start = skip_blank(s, location, end);
   SqlStatement st;
   st.offset = start;
-  st.line = line_of_offset(s, start);
+  st.line = lines.at(start);
   st.text = std::string(s.substr(start, end - start));
   while (!st.text.empty() && (std::isspace(static_cast<unsigned char>(st.text.back())) || st.text.back() == ';'))
     st.text.pop_back();
@@ -53,88 +83,185 @@ SqlStatement make_statement(std::string_view s, size_t location, size_t len) {
   return st;
 }
 
-// libpg_query wants a NUL-terminated string; a NUL inside the text ends it early, which the callers
-// refuse before parsing (invalid_text_at).
-std::vector<SqlStatement> from_split(std::string_view s, PgQuerySplitResult r) {
-  std::vector<SqlStatement> out;
-  if (!r.error)
-    for (int i = 0; i < r.n_stmts; ++i) {
-      SqlStatement st = make_statement(s, static_cast<size_t>(r.stmts[i]->stmt_location),
-                                       static_cast<size_t>(r.stmts[i]->stmt_len));
-      if (!st.text.empty()) out.push_back(std::move(st));
+// A statement as a batch's parser placed it, in the whole script's offsets.
+struct RawStatement {
+  size_t location = 0, end = 0;
+  std::string node;     // "InsertStmt" (parse only)
+  nlohmann::json stmt;  // {"InsertStmt": {...}} (parse with trees only)
+};
+
+// What a batch goes through: the parser's splitter (where statements are), the parser (and their
+// node names), or the parser with every statement's tree.
+enum class Depth { Split, Nodes, Trees };
+
+constexpr size_t kBatchBytes = 1 << 20;
+
+// Where to end a batch that starts at `from` (a statement's start) and should hold about `want`
+// bytes: the start of the last statement PostgreSQL's scanner sees in that window, whose own end may
+// lie past it. 0 when the window holds no such start (one huge statement, or a window ending inside
+// a string literal the scanner refuses): the caller widens the window.
+size_t batch_end(std::string_view text, size_t from, size_t want) {
+  if (want >= text.size() - from) return text.size();
+  const std::string window(text.substr(from, want));  // NUL-terminated for libpg_query
+  PgQuerySplitResult r = pg_query_split_with_scanner(window.c_str());
+  size_t end = 0;
+  if (!r.error && r.n_stmts >= 2) end = from + static_cast<size_t>(r.stmts[r.n_stmts - 1]->stmt_location);
+  pg_query_free_split_result(r);
+  return end;
+}
+
+struct BatchError {
+  std::string message;
+  size_t pos = 0;  // in the whole script
+};
+
+// One batch through the splitter or the parser; false with `err` when the parser refused it. `at_end`
+// says the refusal was at the batch's end (an unfinished statement).
+bool run_batch(const std::string& batch, size_t from, Depth depth, std::vector<RawStatement>& out, BatchError& err,
+               bool& at_end) {
+  auto add = [&](size_t location, size_t len) -> RawStatement& {
+    out.push_back({from + location, from + (len == 0 ? batch.size() : std::min(batch.size(), location + len)), {}, nullptr});
+    return out.back();
+  };
+  auto fail = [&](PgQueryError* e) {
+    size_t pos = e->cursorpos > 0 ? static_cast<size_t>(e->cursorpos - 1) : 0;
+    at_end = pos >= batch.size() || std::string_view(e->message).find("at end of input") != std::string_view::npos;
+    err = {e->message, from + std::min(pos, batch.size())};
+    return false;
+  };
+  if (depth == Depth::Split) {
+    PgQuerySplitResult r = pg_query_split_with_parser(batch.c_str());
+    bool ok = !r.error || fail(r.error);
+    for (int i = 0; ok && i < r.n_stmts; ++i)
+      add(static_cast<size_t>(r.stmts[i]->stmt_location), static_cast<size_t>(r.stmts[i]->stmt_len));
+    pg_query_free_split_result(r);
+    return ok;
+  }
+  PgQueryParseResult r = pg_query_parse(batch.c_str());
+  if (r.error) {
+    fail(r.error);
+    pg_query_free_parse_result(r);
+    return false;
+  }
+  if (auto stmts = tree_statements(r.parse_tree)) {
+    for (const auto& t : *stmts) {
+      RawStatement& raw = add(t.location, t.len);
+      raw.node = std::string(t.node);
+      if (depth == Depth::Trees && !t.tree.empty()) raw.stmt = nlohmann::json::parse(t.tree.begin(), t.tree.end());
     }
-  return out;
+  } else {  // not shaped as expected (another libpg_query?): a real JSON parser
+    auto tree = nlohmann::json::parse(r.parse_tree);
+    for (auto& t : tree["stmts"]) {
+      RawStatement& raw = add(t.value("stmt_location", 0), t.value("stmt_len", 0));
+      if (t.contains("stmt") && t["stmt"].is_object() && !t["stmt"].empty()) raw.node = t["stmt"].begin().key();
+      if (depth == Depth::Trees && t.contains("stmt")) raw.stmt = std::move(t["stmt"]);
+    }
+  }
+  pg_query_free_parse_result(r);
+  return true;
+}
+
+// The script through the parser about kBatchBytes at a time, so memory follows the batch, not the file
+// (a whole 133 MB file as one parse tree took 11.8 GB). Batches are cut where the scanner starts a
+// statement; the scanner does not know BEGIN ATOMIC bodies, so a cut can fall inside one: that batch
+// is refused "at end of input", grows (doubling) and is parsed again. A refusal inside a batch is the
+// script's syntax error.
+using RawSink = std::function<void(RawStatement&)>;
+
+Status parse_batches(std::string_view text, Depth depth, bool interruptible, const RawSink& sink) {
+  std::vector<RawStatement> out;
+  size_t from = 0, want = kBatchBytes;
+  while (from < text.size()) {
+    if (interruptible && interrupt::requested()) return Error{"interrupted while parsing", "", "", 130};
+    const size_t end = batch_end(text, from, want);
+    if (end <= from) {
+      want *= 2;
+      continue;
+    }
+    BatchError err;
+    bool at_end = false;
+    out.clear();
+    if (run_batch(std::string(text.substr(from, end - from)), from, depth, out, err, at_end)) {
+      for (auto& r : out) sink(r);
+      from = end, want = kBatchBytes;
+      continue;
+    }
+    if (at_end && end < text.size()) {
+      want *= 2;
+      continue;
+    }
+    LineCounter lines(text);
+    size_t line_start = text.rfind('\n', err.pos == 0 ? 0 : err.pos - 1);
+    size_t column = err.pos - (line_start == std::string::npos || err.pos == 0 ? 0 : line_start + 1) + 1;
+    return Error{err.message, std::to_string(lines.at(err.pos)) + ":" + std::to_string(column), "", 2};
+  }
+  return ok();
 }
 
 }  // namespace
 
-Result<std::vector<ParsedStatement>> parse_sql_trees(std::string_view script) {
-  const std::string text(script);
-  PgQueryParseResult parsed = pg_query_parse(text.c_str());
-  if (parsed.error) {
-    size_t pos = parsed.error->cursorpos > 0 ? static_cast<size_t>(parsed.error->cursorpos - 1) : 0;
-    int line = line_of_offset(text, pos);
-    size_t line_start = text.rfind('\n', pos == 0 ? 0 : pos - 1);
-    size_t column = pos - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
-    Error e{parsed.error->message, std::to_string(line) + ":" + std::to_string(column), "", 2};
-    pg_query_free_parse_result(parsed);
-    return e;
-  }
-  auto tree = nlohmann::json::parse(parsed.parse_tree);
-  pg_query_free_parse_result(parsed);
-  std::vector<ParsedStatement> out;
-  for (auto& raw : tree.value("stmts", nlohmann::json::array())) {
-    size_t location = raw.value("stmt_location", 0), len = raw.value("stmt_len", 0);
-    SqlStatement st = make_statement(text, location, len);
-    if (st.text.empty()) continue;
+Status for_each_statement(std::string_view script, bool with_trees,
+                          const std::function<void(ParsedStatement&)>& each) {
+  std::string_view text = script;  // batches are copied as libpg_query needs them; the script never is
+  // Starts and ends come in order (each statement ends before the next begins): one counter for both.
+  LineCounter lines(text);
+  return parse_batches(text, with_trees ? Depth::Trees : Depth::Nodes, true, [&](RawStatement& r) {
+    SqlStatement st = make_statement(text, r.location, r.end, lines);
+    if (st.text.empty()) return;
     ParsedStatement p;
     static_cast<SqlStatement&>(p) = std::move(st);
-    p.length = (len == 0 ? text.size() : std::min(text.size(), location + len)) - p.offset;
-    if (raw.contains("stmt") && raw["stmt"].is_object() && !raw["stmt"].empty()) {
-      p.node = raw["stmt"].begin().key();
-      p.tree = std::move(raw["stmt"]);
-    }
-    out.push_back(std::move(p));
-  }
+    p.length = r.end - p.offset;
+    p.end_line = lines.at(r.end);
+    p.node = std::move(r.node);
+    p.tree = std::move(r.stmt);
+    each(p);
+  });
+}
+
+Result<std::vector<ParsedStatement>> parse_sql_trees(std::string_view script) {
+  std::vector<ParsedStatement> out;
+  if (auto done = for_each_statement(script, true, [&](ParsedStatement& p) { out.push_back(std::move(p)); }); !done)
+    return done.error();
   return out;
 }
 
 Result<std::vector<SqlStatement>> parse_sql(std::string_view script) {
-  auto parsed = parse_sql_trees(script);
-  if (!parsed) return parsed.error();
   std::vector<SqlStatement> out;
-  out.reserve(parsed->size());
-  for (auto& p : *parsed) out.push_back(std::move(static_cast<SqlStatement&>(p)));
+  auto done = for_each_statement(script, false, [&](ParsedStatement& p) { out.push_back(std::move(static_cast<SqlStatement&>(p))); });
+  if (!done) return done.error();
   return out;
 }
 
-std::vector<SqlStatement> split_sql(std::string_view script) {
-  const std::string text(script);
-  PgQuerySplitResult r = pg_query_split_with_parser(text.c_str());
-  if (r.error) {
-    pg_query_free_split_result(r);
-    r = pg_query_split_with_scanner(text.c_str());
+std::vector<SqlStatement> split_sql(std::string_view text) {
+  std::vector<SqlStatement> out;
+  LineCounter lines(text);
+  auto done = parse_batches(text, Depth::Split, false, [&](RawStatement& r) {
+    if (SqlStatement st = make_statement(text, r.location, r.end, lines); !st.text.empty()) out.push_back(std::move(st));
+  });
+  if (done) return out;
+  out.clear();
+  lines = LineCounter(text);
+  // The parser refused it: the scanner's split, and the server will say what is wrong.
+  PgQuerySplitResult r = pg_query_split_with_scanner(std::string(text).c_str());
+  for (int i = 0; !r.error && i < r.n_stmts; ++i) {
+    size_t loc = static_cast<size_t>(r.stmts[i]->stmt_location), len = static_cast<size_t>(r.stmts[i]->stmt_len);
+    if (SqlStatement st = make_statement(text, loc, len == 0 ? text.size() : loc + len, lines); !st.text.empty())
+      out.push_back(std::move(st));
   }
-  auto out = from_split(text, r);
   pg_query_free_split_result(r);
   return out;
 }
 
 std::vector<std::pair<std::string, std::string>> indexes_created(std::string_view script) {
   std::vector<std::pair<std::string, std::string>> out;
-  const std::string text(script);
-  PgQueryParseResult parsed = pg_query_parse(text.c_str());
-  if (!parsed.error) {
-    auto tree = nlohmann::json::parse(parsed.parse_tree);
-    for (const auto& raw : tree.value("stmts", nlohmann::json::array())) {
-      if (!raw.contains("stmt") || !raw["stmt"].contains("IndexStmt")) continue;
-      const auto& idx = raw["stmt"]["IndexStmt"];
-      if (!idx.contains("idxname")) continue;  // unnamed: PostgreSQL picks the name
-      std::string schema = idx.contains("relation") ? idx["relation"].value("schemaname", "") : "";
-      out.emplace_back(schema, idx.value("idxname", ""));
-    }
-  }
-  pg_query_free_parse_result(parsed);
+  auto done = for_each_statement(script, true, [&](ParsedStatement& st) {
+    if (st.node != "IndexStmt") return;
+    const auto& idx = st.tree["IndexStmt"];
+    if (!idx.contains("idxname")) return;  // unnamed: PostgreSQL picks the name
+    std::string schema = idx.contains("relation") ? idx["relation"].value("schemaname", "") : "";
+    out.emplace_back(schema, idx.value("idxname", ""));
+  });
+  if (!done) out.clear();  // a script that does not parse creates none as far as this says
   return out;
 }
 

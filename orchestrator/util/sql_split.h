@@ -4,6 +4,7 @@
 // and what kind of statement it is. Needed where statements run one at a time (no-transaction files:
 // CREATE INDEX CONCURRENTLY refuses a multi-statement query), to refuse transaction control where it
 // would break atomicity, and to map a failing statement back to its line.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,17 +26,27 @@ struct SqlStatement {
 
 // Parses the script; a syntax error is an Error whose `where` is "line:column" in the script and whose
 // message is the parser's. Statements that hold only comments or white space are dropped.
+// Linear in the script: it is parsed about 1 MiB at a time (cut where PostgreSQL's scanner ends a
+// statement; a cut inside a BEGIN ATOMIC body makes that batch grow), lines are counted once, and
+// Ctrl-C (util/interrupt.h) ends it between batches with an Error whose exit code is 130.
 Result<std::vector<SqlStatement>> parse_sql(std::string_view script);
 
 // A statement with its parse tree (libpg_query's JSON: {"IndexStmt": {...}}), for the linter.
 struct ParsedStatement : SqlStatement {
   size_t length = 0;      // bytes of the statement in the script, from `offset`
+  int end_line = 1;       // the line where it ends (offset + length)
   nlohmann::json tree;
 };
 Result<std::vector<ParsedStatement>> parse_sql_trees(std::string_view script);
 
+// The same, one statement at a time as each batch is parsed, so a linter holds one batch's trees, not
+// the file's (`with_trees` false: `node` only). Statements before a syntax error have been handed out
+// when the error is returned.
+Status for_each_statement(std::string_view script, bool with_trees, const std::function<void(ParsedStatement&)>& each);
+
 // The same statements without the parse tree, for scripts that may not parse (the server then reports
-// the error): never fails; falls back to the scanner when the parser refuses the text.
+// the error): never fails (nor stops on Ctrl-C: its caller is about to run what it returns); falls back
+// to the scanner when the parser refuses the text. Linear, as parse_sql is.
 std::vector<SqlStatement> split_sql(std::string_view script);
 
 // BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION …:

@@ -28,7 +28,8 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 // writes it), or "" when the line names none. The dashboard and the event stream read it from there.
 std::string blocker_pid_in(const std::string& line);
 
-// A whole file's text; "" when it cannot be read (callers that must say why open it themselves).
+// A whole regular file's text; "" when it cannot be read or is not a regular file (a FIFO, a device):
+// callers that must say why open it themselves.
 std::string read_text_file(const std::string& path);
 
 }  // namespace orch

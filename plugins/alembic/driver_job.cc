@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "alembic/driver_source.h"
+#include "process/group_watchdog.h"
 
 namespace orch {
 
@@ -197,6 +198,9 @@ void DriverJob::on_event_line(const std::string& line) {
   if (e->type == DriverEvent::Type::JobStarted) {
     m.started = true;
     m.pid = e->pid;
+    // The job is a grandchild in a group of its own: the watchdog kills that group if orchestrate dies
+    // (before this, PDEATHSIG against the zygote, which dies with orchestrate, covers it).
+    if (!m.cold) watch_process_group(m.pid);
     if ((m.interrupted || m.timed_out) && !m.cold) kill_group(SIGTERM);  // asked to stop before we knew whom
   }
   if (m.h.on_event) m.h.on_event(*e);
@@ -224,7 +228,10 @@ void DriverJob::maybe_finish() {
   }
   x.timed_out = m.timed_out;
   x.interrupted = m.interrupted && !m.timed_out;
-  if (m.pid > 0) ::kill(-m.pid, SIGKILL);  // whatever it left in its group goes too
+  if (m.pid > 0) {
+    ::kill(-m.pid, SIGKILL);  // whatever it left in its group goes too
+    unwatch_process_group(m.pid);
+  }
   auto self = shared_from_this();
   boost::asio::post(m.io, [self, x] {
     if (self->impl_->h.on_exit) self->impl_->h.on_exit(x);

@@ -5,9 +5,9 @@
 
 namespace orch {
 
-std::vector<Finding> check_sql_files(const std::filesystem::path& dir, const std::string& shown) {
+std::vector<Finding> check_sql_files(const std::filesystem::path& dir, const std::string& shown, size_t max_file_bytes) {
   std::vector<Finding> out;
-  SqlMigrationSet set = read_sql_migrations(dir);
+  SqlMigrationSet set = read_sql_migrations(dir, max_file_bytes);
   // Every error reads "FILE: message" or "FILE:LINE: message".
   for (const auto& e : set.errors) {
     size_t colon = e.find(": ");
@@ -19,7 +19,7 @@ std::vector<Finding> check_sql_files(const std::filesystem::path& dir, const std
   }
   // The parser of PostgreSQL 15, before anything runs: a syntax error at its line and column.
   for (const auto& m : set.migrations) {
-    auto parsed = parse_sql(m.contents);
+    auto parsed = for_each_statement(m.contents, false, [](const ParsedStatement&) {});
     if (!parsed)
       out.push_back({Severity::Error, shown + "/" + m.path.filename().string() + ":" + parsed.error().where,
                      "syntax error: " + parsed.error().message,

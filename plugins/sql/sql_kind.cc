@@ -26,7 +26,7 @@ std::string SqlKind::version_rows_sql(const std::string& rel) const {
 }
 
 void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const {
-  SqlMigrationSet set = read_sql_migrations(s.path);
+  SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   if (!set.errors.empty()) {
     out.state = service_state::kError;
     out.detail = s.path_text + "/" + set.errors.front();
@@ -74,7 +74,7 @@ void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceSta
 // ledger rows (the statement the runner executes, with its values inlined).
 Result<std::string> SqlKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string&) const {
   std::ostringstream o;
-  SqlMigrationSet set = read_sql_migrations(s.path);
+  SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   const std::string qs = quote_identifier(s.version_schema), qt = quote_identifier(s.version_table);
   o << "CREATE SCHEMA IF NOT EXISTS " << quote_identifier(s.schema) << ";\n";
   if (s.version_schema != s.schema) o << "CREATE SCHEMA IF NOT EXISTS " << qs << ";\n";
@@ -98,7 +98,7 @@ Result<std::string> SqlKind::offline_sql(const ServiceSpec& s, const ServiceStat
 Result<std::vector<LintSource>> SqlKind::lint_sources(const ServiceSpec& s, const ServiceStatus* st,
                                                      const std::string&) const {
   std::vector<LintSource> out;
-  for (auto& mig : read_sql_migrations(s.path).migrations) {
+  for (auto& mig : read_sql_migrations(s.path, s.max_file_bytes).migrations) {
     if (st && std::find(st->pending.begin(), st->pending.end(), mig.version_text) == st->pending.end()) continue;
     out.push_back({s.name, s.path_text + "/" + mig.path.filename().string(), std::move(mig.contents), !mig.no_transaction,
                    s.schema, {}});
@@ -123,7 +123,7 @@ std::vector<long long> applied_versions(Db& db, const std::string& ledger) {
 // NNNN_name.down.sql files, newest first, each in a transaction with its ledger row removed. Every
 // down file must exist before the first one runs.
 Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const {
-  SqlMigrationSet set = read_sql_migrations(s.path);
+  SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   Db& db = ctx.db;
   const std::string ledger = db.quote_name(s.version_schema) + "." + db.quote_name(s.version_table);
   std::vector<const SqlMigration*> files;
@@ -163,7 +163,7 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
 }
 
 Status SqlKind::baseline(const ServiceSpec& s, const std::string& to, bool, StepContext& ctx) const {
-  SqlMigrationSet set = read_sql_migrations(s.path);
+  SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   long long upto = set.migrations.empty() ? 0 : set.migrations.back().version;
   if (to != "head") {
     auto v = parse_whole_number(to, 0, std::numeric_limits<long long>::max(), "--to");
@@ -194,13 +194,13 @@ Status SqlKind::baseline(const ServiceSpec& s, const std::string& to, bool, Step
 
 bool SqlKind::knows_version(const ServiceSpec& s, const std::string& to) const {
   if (to == "head") return true;
-  SqlMigrationSet set = read_sql_migrations(s.path);
+  SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   return std::any_of(set.migrations.begin(), set.migrations.end(),
                      [&](const SqlMigration& m) { return m.version_text == to || std::to_string(m.version) == to; });
 }
 
 std::vector<Finding> SqlKind::check_files(const ServiceSpec& s, const std::filesystem::path&) const {
-  return check_sql_files(s.path, s.path_text);
+  return check_sql_files(s.path, s.path_text, s.max_file_bytes);
 }
 
 ProbeResult SqlKind::probe(const ServiceSpec&) const {

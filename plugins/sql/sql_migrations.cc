@@ -1,6 +1,12 @@
 #include "sql/sql_migrations.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <limits>
@@ -28,20 +34,57 @@ std::string refusal(const SqlMigration& mig) {
   if (auto text = check_text(mig.contents); !text)
     return text.error().where + ": this line " + text.error().message + "; save the file as UTF-8 text";
   if (mig.no_transaction) return "";
-  auto parsed = parse_sql(mig.contents);
+  // Statement by statement as parsed: a seed file's statements are never all held at once.
+  std::string found;
+  auto parsed = for_each_statement(mig.contents, false, [&](const ParsedStatement& st) {
+    if (found.empty() && is_transaction_control(st))
+      found = std::to_string(st.line) + ": " + st.keyword +
+              " is not allowed in a transactional file: orchestrate runs the file and its ledger row in one "
+              "transaction; remove it, or mark a file whose statements cannot run in a transaction with "
+              "-- orchestrate:no-transaction on its first line";
+  });
+  // Ctrl-C while parsing: the check did not finish, so the file must not run.
+  if (!parsed && parsed.error().exit_code == 130) return " interrupted while parsing; nothing of it ran";
   if (!parsed) return "";
-  for (const auto& st : *parsed)
-    if (is_transaction_control(st))
-      return std::to_string(st.line) + ": " + st.keyword +
-             " is not allowed in a transactional file: orchestrate runs the file and its ledger row in one "
-             "transaction; remove it, or mark a file whose statements cannot run in a transaction with "
-             "-- orchestrate:no-transaction on its first line";
-  return "";
+  return found;
+}
+
+// "3 KiB", "4.5 MiB", "133 MiB": a size as an error shows it.
+std::string size_text(size_t bytes) {
+  if (bytes < (1u << 20)) return std::to_string((bytes + 1023) / 1024) + " KiB";
+  std::ostringstream o;
+  o.precision(bytes < (10u << 20) ? 1 : 0);
+  o << std::fixed << static_cast<double>(bytes) / (1 << 20) << " MiB";
+  return o.str();
+}
+
+// The whole file into `out`, or why not: opened without blocking and read only when it is a regular
+// file, and refused past `limit` (a 1 GB seed file would be held, parsed and sent whole).
+std::string read_bounded(const fs::path& p, size_t limit, std::string& out) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return std::string("cannot be read: ") + std::strerror(errno);
+  struct stat st {};
+  std::string why;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) why = "is not a regular file (a FIFO or a device?); migrations are files";
+  else if (static_cast<unsigned long long>(st.st_size) > limit)
+    why = "is " + size_text(static_cast<size_t>(st.st_size)) + ", larger than max_file_size (" + size_text(limit) +
+          "); split it, or raise max_file_size in [runners.sql]";
+  char buf[1 << 16];
+  for (ssize_t n; why.empty() && (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) why = std::string("cannot be read: ") + std::strerror(errno);
+    else if (out.size() + static_cast<size_t>(n) > limit) why = "grew past max_file_size (" + size_text(limit) + ") while read";
+    else out.append(buf, static_cast<size_t>(n));
+    if (out.empty() && why.empty()) out.reserve(static_cast<size_t>(st.st_size));
+  }
+  ::close(fd);
+  if (!why.empty()) out.clear();
+  return why;
 }
 
 }  // namespace
 
-SqlMigrationSet read_sql_migrations(const fs::path& dir) {
+SqlMigrationSet read_sql_migrations(const fs::path& dir, size_t max_file_bytes) {
   SqlMigrationSet set;
   static const std::regex up_re(R"(^(\d+)_([^/]+?)\.sql$)");
   static const std::regex down_re(R"(^(\d+)_([^/]+?)\.down\.sql$)");
@@ -49,7 +92,8 @@ SqlMigrationSet read_sql_migrations(const fs::path& dir) {
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && e.path().extension() == ".sql") files.push_back(e.path());
+    // Not only regular files: a FIFO or device named like a migration is reported, not skipped.
+    if (!e.is_directory() && e.path().extension() == ".sql") files.push_back(e.path());
   if (ec) {
     set.errors.push_back(dir.filename().string() + ": cannot list the directory: " + ec.message());
     return set;
@@ -82,14 +126,10 @@ SqlMigrationSet read_sql_migrations(const fs::path& dir) {
     mig.version = *version;
     mig.name = m[2].str();
     mig.path = p;
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-      set.errors.push_back(fname + ": cannot be read");
+    if (std::string why = read_bounded(p, max_file_bytes, mig.contents); !why.empty()) {
+      set.errors.push_back(fname + ": " + why);
       continue;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    mig.contents = ss.str();
     mig.checksum = sha256_hex(mig.contents);
     std::string first = mig.contents.substr(0, mig.contents.find('\n'));
     mig.no_transaction = trim(first) == "-- orchestrate:no-transaction";

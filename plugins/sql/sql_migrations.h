@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "manifest/manifest.h"
+
 namespace orch {
 
 struct SqlMigration {
@@ -23,6 +25,8 @@ struct SqlMigrationSet {
   std::vector<std::string> errors;       // duplicate versions, unreadable files, names without a version
 };
 
-SqlMigrationSet read_sql_migrations(const std::filesystem::path& dir);
+// Reads regular files only (a FIFO named 0001_x.sql is an error, never a hang) of at most
+// `max_file_bytes` each ([runners.sql] max_file_size; larger is an error naming the file and the key).
+SqlMigrationSet read_sql_migrations(const std::filesystem::path& dir, size_t max_file_bytes = kDefaultMaxSqlFileBytes);
 
 }  // namespace orch

@@ -261,7 +261,7 @@ RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit
     emit("all files already applied (read on the run's session)");
     return r;
   }
-  SqlMigrationSet set = read_sql_migrations(s.path);
+  SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   if (!set.errors.empty()) {
     r.outcome = Outcome::Failed;
     r.error = s.path_text + "/" + set.errors.front();
