@@ -34,6 +34,8 @@ void define_cli(CLI::App& app, Cli& c) {
       "  ORCHESTRATE_ALEMBIC_WARM=0       run Alembic as a process per service, not on warm workers\n"
       "  USER, LOGNAME                    who ran it, in the history (else the uid's name)\n"
       "  JOB_COMPLETION_INDEX             a Kubernetes Indexed Job's index: names the worker (worker-N@host)\n"
+      "  ORCHESTRATE_ROLLOUT_RECONNECT, ORCHESTRATE_ROLLOUT_TAKEOVER_AFTER, ORCHESTRATE_ROLLOUT_STALL_REPORT\n"
+      "                                   a shared rollout's bounds (30s, 10s, 30s; docs/rollout.md)\n"
       "Run `orchestrate COMMAND --help` for a command's options.");
 }
 

@@ -95,7 +95,7 @@ std::string with_state_keepalives(const std::string& url) {
   std::string out = url;
   char sep = out.find('?') == std::string::npos ? '?' : '&';
   for (const char* kv : {"keepalives=1", "keepalives_idle=5", "keepalives_interval=5", "keepalives_count=3",
-                         "tcp_user_timeout=20000"}) {
+                         "tcp_user_timeout=20000", "connect_timeout=5"}) {
     const std::string key = std::string(kv).substr(0, std::string(kv).find('=') + 1);
     if (out.find(key) != std::string::npos) continue;
     out += is_url ? std::string(1, sep) + kv : " " + std::string(kv);

@@ -45,9 +45,9 @@ Result<RolloutState> read_shared_rollout(const Manifest& m, const std::string& r
 // Where each service's migrations end, as its files say (through its kind): part of the shape.
 ServiceHeads service_heads(const Manifest& m);
 
-// The state database's URL with client TCP keepalives (idle 5 s, 3 probes 5 s apart) and
-// tcp_user_timeout 20 s, unless the URL sets them: a worker whose network is cut off notices within
-// about 20 s instead of hanging in a read.
+// The state database's URL with client TCP keepalives (idle 5 s, 3 probes 5 s apart), tcp_user_timeout
+// 20 s and connect_timeout 5 s, unless the URL sets them: a worker whose network is cut off notices
+// within about 20 s instead of hanging in a read, and each reconnect attempt gives up after 5 s.
 std::string with_state_keepalives(const std::string& url);
 
 }  // namespace orch

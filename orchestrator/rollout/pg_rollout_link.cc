@@ -63,7 +63,13 @@ bool PgRolloutStore::reconnect(const std::string& why) {
   const auto start = std::chrono::steady_clock::now();
   std::string last = why;
   for (int attempt = 1;; ++attempt) {
-    if (!pause(reconnect_backoff(attempt, rng))) {
+    const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
+    if (elapsed >= policy_.reconnect_window) {  // the window bounds the waits; one connect attempt may end past it
+      give_up("the rollout state database stayed unreachable for " + format_duration(policy_.reconnect_window) +
+              " (last error: " + last + ")");
+      return false;
+    }
+    if (!pause(std::min(reconnect_backoff(attempt, rng), policy_.reconnect_window - elapsed))) {
       give_up("interrupted while reconnecting to the rollout state database");
       return false;
     }
@@ -81,41 +87,61 @@ bool PgRolloutStore::reconnect(const std::string& why) {
     } catch (const std::exception& e) {
       last = secrets::scrub(e.what());
     }
-    if (std::chrono::steady_clock::now() - start >= policy_.reconnect_window) {
-      give_up("the rollout state database stayed unreachable for " + format_duration(policy_.reconnect_window) +
-              " (last error: " + last + ")");
-      return false;
+  }
+}
+
+namespace {
+
+enum class Retaken { Kept, Ended, Lost };
+
+// This worker's own earlier session, still alive on the server after a network blip (the server
+// notices a dead peer only after its keepalives), holding the claim: ended so the claim can be re-taken.
+bool end_own_stale_session(Db& db, const std::string& run_id, const std::string& key, const std::string& worker) {
+  Rows r = db.query("SELECT pg_terminate_backend(a.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = hashtext($1)::oid "
+                    "AND l.objid = $2::int::oid AND l.objsubid = 2 AND a.pid <> pg_backend_pid() "
+                    "AND a.application_name = left('orchestrate/rollout ' || $3, 63)",
+                    {run_id, key, worker});
+  return !r.empty() && r[0][0].as_bool();
+}
+
+// The claim's lock on this connection (waiting at most 3 s: a worker inspecting a claim holds it for a
+// moment), then its row: still this worker's, by the token it was taken with?
+Retaken retake_one(Db& db, const std::string& run_id, size_t wave, size_t pos, const std::string& worker, long long token) {
+  const std::string key = claim_key(wave, pos);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      auto tx = db.begin();
+      tx->query("SET LOCAL lock_timeout = '3s'");
+      tx->query("SELECT pg_advisory_lock(hashtext($1), $2::int)", {run_id, key});
+      Rows r = tx->query("SELECT state = 'running' FROM orchestrate_rollout.targets WHERE run_id = $1 AND wave = $2::int "
+                         "AND position = $3::int AND worker = $4 AND runs = $5::int",
+                         {run_id, std::to_string(wave), std::to_string(pos), worker, std::to_string(token)});
+      const bool kept = !r.empty() && r[0][0].as_bool();
+      if (kept)
+        tx->query("UPDATE orchestrate_rollout.targets SET orphan_since = NULL, heartbeat_at = now() WHERE run_id = $1 "
+                  "AND wave = $2::int AND position = $3::int",
+                  {run_id, std::to_string(wave), std::to_string(pos)});
+      tx->commit();
+      if (kept) return Retaken::Kept;
+      db.query("SELECT pg_advisory_unlock(hashtext($1), $2::int)", {run_id, key});
+      // Still this worker's row, ended: its result was recorded before the connection dropped.
+      return r.empty() ? Retaken::Lost : Retaken::Ended;
+    } catch (const DbError& e) {
+      if (e.sqlstate() != "55P03") throw;  // lock_not_available: held elsewhere
+      if (attempt > 0 || !end_own_stale_session(db, run_id, key, worker)) return Retaken::Lost;
     }
   }
 }
 
+}  // namespace
+
 // Each claim is re-taken on the new connection when its row still names this worker and the token
 // it was taken with. Otherwise another worker took it over (after the grace): that target stops here.
-// A lock held elsewhere waits at most 3 s (a worker inspecting the claim holds it for a moment).
 void PgRolloutStore::retake_claims(Db& db) {
   for (auto it = mine_.begin(); it != mine_.end();) {
     const auto [wave, pos] = it->first;
-    const Params where = {run_id_, std::to_string(wave), std::to_string(pos), worker_, std::to_string(it->second)};
-    bool kept = false, ended = false;
-    try {
-      auto tx = db.begin();
-      tx->query("SET LOCAL lock_timeout = '3s'");
-      tx->query("SELECT pg_advisory_lock(hashtext($1), $2::int)", {run_id_, claim_key(wave, pos)});
-      Rows r = tx->query("SELECT state = 'running' FROM orchestrate_rollout.targets WHERE run_id = $1 AND wave = $2::int "
-                         "AND position = $3::int AND worker = $4 AND runs = $5::int",
-                         where);
-      kept = !r.empty() && r[0][0].as_bool();
-      ended = !r.empty() && !kept;  // this worker's own result was recorded before the connection dropped
-      if (kept)
-        tx->query("UPDATE orchestrate_rollout.targets SET orphan_since = NULL, heartbeat_at = now() WHERE run_id = $1 "
-                  "AND wave = $2::int AND position = $3::int",
-                  {run_id_, std::to_string(wave), std::to_string(pos)});
-      tx->commit();
-      if (!kept) db.query("SELECT pg_advisory_unlock(hashtext($1), $2::int)", {run_id_, claim_key(wave, pos)});
-    } catch (const DbError& e) {
-      if (e.sqlstate() != "55P03") throw;  // lock_not_available: another worker holds the claim
-    }
-    if (kept || ended) {
+    if (retake_one(db, run_id_, wave, pos, worker_, it->second) != Retaken::Lost) {
       ++it;
       continue;
     }

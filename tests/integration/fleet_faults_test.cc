@@ -98,11 +98,11 @@ TEST(FleetFaults, TheStateDatabaseRestartingKillsNoWorkerAndRunsNothingTwice) {
   for (int w = 0; w < 3; ++w)
     workers.push_back(std::make_unique<Orchestrate>(std::vector<std::string>{"rollout", "--run-id", "rel-r", "--yes"},
                                                     f.env(w), f.dir.path()));
-  // Mid-rollout: targets of the second wave are running on the workers.
+  // Mid-rollout: every worker holds claims on targets of the second wave (up to 6 at once).
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     try {
-      if (std::stoi(state.scalar("SELECT count(*) FROM orchestrate_rollout.targets WHERE wave = 1 AND state = 'running'")) >= 2)
+      if (std::stoi(state.scalar("SELECT count(*) FROM orchestrate_rollout.targets WHERE wave = 1 AND state = 'running'")) >= 5)
         break;
     } catch (const std::exception&) {  // the schema is not there yet
     }

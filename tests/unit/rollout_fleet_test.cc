@@ -264,13 +264,13 @@ TEST(RolloutShape, AWorkerWhoseMigrationsEndElsewhereIsNamedWithBothHeads) {
 TEST(StateConnection, KeepalivesAreAddedUnlessTheUrlSetsThem) {
   EXPECT_EQ(with_state_keepalives("postgresql://u@h/db"),
             "postgresql://u@h/db?keepalives=1&keepalives_idle=5&keepalives_interval=5&keepalives_count=3"
-            "&tcp_user_timeout=20000");
+            "&tcp_user_timeout=20000&connect_timeout=5");
   EXPECT_EQ(with_state_keepalives("postgresql://u@h/db?sslmode=require&keepalives_idle=60"),
             "postgresql://u@h/db?sslmode=require&keepalives_idle=60&keepalives=1&keepalives_interval=5"
-            "&keepalives_count=3&tcp_user_timeout=20000");
+            "&keepalives_count=3&tcp_user_timeout=20000&connect_timeout=5");
   EXPECT_EQ(with_state_keepalives("host=h dbname=db"),
             "host=h dbname=db keepalives=1 keepalives_idle=5 keepalives_interval=5 keepalives_count=3 "
-            "tcp_user_timeout=20000");
+            "tcp_user_timeout=20000 connect_timeout=5");
 }
 
 TEST(StateConnection, TheBoundsComeFromTheEnvironmentAndBadOnesAreRefused) {
