@@ -69,6 +69,7 @@ void RolloutEngine::run(RolloutState& st, const WaveTargets& targets) {
     run_wave(store, w, targets[w]);
   }
   RolloutState final_state = store.end(hub_.cancelled());
+  store.attach({});  // the store (and its heartbeat) may outlive this engine, its hub and its observer
   st = final_state;
   if (!store_) observer_.save(st);
 }

@@ -65,9 +65,16 @@ Result<RolloutState> PgRolloutStore::read(Db& db, const std::string& run_id, Mil
   const auto deadline = std::chrono::steady_clock::now() + wait;
   RolloutState st;
   for (;;) {
-    auto tx = db.begin();
-    const Settle s = settle(*tx, run_id, {}, takeover_after, st);
-    tx->commit();
+    Settle s = Settle::Running;
+    try {
+      auto tx = db.begin();
+      s = settle(*tx, run_id, {}, takeover_after, st);
+      tx->commit();
+    } catch (const DbError& e) {  // a role that may only read (--watch): the state as it is
+      if (e.sqlstate() != "42501" && e.sqlstate() != "25006") throw;
+      auto tx = db.begin(TxKind::ReadOnly);
+      st = read_state(*tx, run_id);
+    }
     if (st.run_id.empty()) return Error{"no rollout " + run_id + " in the state database", run_id, "", 2};
     if (s != Settle::Waiting || std::chrono::steady_clock::now() >= deadline) return st;
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -211,6 +218,7 @@ RolloutState PgRolloutStore::end(bool interrupted) {
         tx->commit();
         last_ = st;
       });
+      if (s == Settle::Running) recount_halt_reason(last_);  // as the rollout will say it once closed
       if (!reached || interrupted || s != Settle::Waiting) return last_;
     }
     if (std::chrono::steady_clock::now() >= deadline || !pause(std::chrono::seconds(1))) return last_;
