@@ -82,11 +82,15 @@ void RolloutView::finish(const RolloutState& st, std::ostream& out, const std::s
           });
     dash_->finish();
   }
+  if (!stopped.empty()) {  // the state this worker last read is stale: the caller says why, and what next
+    out << "\nrollout " << st.run_id << ": this worker stopped; the rollout's state is in the state database: "
+        << "orchestrate rollout --watch " << st.run_id << "\n";
+    return;
+  }
   render_rollout_matrix(m_, st, out, color_);
   out << "\nrollout " << st.run_id << ": " << st.outcome;
   if (!st.halted_reason.empty()) out << ": " << st.halted_reason;
   out << "\n";
-  if (!stopped.empty()) return;  // the caller says why, and what happens next
   if (st.outcome == "running")
     out << "this worker's part is done; other workers go on: orchestrate rollout --watch " << st.run_id << "\n";
   else if (st.outcome != "succeeded")

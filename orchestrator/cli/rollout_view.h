@@ -23,8 +23,8 @@ class RolloutView : public RolloutObserver {
   void note(const std::string& text) override;
   // Each target's printer: its dashboard row, or plain lines prefixed "target/".
   TargetPrinterFactory printers();
-  // The live view's last frame; then the matrix and the outcome line. `stopped` is why this worker
-  // stopped early (its state database was lost), if it did.
+  // The live view's last frame; then the matrix and the outcome line, unless this worker stopped early
+  // (`stopped`: its state database was lost, so what it last read is stale).
   void finish(const RolloutState& st, std::ostream& out, const std::string& stopped = "");
 
  private:

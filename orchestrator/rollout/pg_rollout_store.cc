@@ -86,11 +86,6 @@ void PgRolloutStore::attach(RolloutHooks hooks) {
   hooks_ = std::move(hooks);
 }
 
-std::string PgRolloutStore::failure() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return failure_;
-}
-
 std::optional<size_t> PgRolloutStore::claim(size_t wave) {
   std::lock_guard<std::mutex> lock(mu_);
   std::optional<size_t> got;

@@ -62,7 +62,6 @@ class PgRolloutStore : public RolloutStore {
   RolloutState snapshot() override;
   void halt(const std::string& reason) override;
   RolloutState end(bool interrupted) override;
-  std::string failure() override;
   bool created() const { return created_; }
 
  private:

@@ -27,9 +27,10 @@ struct RolloutHooks {
 class RolloutStore {
  public:
   virtual ~RolloutStore() = default;
+  // Lends the store the engine's hooks; empty hooks take them back.
   virtual void attach(RolloutHooks) {}
-  // A target of `wave` that nobody runs (or whose worker died), marked running by this worker: its
-  // index in the wave. nullopt when none is left to claim (others may still be running theirs).
+  // A target of `wave` that nobody runs (or whose worker died: its claim free for the takeover grace),
+  // marked running by this worker: its index in the wave. nullopt when none is left to claim (others may still be running theirs).
   virtual std::optional<size_t> claim(size_t wave) = 0;
   // A claimed target ended (succeeded, failed or interrupted); its claim is released. False when the
   // outcome was not recorded: the claim had passed to another worker, whose result counts.
@@ -41,8 +42,6 @@ class RolloutStore {
   // After the walk: targets never run become not-reached (with the halt or interrupt reason), and the
   // outcome is set, unless this worker was interrupted while others go on. Returns the final state.
   virtual RolloutState end(bool interrupted) = 0;
-  // Why this store stopped working (its database stayed unreachable); empty while it works.
-  virtual std::string failure() { return ""; }
 };
 
 // One process: the state in memory (the caller's), saved by `save` after every change.
