@@ -38,6 +38,8 @@ void define_cli(CLI::App& app, Cli& c) {
       "  JOB_COMPLETION_INDEX             a Kubernetes Indexed Job's index: names the worker (worker-N@host)\n"
       "  PGOPTIONS                        passed on to Alembic and command services after orchestrate's own\n"
       "                                   -c lock_timeout=... -c statement_timeout=..., so yours win\n"
+      "  ORCHESTRATE_ROLLOUT_RECONNECT, ORCHESTRATE_ROLLOUT_TAKEOVER_AFTER, ORCHESTRATE_ROLLOUT_STALL_REPORT\n"
+      "                                   a shared rollout's bounds (30s, 10s, 30s; docs/rollout.md)\n"
       "Run `orchestrate COMMAND --help` for a command's options.");
 }
 

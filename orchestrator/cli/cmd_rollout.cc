@@ -45,8 +45,13 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
     print_error(targets.error());
     return exit_code::kUsage;
   }
+  auto timings = rollout_timings_from_env();
+  if (!timings) {
+    print_error(timings.error());
+    return exit_code::kUsage;
+  }
   const auto state_dir = m.dir / ".orchestrate" / "rollouts";
-  auto start = start_rollout(m, *targets, RolloutRequest{o.run_id, o.resume, state_dir});
+  auto start = start_rollout(m, *targets, RolloutRequest{o.run_id, o.resume, state_dir, *timings});
   if (!start) {
     print_error(start.error());
     return start.error().exit_code;
@@ -77,15 +82,31 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   base.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
   base.lock_wait = *lock_wait;
   TargetPrinterFactory printers = view.printers();
-  if (g.stream)  // each target's run into the event stream too (docs/events.md: target = the target's name)
+  TargetFinished finished;
+  if (g.stream) {  // each target's run into the event stream too (docs/events.md: target = the target's name)
     printers = [inner = printers, stream = g.stream](const ResolvedTarget& t) -> std::unique_ptr<StatusPrinter> {
       return std::make_unique<EventPrinter>(inner(t), stream);
     };
-  UpTargetExecutor executor(m, base, hub, printers);
+    finished = [stream = g.stream](const ResolvedTarget& t, const std::string& run_id, const UpOutcome& r) {
+      if (!r.error) stream->run_finished(r.report, r.exit_code);
+      else
+        stream->emit("run-finished", run_id, t.name,
+                     {{"outcome", "not-started"}, {"exit_code", r.exit_code}, {"error", r.error->text()}});
+    };
+  }
+  UpTargetExecutor executor(m, base, printers, finished);
   RolloutEngine engine(executor, view, hub);
   engine.use_store(start->shared.get(), start->worker);
+  engine.stall_report_every(timings->stall_report);
   engine.run(*st, *targets);
-  view.finish(*st, std::cout);
+  const std::string why = hub.cancelled() ? "" : engine.failure();
+  view.finish(*st, std::cout, why);
+  if (!why.empty()) {
+    std::cerr << "error: " << why << "\n  this worker stopped: its running targets were stopped (rolled back) and are "
+              << "left to the other workers, which take them over; to go on later: orchestrate rollout --run-id "
+              << st->run_id << "\n";
+    return exit_code::kFailed;
+  }
   return rollout_exit_code(*st, hub.cancelled());
 }
 

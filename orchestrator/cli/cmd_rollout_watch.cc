@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
@@ -36,14 +37,33 @@ int run_rollout_watch(const GlobalOptions& g, const RolloutOptions& o) {
   auto loaded = load_for_command(g, false);
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
+  auto timings = rollout_timings_from_env();
+  if (!timings) {
+    print_error(timings.error());
+    return exit_code::kUsage;
+  }
   const bool redraw = o.format != "json" && use_dashboard(g);
   std::map<std::string, std::string> seen;  // wave/target -> its last line
+  std::optional<std::chrono::steady_clock::time_point> unreachable_since;
   for (;;) {
-    auto st = read_shared_rollout(m, o.watch);
+    auto st = read_shared_rollout(m, o.watch, *timings);
+    if (!st && st.error().exit_code == exit_code::kFailed && o.format != "json") {  // unreachable: as workers do, try again
+      const auto now = std::chrono::steady_clock::now();
+      if (!unreachable_since) {
+        unreachable_since = now;
+        std::cerr << "the state database is unreachable; trying again for up to "
+                  << format_duration(timings->state.reconnect_window) << "\n";
+      }
+      if (now - *unreachable_since < timings->state.reconnect_window) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+    }
     if (!st) {
       print_error(st.error());
       return st.error().exit_code;
     }
+    unreachable_since.reset();
     if (o.format == "json") {
       std::cout << st->to_json().dump(2) << "\n";
       return exit_code::kOk;

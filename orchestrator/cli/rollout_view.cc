@@ -5,6 +5,7 @@
 #include "cli/confirm.h"
 #include "report/rollout_report.h"
 #include "status/plain_printer.h"
+#include "util/clock_text.h"
 
 namespace orch {
 
@@ -50,6 +51,11 @@ void RolloutView::target_finished(const TargetOutcome& t) {
   });
 }
 
+void RolloutView::note(const std::string& text) {
+  if (dash_) dash_->note(text);
+  else std::cout << format_time(std::chrono::system_clock::now(), "%H:%M:%S", Zone::Local) << " rollout: " << text << std::endl;
+}
+
 bool RolloutView::may_start(const WaveOutcome& prev, const WaveOutcome& next, size_t to_run) {
   if (!pause_) return true;
   std::cout << "\nwave " << prev.name << ": " << prev.count("succeeded") << " succeeded, " << prev.count("failed")
@@ -65,7 +71,7 @@ TargetPrinterFactory RolloutView::printers() {
   };
 }
 
-void RolloutView::finish(const RolloutState& st, std::ostream& out) {
+void RolloutView::finish(const RolloutState& st, std::ostream& out, const std::string& stopped) {
   if (dash_) {
     for (const auto& w : st.waves)
       for (const auto& t : w.targets)
@@ -75,6 +81,11 @@ void RolloutView::finish(const RolloutState& st, std::ostream& out) {
             row.reason = t.detail;
           });
     dash_->finish();
+  }
+  if (!stopped.empty()) {  // the state this worker last read is stale: the caller says why, and what next
+    out << "\nrollout " << st.run_id << ": this worker stopped; the rollout's state is in the state database: "
+        << "orchestrate rollout --watch " << st.run_id << "\n";
+    return;
   }
   render_rollout_matrix(m_, st, out, color_);
   out << "\nrollout " << st.run_id << ": " << st.outcome;

@@ -20,10 +20,12 @@ class RolloutView : public RolloutObserver {
   void target_finished(const TargetOutcome& t) override;
   bool may_start(const WaveOutcome& previous, const WaveOutcome& next, size_t to_run) override;
   void save(const RolloutState& st) override { st.save(state_dir_); }
+  void note(const std::string& text) override;
   // Each target's printer: its dashboard row, or plain lines prefixed "target/".
   TargetPrinterFactory printers();
-  // The live view's last frame; then the matrix and the outcome line.
-  void finish(const RolloutState& st, std::ostream& out);
+  // The live view's last frame; then the matrix and the outcome line, unless this worker stopped early
+  // (`stopped`: its state database was lost, so what it last read is stale).
+  void finish(const RolloutState& st, std::ostream& out, const std::string& stopped = "");
 
  private:
   const Manifest& m_;

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "rollout/barrier_text.h"
 #include "rollout/rollout_store.h"
 #include "util/clock_text.h"
 
@@ -52,12 +53,11 @@ RolloutState merge_resume(const std::vector<RolloutWave>& waves, const WaveTarge
   return previous;
 }
 
-bool over_budget(const WaveOutcome& w) { return w.count("failed") > w.max_failures; }
-
 void RolloutEngine::run(RolloutState& st, const WaveTargets& targets) {
   LocalRolloutStore local(st, [this](const RolloutState& s) { observer_.save(s); });
   RolloutStore& store = store_ ? *store_ : local;
-  for (size_t w = 0; w < targets.size() && !hub_.cancelled(); ++w) {
+  store.attach(hooks());
+  for (size_t w = 0; w < targets.size() && !stopped(); ++w) {
     RolloutState now = store.snapshot();
     if (!now.halted_reason.empty()) break;
     const WaveOutcome& wave = now.waves[w];
@@ -69,8 +69,45 @@ void RolloutEngine::run(RolloutState& st, const WaveTargets& targets) {
     run_wave(store, w, targets[w]);
   }
   RolloutState final_state = store.end(hub_.cancelled());
+  store.attach({});  // the store (and its heartbeat) may outlive this engine, its hub and its observer
   st = final_state;
   if (!store_) observer_.save(st);
+}
+
+std::string RolloutEngine::failure() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
+// The store tells the engine when a claim passed to another worker (stop that target here) and when
+// it gave up on its database (stop every target here: their claims fall, and other workers take them).
+RolloutHooks RolloutEngine::hooks() {
+  RolloutHooks h;
+  h.sleep = [this](Millis d) { return hub_.sleep_for(d); };
+  h.note = [this](const std::string& text) { note(text); };
+  h.claim_lost = [this](size_t w, size_t i) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = running_.find({w, i}); it != running_.end()) it->second->cancel_all();
+  };
+  h.failed = [this](const std::string& why) { fail(why); };
+  return h;
+}
+
+void RolloutEngine::fail(const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failure_.empty()) failure_ = why;
+  for (auto& [key, target_hub] : running_) target_hub->cancel_all();
+}
+
+bool RolloutEngine::stopped() {
+  if (hub_.cancelled()) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  return !failure_.empty();
+}
+
+void RolloutEngine::note(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  observer_.note(text);
 }
 
 // Workers of this process claim the wave's targets until none is left; then, while other workers'
@@ -81,42 +118,81 @@ void RolloutEngine::run_wave(RolloutStore& store, size_t w, const std::vector<Re
   const WaveOutcome& wave = now.waves[w];
   observer_.wave_started(wave, wave.targets.size() - static_cast<size_t>(wave.count("succeeded")));
   const std::string history_run_id = now.attempt == 1 ? now.run_id : now.run_id + "-a" + std::to_string(now.attempt);
-  std::mutex observer_mu;
+  // No exception leaves a thread (std::terminate would take every running target with it).
   auto worker = [&] {
-    while (!hub_.cancelled()) {
-      auto idx = store.claim(w);
-      if (!idx) return;
-      TargetRun r = executor_.run(targets[*idx], history_run_id);
-      TargetOutcome t;
-      t.name = targets[*idx].name;
-      t.history_run_id = history_run_id;
-      t.state = r.state;
-      t.detail = r.state == "succeeded" ? "" : r.detail;
-      t.services = r.services;
-      t.duration_ms = r.duration_ms;
-      t.worker = worker_;
-      store.finish(w, *idx, t);
-      {
-        std::lock_guard<std::mutex> lock(observer_mu);
-        observer_.target_finished(t);
-      }
-      const WaveOutcome counted = store.snapshot().waves[w];  // every worker's failures count
-      if (!hub_.cancelled() && over_budget(counted))
-        store.halt("wave " + counted.name + " exceeded its error budget: " + std::to_string(counted.count("failed")) +
-                   " failed, " + std::to_string(counted.max_failures) + " allowed; later waves were not started");
+    try {
+      claim_and_run(store, w, targets, history_run_id);
+    } catch (const std::exception& e) {
+      fail(std::string("this worker stopped on an internal error: ") + e.what());
+    } catch (...) {
+      fail("this worker stopped on an internal error");
     }
   };
-  Waiter waiter = hub_.waiter();
-  for (;;) {
+  const auto first_wait = std::chrono::steady_clock::now();
+  auto next_report = first_wait + stall_every_;
+  const std::string since = format_time(std::chrono::system_clock::now(), "%H:%M:%S", Zone::Local);
+  for (bool waited = false;; waited = true) {
     std::vector<std::thread> threads;
     size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, wave.max_parallel)), wave.targets.size());
     for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
     for (auto& t : threads) t.join();
-    if (hub_.cancelled()) return;
+    if (stopped()) return;
     RolloutState after = store.snapshot();
     if (!after.halted_reason.empty() || wave_ended(after.waves[w])) return;
-    if (!waiter.sleep(std::chrono::milliseconds(500))) return;  // others' targets are still running
+    const auto now_t = std::chrono::steady_clock::now();
+    if (waited && now_t >= next_report) {  // others' targets are still running: say which, and since when
+      note(barrier_wait_text(after.waves[w], std::chrono::duration_cast<Millis>(now_t - first_wait), since));
+      next_report = now_t + stall_every_;
+    }
+    if (!hub_.sleep_for(std::chrono::milliseconds(500))) return;
   }
+}
+
+void RolloutEngine::claim_and_run(RolloutStore& store, size_t w, const std::vector<ResolvedTarget>& targets,
+                                  const std::string& history_run_id) {
+  while (!stopped()) {
+    auto idx = store.claim(w);
+    if (!idx) return;
+    TargetRun r = run_one(targets[*idx], w, *idx, history_run_id);
+    TargetOutcome t;
+    t.name = targets[*idx].name;
+    t.history_run_id = history_run_id;
+    t.state = r.state;
+    t.detail = r.state == "succeeded" ? "" : r.detail;
+    t.services = r.services;
+    t.duration_ms = r.duration_ms;
+    t.worker = worker_;
+    if (!store.finish(w, *idx, t)) continue;  // its claim passed on: the other worker's result counts
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      observer_.target_finished(t);
+    }
+    const RolloutState counted = store.snapshot();  // every worker's failures count
+    if (!stopped() && over_budget(counted.waves[w])) store.halt(budget_halt_reason(counted, w));
+  }
+}
+
+// One target on a cancel hub of its own: Ctrl-C reaches it through the run's hub, and a claim lost to
+// another worker (or a store that gave up) stops it alone.
+TargetRun RolloutEngine::run_one(const ResolvedTarget& target, size_t w, size_t i, const std::string& history_run_id) {
+  CancelHub target_hub;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_[{w, i}] = &target_hub;
+    if (!failure_.empty()) target_hub.cancel_all();
+  }
+  const int handle = hub_.add([&target_hub] { target_hub.cancel_all(); });
+  TargetRun r;
+  try {
+    r = executor_.run(target, history_run_id, target_hub);
+  } catch (const std::exception& e) {
+    r.state = "failed";
+    r.detail = std::string("internal error: ") + e.what();
+  }
+  hub_.remove(handle);
+  std::lock_guard<std::mutex> lock(mu_);
+  running_.erase({w, i});
+  return r;
 }
 
 }  // namespace orch

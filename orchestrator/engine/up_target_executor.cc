@@ -31,16 +31,17 @@ TargetRun summarize_target(const UpOutcome& r) {
   return t;
 }
 
-TargetRun UpTargetExecutor::run(const ResolvedTarget& target, const std::string& history_run_id) {
+TargetRun UpTargetExecutor::run(const ResolvedTarget& target, const std::string& history_run_id, CancelHub& cancel) {
   UpConfig cfg = base_;
   cfg.run_id = history_run_id;
   cfg.command = "rollout";
   auto printer = printers_(target);
-  UpEngine engine(m_, cfg, hub_);
+  UpEngine engine(m_, cfg, cancel);
   UpOutcome r = engine.run(
       target, [&](const StatusReport*) -> StatusPrinter& { return *printer; },
       [&](const std::string& note) { printer->note(note); });
   printer->finish();
+  if (finished_) finished_(target, history_run_id, r);
   return summarize_target(r);
 }
 

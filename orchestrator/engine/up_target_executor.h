@@ -10,18 +10,20 @@
 namespace orch {
 
 using TargetPrinterFactory = std::function<std::unique_ptr<StatusPrinter>(const ResolvedTarget&)>;
+// Told of each target's finished `up` (the event stream's run-finished and RLS events, as `up` has them).
+using TargetFinished = std::function<void(const ResolvedTarget&, const std::string& run_id, const UpOutcome&)>;
 
 class UpTargetExecutor : public TargetExecutor {
  public:
-  UpTargetExecutor(const Manifest& m, UpConfig base, CancelHub& hub, TargetPrinterFactory printers)
-      : m_(m), base_(std::move(base)), hub_(hub), printers_(std::move(printers)) {}
-  TargetRun run(const ResolvedTarget& target, const std::string& history_run_id) override;
+  UpTargetExecutor(const Manifest& m, UpConfig base, TargetPrinterFactory printers, TargetFinished finished = {})
+      : m_(m), base_(std::move(base)), printers_(std::move(printers)), finished_(std::move(finished)) {}
+  TargetRun run(const ResolvedTarget& target, const std::string& history_run_id, CancelHub& cancel) override;
 
  private:
   const Manifest& m_;
   UpConfig base_;
-  CancelHub& hub_;
   TargetPrinterFactory printers_;
+  TargetFinished finished_;
 };
 
 // What a finished `up` says about its target: the state and the first failure's one-line cause.

@@ -25,7 +25,7 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
   r.project = project;
   r.target = target;
   r.command = command;
-  r.os_user = applied_by_name();
+  r.os_user = history_user_name();  // WHO prints os_user@host: the host only once
   r.host = host_name();
   r.version = ORCHESTRATE_VERSION;
   r.manifest_checksum = checksum;

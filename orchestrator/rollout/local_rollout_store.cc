@@ -1,8 +1,31 @@
 #include "rollout/rollout_store.h"
 
 #include "util/clock_text.h"
+#include "util/text.h"
 
 namespace orch {
+
+bool over_budget(const WaveOutcome& w) { return w.count("failed") > w.max_failures; }
+
+namespace {
+
+std::string budget_prefix(const WaveOutcome& w) { return "wave " + w.name + " exceeded its error budget:"; }
+
+}  // namespace
+
+std::string budget_halt_reason(const RolloutState& st, size_t wave) {
+  const WaveOutcome& w = st.waves[wave];
+  bool later = false;
+  for (size_t i = wave + 1; i < st.waves.size(); ++i)
+    for (const auto& t : st.waves[i].targets) later = later || t.state != "succeeded";
+  return budget_prefix(w) + " " + std::to_string(w.count("failed")) + " failed, " + std::to_string(w.max_failures) +
+         " allowed; " + (later ? "later waves were not started" : "no further target was started");
+}
+
+void recount_halt_reason(RolloutState& st) {
+  for (size_t w = 0; w < st.waves.size(); ++w)
+    if (starts_with(st.halted_reason, budget_prefix(st.waves[w]))) st.halted_reason = budget_halt_reason(st, w);
+}
 
 bool wave_ended(const WaveOutcome& w) {
   for (const auto& t : w.targets)
@@ -19,6 +42,7 @@ std::string rollout_outcome(const RolloutState& st, bool interrupted) {
 }
 
 void close_rollout(RolloutState& st, bool interrupted) {
+  recount_halt_reason(st);
   for (auto& w : st.waves)
     for (auto& t : w.targets)
       if (t.state == "pending" || t.state == "running") {
@@ -41,10 +65,11 @@ std::optional<size_t> LocalRolloutStore::claim(size_t wave) {
   return std::nullopt;
 }
 
-void LocalRolloutStore::finish(size_t wave, size_t index, const TargetOutcome& outcome) {
+bool LocalRolloutStore::finish(size_t wave, size_t index, const TargetOutcome& outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   st_.waves[wave].targets[index] = outcome;
   save_(st_);
+  return true;
 }
 
 RolloutState LocalRolloutStore::snapshot() {

@@ -2,15 +2,22 @@
 // A rollout shared by many workers (Kubernetes Indexed Job pods) through a PostgreSQL state database:
 // schema orchestrate_rollout holds the rollout, its waves, its targets (with their claims' worker and
 // outcome) and each target's per-service results. A claim is a session advisory lock on the worker's
-// store connection, so a worker that dies (SIGKILL, eviction) frees its targets at once and another
-// worker takes them over. The schema is created on first use and versioned.
+// store connection, so a worker that dies (SIGKILL, eviction) frees its targets, and another worker
+// takes them over once the claim has been free for `takeover_after` (the grace that lets a worker
+// whose connection dropped, as when the state database restarts, reconnect and re-take its claims
+// first). The connection is watched by a heartbeat; a lost one is re-made with a bounded backoff.
+#include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "rollout/pg_rollout_rows.h"
 #include "rollout/rollout_store.h"
 #include "util/result.h"
 
@@ -18,38 +25,75 @@ namespace orch {
 
 class Db;
 
-constexpr int kRolloutSchemaVersion = 1;
+// The bounds docs/rollout.md states (defaults; ORCHESTRATE_ROLLOUT_* environment variables set them).
+struct StateDbPolicy {
+  Millis reconnect_window{30000};  // how long a worker tries to reach its state database again
+  Millis takeover_after{10000};    // how long a running target's claim must be free before it is taken over
+  Millis heartbeat_every{1000};    // how often the connection is checked (and the claims' heartbeat written)
+};
+
+// Asks the server to keep TCP keepalives on this session (tcp_keepalives_idle 30 s, 3 probes 10 s
+// apart, tcp_user_timeout 60 s): a worker cut off mid-session loses its session, and its claims, within
+// about a minute. Every state connection gets it.
+void tune_state_session(Db& db);
 
 class PgRolloutStore : public RolloutStore {
  public:
+  // A fresh connection to the state database; throws DbError.
+  using Connect = std::function<std::unique_ptr<Db>()>;
+
   // Creates rollout initial.run_id (the first worker to arrive) or joins it. A joiner whose shape
   // differs is refused (exit 2) naming what differs. With `resume`, an ended rollout is opened again:
   // every target that did not succeed is pending once more, in a new attempt.
-  static Result<std::unique_ptr<PgRolloutStore>> open(std::unique_ptr<Db> db, const RolloutState& initial,
+  static Result<std::unique_ptr<PgRolloutStore>> open(Connect connect, const RolloutState& initial,
                                                        const nlohmann::json& shape, const std::string& worker,
-                                                       bool resume);
-  // The rollout as the database has it, for --watch (no claims, no changes).
-  static Result<RolloutState> read(Db& db, const std::string& run_id);
+                                                       bool resume, StateDbPolicy policy = {});
+  // The rollout as the database has it (--watch, and --resume before it reopens): no claims. A halted
+  // rollout whose last running targets lost their workers is closed on the way (waiting up to `wait`
+  // for claims that fell less than the grace ago).
+  static Result<RolloutState> read(Db& db, const std::string& run_id, Millis takeover_after, Millis wait);
 
+  PgRolloutStore(std::unique_ptr<Db> db, Connect connect, std::string run_id, std::string worker, StateDbPolicy policy);
+  ~PgRolloutStore() override;
+
+  void attach(RolloutHooks hooks) override;
   std::optional<size_t> claim(size_t wave) override;
-  void finish(size_t wave, size_t index, const TargetOutcome& outcome) override;
+  bool finish(size_t wave, size_t index, const TargetOutcome& outcome) override;
   RolloutState snapshot() override;
   void halt(const std::string& reason) override;
   RolloutState end(bool interrupted) override;
   bool created() const { return created_; }
 
-  PgRolloutStore(std::unique_ptr<Db> db, std::string run_id, std::string worker);
-
  private:
-  std::mutex mu_;  // one connection, shared by this worker's threads
+  std::optional<size_t> claim_on(Db& db, size_t wave);
+  bool finish_on(Db& db, size_t wave, size_t index, long long token, const TargetOutcome& t);
+  // The state connection, kept (pg_rollout_link.cc). with_db runs f, and on a lost connection
+  // reconnects (re-taking the claims) and runs it again; false once the store has given up.
+  bool with_db(const std::function<void(Db&)>& f);
+  bool reconnect(const std::string& why);
+  void retake_claims(Db& db);
+  void give_up(const std::string& why);
+  void keep_alive();
+  void note(const std::string& text);
+  bool pause(Millis d);
+  std::string target_name(size_t wave, size_t pos) const;
+
+  std::mutex mu_;  // one connection, shared by this worker's threads and the heartbeat
   std::unique_ptr<Db> db_;
+  Connect connect_;
   std::string run_id_;
   std::string worker_;
-  std::set<std::pair<size_t, size_t>> mine_;  // claims this connection holds (advisory locks stack)
+  StateDbPolicy policy_;
+  std::map<rollout_rows::TargetKey, long long> mine_;  // claims this connection holds -> the row's runs when taken
+  RolloutState last_;                                  // the last state read, for when the database is gone
+  std::string failure_;
+  RolloutHooks hooks_;
   bool created_ = false;
-};
 
-// Creates schema orchestrate_rollout (version kRolloutSchemaVersion) when missing; refuses a newer one.
-Status ensure_rollout_schema(Db& db);
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread heartbeat_;
+};
 
 }  // namespace orch

@@ -18,6 +18,9 @@ struct TargetOutcome {
   std::map<std::string, std::string> services;  // service -> state ("applied", "up-to-date", ...)
   long long duration_ms = 0;
   std::string worker;             // who ran it ("worker-3@pod-name"), with a shared state database
+  // With a shared state database, while it runs (for the barrier's stall report; not in the JSON):
+  std::string started_at;         // when its worker claimed it (ISO 8601, UTC)
+  long long heard_ms_ago = -1;    // since its worker's last heartbeat; -1 when unknown
 };
 
 struct WaveOutcome {

@@ -11,17 +11,30 @@
 #include <string>
 
 #include "rollout/rollout_state.h"
+#include "util/duration.h"
 
 namespace orch {
+
+// What the engine lends a store that talks to a database: a wait that ends on Ctrl-C, where to say
+// things, and whom to tell when a claim was lost or the store gave up. Called from any thread.
+struct RolloutHooks {
+  std::function<bool(Millis)> sleep;                          // false when cancelled meanwhile
+  std::function<void(const std::string&)> note;               // one line for people
+  std::function<void(size_t wave, size_t index)> claim_lost;  // another worker runs it now: stop it here
+  std::function<void(const std::string&)> failed;             // the store is gone for good: stop
+};
 
 class RolloutStore {
  public:
   virtual ~RolloutStore() = default;
-  // A target of `wave` that nobody runs (or whose worker died), marked running by this worker: its
-  // index in the wave. nullopt when none is left to claim (others may still be running theirs).
+  // Lends the store the engine's hooks; empty hooks take them back.
+  virtual void attach(RolloutHooks) {}
+  // A target of `wave` that nobody runs (or whose worker died: its claim free for the takeover grace),
+  // marked running by this worker: its index in the wave. nullopt when none is left to claim (others may still be running theirs).
   virtual std::optional<size_t> claim(size_t wave) = 0;
-  // A claimed target ended (succeeded, failed or interrupted); its claim is released.
-  virtual void finish(size_t wave, size_t index, const TargetOutcome& outcome) = 0;
+  // A claimed target ended (succeeded, failed or interrupted); its claim is released. False when the
+  // outcome was not recorded: the claim had passed to another worker, whose result counts.
+  virtual bool finish(size_t wave, size_t index, const TargetOutcome& outcome) = 0;
   // The rollout as the store has it now, every worker's results included.
   virtual RolloutState snapshot() = 0;
   // Stops every worker claiming; the first reason is kept.
@@ -37,7 +50,7 @@ class LocalRolloutStore : public RolloutStore {
   LocalRolloutStore(RolloutState& st, std::function<void(const RolloutState&)> save)
       : st_(st), save_(std::move(save)) {}
   std::optional<size_t> claim(size_t wave) override;
-  void finish(size_t wave, size_t index, const TargetOutcome& outcome) override;
+  bool finish(size_t wave, size_t index, const TargetOutcome& outcome) override;
   RolloutState snapshot() override;
   void halt(const std::string& reason) override;
   RolloutState end(bool interrupted) override;
@@ -53,6 +66,17 @@ bool wave_ended(const WaveOutcome& w);
 
 // The rollout's outcome once every wave was walked: succeeded | failed | halted | interrupted.
 std::string rollout_outcome(const RolloutState& st, bool interrupted);
+
+// More failed targets than the wave's budget allows halts the rollout.
+bool over_budget(const WaveOutcome& w);
+
+// "wave canary exceeded its error budget: 2 failed, 0 allowed; later waves were not started", counted
+// now (targets running when the budget was first exceeded may fail too). In the last wave, whose
+// remaining targets are all that was left: "no further target was started".
+std::string budget_halt_reason(const RolloutState& st, size_t wave);
+
+// A halt for the budget is said again with the final count (the first reason is the one kept).
+void recount_halt_reason(RolloutState& st);
 
 // Marks every target not ended as not-reached with `why`, and sets outcome and finished_at.
 void close_rollout(RolloutState& st, bool interrupted);

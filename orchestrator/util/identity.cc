@@ -32,3 +32,12 @@ std::string applied_by_name() {
 }
 
 }  // namespace orch
+
+namespace orch {
+
+std::string history_user_name() {
+  const char* index = std::getenv("JOB_COMPLETION_INDEX");
+  return index && *index ? "worker-" + std::string(index) : os_user_name();
+}
+
+}  // namespace orch

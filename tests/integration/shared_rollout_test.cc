@@ -6,39 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness.h"
+#include "fleet.h"
 
 using namespace itest;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Fleet {
-  TestDatabase control;
-  std::vector<std::unique_ptr<TestDatabase>> targets;
-  TempDir dir{"shared-rollout"};
-
-  explicit Fleet(int n, const std::string& migration, const std::string& waves) {
-    std::string list;
-    for (int i = 0; i < n; ++i) {
-      targets.push_back(std::make_unique<TestDatabase>());
-      list += "t" + std::to_string(i) + "=" + targets.back()->url() + "\n";
-    }
-    dir.write("targets.txt", list);
-    dir.write("app/0001_a.sql", migration);
-    manifest(waves);
-  }
-  void manifest(const std::string& waves, const std::string& extra_service = "") {
-    dir.write("services.toml", "[project]\nname = \"fleet\"\n\n[services.app]\nschema = \"app\"\nrunner = \"sql\"\n"
-                               "path = \"app\"\n" + extra_service + "\n[targets_from]\nfile = \"targets.txt\"\n\n"
-                               "[rollout]\nstate = \"env:CONTROL_URL\"\n\n" + waves);
-  }
-  std::map<std::string, std::string> env(int worker) const {
-    return {{"CONTROL_URL", control.url()}, {"JOB_COMPLETION_INDEX", std::to_string(worker)}};
-  }
-  // How many runs each target's history holds: exactly once means one.
-  int runs_on(int i) const { return std::stoi(targets[i]->scalar("SELECT count(*) FROM orchestrate.runs")); }
-};
 
 const std::string kWaves =
     "[[rollout.wave]]\nname = \"first\"\ntargets = [\"t0\"]\n\n"

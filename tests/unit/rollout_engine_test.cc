@@ -21,7 +21,7 @@ class FakeExecutor : public TargetExecutor {
   std::vector<std::string> ran;  // in the order they ended
   std::vector<std::string> history_ids;
   int max_seen = 0;
-  TargetRun run(const ResolvedTarget& t, const std::string& history_run_id) override {
+  TargetRun run(const ResolvedTarget& t, const std::string& history_run_id, CancelHub&) override {
     int now = ++running_;
     {
       std::lock_guard<std::mutex> lock(mu_);
