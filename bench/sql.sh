@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# bench/sql.sh [COUNT] [ROUNDS]: COUNT tiny migrations (a CREATE TABLE and an INSERT each) into an empty
-# schema, with a ledger row per file, four ways:
+# bench/sql.sh [COUNT] [ROUNDS] [STATEMENTS]: COUNT tiny migrations (a CREATE TABLE and an INSERT each)
+# into an empty schema, with a ledger row per file, four ways:
 #   orchestrate up (sql runner)
 #   one psql session, each file in BEGIN/COMMIT with its ledger insert (the floor)
 #   one `psql -1 -f` process per file
 #   sqitch deploy of the same changes, when sqitch is installed
+# then one seed file of STATEMENTS INSERTs (default 100,000), `orchestrate up` (read, parse, lint, apply in
+# one transaction, ledger row) against `psql -1 -f` of the same file: within 1.5x is the goal, and a
+# tenth of the file must take about a tenth of the time (linear, not quadratic).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 count=${1:-500}
 rounds=${2:-3}
+statements=${3:-100000}
 bench_setup sql
 work=$(mktemp -d)
 trap 'rm -rf "$work"; "$root/scripts/dev-postgres.sh" stop >/dev/null 2>&1 || true' EXIT
@@ -82,3 +86,32 @@ echo
 r=$(ratio "$mo" "$ms")
 printf '  sql/psql_session  = %s  (goal <= 1.3: %s)\n' "$r" "$(verdict "$r" 1.3)"
 printf '  sql/psql_per_file = %s\n' "$(ratio "$mo" "$mp")"
+
+# One large seed file.
+seed_file() {  # seed_file DIR N: a project in DIR whose one sql service applies N INSERTs
+  mkdir -p "$1/seed"
+  awk -v n="$2" 'BEGIN { print "CREATE TABLE seed (id int PRIMARY KEY, name text, note text);";
+    for (i = 1; i <= n; i++) printf "INSERT INTO seed (id, name, note) VALUES (%d, '"'"'name %d'"'"', '"'"'a note about row %d'"'"');\n", i, i, i }' \
+    >"$1/seed/0001_seed.sql"
+  printf '[project]\nname = "seed"\ndatabase = "env:DATABASE_URL"\n[services.seed]\nschema = "seed"\nrunner = "sql"\npath = "seed"\n' \
+    >"$1/services.toml"
+}
+seed_file "$work/big" "$statements"
+seed_file "$work/tenth" $((statements / 10))
+bo=() bp=() bt=()
+for ((i = 1; i <= rounds; i++)); do
+  url=$(fresh_db bench_bo); t=$(now_ms); (cd "$work/big" && DATABASE_URL=$url "$ORCH" --no-dashboard up >/dev/null); bo+=($(($(now_ms) - t)))
+  url=$(fresh_db bench_bp); "$PSQL" -q -X "$url" -c "CREATE SCHEMA seed" >/dev/null; t=$(now_ms)
+  PGOPTIONS="-c search_path=seed,public" "$PSQL" -q -X -v ON_ERROR_STOP=1 -1 -f "$work/big/seed/0001_seed.sql" "$url" >/dev/null
+  bp+=($(($(now_ms) - t)))
+  url=$(fresh_db bench_bt); t=$(now_ms); (cd "$work/tenth" && DATABASE_URL=$url "$ORCH" --no-dashboard up >/dev/null); bt+=($(($(now_ms) - t)))
+  echo "round $i: seed file: orchestrate ${bo[-1]} ms, psql -1 -f ${bp[-1]} ms, orchestrate on a tenth ${bt[-1]} ms" >&2
+done
+mbo=$(median "${bo[@]}") mbp=$(median "${bp[@]}") mbt=$(median "${bt[@]}")
+size=$(du -h "$work/big/seed/0001_seed.sql" | cut -f1)
+echo
+echo "one seed file of $statements INSERTs ($size), median of $rounds rounds"
+printf '  %-40s %8s ms\n' "orchestrate up (sql runner)" "$mbo" "psql -1 -f" "$mbp" "orchestrate up, a tenth of the file" "$mbt"
+r=$(ratio "$mbo" "$mbp")
+printf '  seed/psql_file    = %s  (goal <= 1.5: %s)\n' "$r" "$(verdict "$r" 1.5)"
+printf '  whole/tenth       = %s  (linear is about 10; quadratic would be about 100)\n' "$(ratio "$mbo" "$mbt")"
