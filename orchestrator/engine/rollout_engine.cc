@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -128,10 +129,9 @@ void RolloutEngine::run_wave(RolloutStore& store, size_t w, const std::vector<Re
       fail("this worker stopped on an internal error");
     }
   };
-  const auto first_wait = std::chrono::steady_clock::now();
-  auto next_report = first_wait + stall_every_;
-  const std::string since = format_time(std::chrono::system_clock::now(), "%H:%M:%S", Zone::Local);
-  for (bool waited = false;; waited = true) {
+  std::optional<std::chrono::steady_clock::time_point> waiting_since, next_report;
+  std::string since;
+  for (;;) {
     std::vector<std::thread> threads;
     size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, wave.max_parallel)), wave.targets.size());
     for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
@@ -139,9 +139,14 @@ void RolloutEngine::run_wave(RolloutStore& store, size_t w, const std::vector<Re
     if (stopped()) return;
     RolloutState after = store.snapshot();
     if (!after.halted_reason.empty() || wave_ended(after.waves[w])) return;
+    // Others' targets are still running: every so often, say which, and since when this worker waits.
     const auto now_t = std::chrono::steady_clock::now();
-    if (waited && now_t >= next_report) {  // others' targets are still running: say which, and since when
-      note(barrier_wait_text(after.waves[w], std::chrono::duration_cast<Millis>(now_t - first_wait), since));
+    if (!waiting_since) {
+      waiting_since = now_t;
+      next_report = now_t + stall_every_;
+      since = format_time(std::chrono::system_clock::now(), "%H:%M:%S", Zone::Local);
+    } else if (now_t >= *next_report) {
+      note(barrier_wait_text(after.waves[w], std::chrono::duration_cast<Millis>(now_t - *waiting_since), since));
       next_report = now_t + stall_every_;
     }
     if (!hub_.sleep_for(std::chrono::milliseconds(500))) return;
