@@ -40,6 +40,8 @@ void define_cli(CLI::App& app, Cli& c) {
       "                                   -c lock_timeout=... -c statement_timeout=..., so yours win\n"
       "  ORCHESTRATE_ROLLOUT_RECONNECT, ORCHESTRATE_ROLLOUT_TAKEOVER_AFTER, ORCHESTRATE_ROLLOUT_STALL_REPORT\n"
       "                                   a shared rollout's bounds (30s, 10s, 30s; docs/rollout.md)\n"
+      "  PGPASSWORD, PGPASSFILE, PGSERVICEFILE and libpq's other PG* variables\n"
+      "                                   libpq reads them; the passwords they give are masked in every output\n"
       "Run `orchestrate COMMAND --help` for a command's options.");
 }
 

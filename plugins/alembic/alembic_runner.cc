@@ -403,14 +403,7 @@ void AlembicRunner::run_plain_command(const RunJob& job, RunResult r, std::vecto
   std::string cmd_text = join(argv, " ");
   on_line("$ " + cmd_text + "   (not `python -m alembic`: run as it is, without orchestrate's driver)");
   spawn(job, argv, on_line, [this, job, r, cmd_text, on_done](const ChildExit& e, const std::vector<std::string>& tail) mutable {
-    if (e.succeeded()) {
-      r.outcome = Outcome::Applied;
-    } else {
-      FailureSummary f = summarize_failure(tail, e, cmd_text);
-      r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
-      r.error = f.error;
-      r.details = f.details;
-    }
+    record_exit(e, tail, cmd_text, r);
     boost::asio::post(ctx_.pool, [this, job, r, on_done]() mutable {
       auto now = read_current(job);
       r.after = now.value_or(r.before);

@@ -17,6 +17,7 @@
 
 #include "alembic/driver_source.h"
 #include "process/group_watchdog.h"
+#include "process/line_splitter.h"
 
 namespace orch {
 
@@ -62,31 +63,6 @@ std::string driver_job_json(const DriverJobSpec& spec, bool with_env) {
   return j.dump();
 }
 
-namespace {
-
-// Splits a byte stream into lines; a last line without '\n' is flushed at end-of-file.
-struct Lines {
-  std::string pending;
-  template <class F>
-  void feed(const char* data, size_t n, F&& emit) {
-    for (size_t i = 0; i < n; ++i) {
-      if (data[i] == '\n') {
-        if (!pending.empty() && pending.back() == '\r') pending.pop_back();
-        emit(pending);
-        pending.clear();
-      } else {
-        pending += data[i];
-      }
-    }
-  }
-  template <class F>
-  void flush(F&& emit) {
-    if (!pending.empty()) emit(pending);
-    pending.clear();
-  }
-};
-
-}  // namespace
 
 struct DriverJob::Impl {
   boost::asio::io_context& io;
@@ -95,7 +71,7 @@ struct DriverJob::Impl {
   // Forked: stdout, stderr and events, read here; the zygote's job writes them.
   std::array<std::unique_ptr<boost::asio::posix::stream_descriptor>, 3> pipes;
   std::array<std::array<char, 8192>, 3> bufs{};
-  std::array<Lines, 3> lines;
+  std::array<LineSplitter, 3> lines;
   int open_pipes = 0;
   int pid = 0;               // the job's process (and group), from its job-started event
   bool started = false;      // a job-started event came

@@ -23,6 +23,7 @@
 #include <boost/asio/write.hpp>
 
 #include "process/group_watchdog.h"
+#include "process/line_splitter.h"
 
 namespace bp = boost::process;
 
@@ -89,28 +90,6 @@ bp::environment inherited_environment_with(const std::vector<std::pair<std::stri
   return env;
 }
 
-// Splits a byte stream into lines; a final line without '\n' is flushed at EOF.
-struct LineSplitter {
-  std::string pending;
-  template <class F>
-  void feed(const char* data, size_t n, F&& emit) {
-    for (size_t i = 0; i < n; ++i) {
-      char c = data[i];
-      if (c == '\n') {
-        if (!pending.empty() && pending.back() == '\r') pending.pop_back();
-        emit(pending);
-        pending.clear();
-      } else {
-        pending += c;
-      }
-    }
-  }
-  template <class F>
-  void flush(F&& emit) {
-    if (!pending.empty()) emit(pending);
-    pending.clear();
-  }
-};
 
 }  // namespace
 

@@ -38,16 +38,21 @@ void ProcessRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
   std::string cmd_text = join(argv, " ");
   spawn(job, argv, on_line, [on_done, cmd_text](const ChildExit& e, const std::vector<std::string>& tail) {
     RunResult r;
-    if (e.succeeded()) {
-      r.outcome = Outcome::Applied;
-    } else {
-      FailureSummary f = summarize_failure(tail, e, cmd_text);
-      r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
-      r.error = f.error;
-      r.details = f.details;
-    }
+    record_exit(e, tail, cmd_text, r);
     on_done(std::move(r));
   });
+}
+
+void ProcessRunner::record_exit(const ChildExit& e, const std::vector<std::string>& tail, const std::string& cmd_text,
+                                RunResult& r) {
+  if (e.succeeded()) {
+    r.outcome = Outcome::Applied;
+    return;
+  }
+  FailureSummary f = summarize_failure(tail, e, cmd_text);
+  r.outcome = e.interrupted ? Outcome::Interrupted : Outcome::Failed;
+  r.error = f.error;
+  r.details = f.details;
 }
 
 void ProcessRunner::interrupt() {

@@ -24,6 +24,10 @@ class ProcessRunner : public ServiceRunner {
   void spawn(const RunJob& job, std::vector<std::string> argv, LineFn on_line,
              std::function<void(const ChildExit&, const std::vector<std::string>& tail)> on_exit);
 
+  // The tool's exit as the report says it: applied, or failed/interrupted with the summary of its output.
+  static void record_exit(const ChildExit& e, const std::vector<std::string>& tail, const std::string& cmd_text,
+                          RunResult& r);
+
   RunnerContext ctx_;
   ChildTracker children_;
   bool interrupted_ = false;
