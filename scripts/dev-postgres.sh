@@ -15,10 +15,14 @@ as_pg() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Below the kernel's ephemeral range (ip_local_port_range, 32768 up by default): a port there can be
+# the local end of some outgoing connection, which no probe sees and which makes the server's bind fail.
 free_port() {
-  local port
+  local port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  ((low > 20500)) || low=32768
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 20000))
+    port=$((20000 + RANDOM % (low - 20000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
@@ -42,13 +46,19 @@ case "$cmd" in
       cat "$dir/initdb.log" >&2
       exit 1
     }
-    port=$(free_port)
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-      start >/dev/null || {
-      cat "$dir/server.log" >&2
-      exit 1
-    }
+    # Another server (a parallel test's) may take the port between the probe and the bind: try others.
+    for attempt in 1 2 3 4 5; do
+      port=$(free_port)
+      if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        start >/dev/null; then
+        break
+      fi
+      if ((attempt == 5)) || ! grep -q "Address already in use" "$dir/server.log"; then
+        cat "$dir/server.log" >&2
+        exit 1
+      fi
+    done
     mkdir -p "$(dirname "$state")"
     url="postgresql://postgres@127.0.0.1:$port/postgres"
     printf 'PG_DIR=%q\nPG_PORT=%q\nPG_URL=%q\n' "$dir" "$port" "$url" >"$state"

@@ -120,6 +120,13 @@ TEST(RolloutHalt, TheHaltReasonCountsTheFailuresOfTargetsThatWereStillRunning) {
   ScriptedExecutor ex;
   ex.failing = {"a", "b"};
   ex.delay_ms = {{"a", 1}, {"b", 150}};
+  // Neither goes on until both run, so b is running when a's failure halts the rollout, however
+  // loaded the machine is.
+  std::atomic<int> running{0};
+  ex.started = [&running] {
+    ++running;
+    for (int i = 0; i < 5000 && running < 2; ++i) std::this_thread::sleep_for(1ms);
+  };
   NotingObserver obs;
   CancelHub hub;
   RolloutEngine(ex, obs, hub).run(st, t);
