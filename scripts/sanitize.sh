@@ -41,10 +41,11 @@ rm -rf "$reports"
 mkdir -p "$reports"
 # log_path: one file per reporting process, so a report from an orchestrate whose exit code a test does
 # not look at (a killed run, an expected failure) is not lost. halt_on_error: the first defect ends the
-# process, so it cannot be mistaken for a pass.
+# process, so it cannot be mistaken for a pass. scripts/sanitize-lsan.supp names the one third-party leak
+# suppressed, and why.
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:log_path=$reports/asan:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
-export LSAN_OPTIONS="log_path=$reports/lsan"
+export LSAN_OPTIONS="log_path=$reports/lsan:suppressions=$root/scripts/sanitize-lsan.supp:print_suppressions=0"
 
 echo "== tests (the fuzz targets have their own sanitizer build: scripts/fuzz.sh)"
 rc=0
