@@ -51,7 +51,8 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
     auto session = open_session(*loaded, report.run_id, "rls", o.lock_wait, printer);
     if (!session) return session.error().exit_code;
     (*session)->record_start();
-    report.rls = apply_rls((*session)->db(), m, RlsRetry{{}, [&printer](const std::string& t) { printer.note(t); }});
+    report.rls = apply_rls((*session)->db(), m, RlsRetry{{}, [&printer](const std::string& t) { printer.note(t); },
+                                                                 [&printer](const LockWait& w) { printer.rls_lock_waiting(w); }});
     report.finished_at = iso8601_now();
     (*session)->record_end(report, report.rls.ok() ? "succeeded" : "failed");
   }

@@ -196,7 +196,9 @@ RlsResult UpEngine::rls_phase(RunSession& session, const RunReport& report, Stat
     }
     printer.note("RLS phase: applying policies in one transaction");
     Waiter waiter = hub_.waiter();
-    return apply_rls(db, m_, RlsRetry{waiter.sleep, [&printer](const std::string& text) { printer.note(text); }});
+    return apply_rls(db, m_,
+                     RlsRetry{waiter.sleep, [&printer](const std::string& text) { printer.note(text); },
+                              [&printer](const LockWait& w) { printer.rls_lock_waiting(w); }});
   } catch (const std::exception& e) {
     r.state = RlsState::Failed;
     r.reason = "the RLS phase could not read the database: " + first_error_line(e.what());

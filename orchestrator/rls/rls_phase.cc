@@ -222,13 +222,15 @@ RlsResult apply_rls(Db& db, const Manifest& m, const RlsRetry& retry) {
     r = apply_once(db, m, *files, timed_out);
     r.attempts = attempt;
     if (!timed_out) break;
-    const std::string blocker = describe_blocker(db, rls_schemas(m));
+    const Blocker held = find_blocker(db, rls_schemas(m));
+    const std::string& blocker = held.text;
     if (attempt >= attempts) {
       r.reason += "; gave up after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
                   (blocker.empty() ? "" : "; " + blocker);
       return r;
     }
     const Millis wait = lock_backoff(attempt, rng);
+    if (retry.waiting) retry.waiting(LockWait{"", blocker, held.pid, attempt, attempts, wait, m.rls.lock_timeout});
     if (retry.note)
       retry.note("RLS phase: lock timeout (" + waited + ")" + (blocker.empty() ? "" : "; " + blocker) + "; attempt " +
                  std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));

@@ -8,6 +8,8 @@
 #include "manifest/manifest.h"
 #include "rls/rls_result.h"
 
+#include "scheduler/runner.h"
+
 namespace orch {
 
 class Db;
@@ -17,6 +19,7 @@ class Tx;
 struct RlsRetry {
   std::function<bool(Millis)> sleep;              // false: interrupted; unset: a plain sleep
   std::function<void(const std::string&)> note;   // "RLS phase: lock timeout …; attempt 2 of 9, next in 1.0s"
+  std::function<void(const LockWait&)> waiting;   // the same, typed (the event stream reads this, never the note)
 };
 
 // Applies files and policies; on failure nothing is applied and the result names file:line. A lock

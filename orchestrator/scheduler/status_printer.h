@@ -28,6 +28,8 @@ class StatusPrinter {
   virtual void migration_started(const ServiceSpec& s, const MigrationStep& m) {}
   virtual void migration_applied(const ServiceSpec& s, const MigrationStep& m) {}
   virtual void lock_waiting(const ServiceSpec& s, const LockWait& w) {}
+  // The RLS phase (no service) waits for a table lock and will try again.
+  virtual void rls_lock_waiting(const LockWait& w) {}
   virtual void note(const std::string& text) = 0;  // anything else worth a line: lock waits, interrupts
   virtual void finish() {}  // the run is over: a live view draws its last frame and lets go of the screen
 };

@@ -145,9 +145,14 @@ void EventPrinter::service_finished(const ServiceSpec& s, const RunResult& r) {
   inner_->service_finished(s, r);
 }
 
-void EventPrinter::note(const std::string& text) {
-  if (text.find("lock timeout") != std::string::npos) emit("lock-waiting", {{"service", nullptr}, {"detail", text}});
-  inner_->note(text);
+void EventPrinter::rls_lock_waiting(const LockWait& w) {
+  nlohmann::ordered_json f = {{"service", nullptr}, {"attempt", w.attempt}, {"attempts", w.attempts},
+                              {"next_ms", w.next.count()}, {"detail", w.blocker}};
+  if (w.blocker_pid) f["blocked_by_pid"] = w.blocker_pid;
+  emit("lock-waiting", std::move(f));
+  inner_->rls_lock_waiting(w);
 }
+
+void EventPrinter::note(const std::string& text) { inner_->note(text); }
 
 }  // namespace orch

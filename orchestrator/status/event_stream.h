@@ -53,6 +53,7 @@ class EventPrinter : public StatusPrinter {
   void migration_started(const ServiceSpec& s, const MigrationStep& m) override;
   void migration_applied(const ServiceSpec& s, const MigrationStep& m) override;
   void lock_waiting(const ServiceSpec& s, const LockWait& w) override;
+  void rls_lock_waiting(const LockWait& w) override;
   void note(const std::string& text) override;
   void finish() override { inner_->finish(); }
 

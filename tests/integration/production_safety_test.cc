@@ -267,11 +267,16 @@ using = "owner = current_user"
   db.exec("DROP POLICY owner ON s.t");  // drift, so the phase runs again
   OpenTransaction hold(db);
   hold.exec("SELECT count(*) FROM s.t");  // ACCESS SHARE until released: ALTER TABLE waits behind it
-  Orchestrate run({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  const auto events = dir.path() / "events.jsonl";
+  Orchestrate run({"--events", events.string(), "up"}, {{"DATABASE_URL", db.url()}}, dir.path());
   ASSERT_TRUE(run.wait_for_output("attempt 2 of 21", 20s)) << run.output();
   hold.release();
   auto r = run.wait();
   EXPECT_EQ(r.code, 0) << r.output;
+  // The stream's lock-waiting events come from the phase's typed report, with the blocker's pid.
+  const std::string ev = read_all(events);
+  EXPECT_NE(ev.find("\"type\":\"lock-waiting\",\"service\":null,\"attempt\":1,\"attempts\":21"), std::string::npos) << ev;
+  EXPECT_NE(ev.find("\"blocked_by_pid\":"), std::string::npos) << ev;
   EXPECT_NE(r.output.find("RLS phase: lock timeout (waited 200ms for a table lock); a lock on s.t is held by pid "),
             std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policy WHERE polname = 'owner'"), "1");
