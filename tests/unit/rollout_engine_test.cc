@@ -11,6 +11,8 @@
 #include "engine/rollout_engine.h"
 #include "rollout/rollout_shape.h"
 
+#include "rollout_fixtures.h"
+
 using namespace orch;
 
 namespace {
@@ -51,20 +53,8 @@ class CountingObserver : public RolloutObserver {
   void save(const RolloutState&) override { ++saves; }
 };
 
-std::vector<ResolvedTarget> targets(std::vector<std::string> names) {
-  std::vector<ResolvedTarget> out;
-  for (auto& n : names) out.push_back({n, "postgresql://h/" + n, false});
-  return out;
-}
-
-RolloutWave wave(std::string name, std::vector<std::string> patterns, int parallel, int budget) {
-  RolloutWave w;
-  w.name = std::move(name);
-  w.targets = std::move(patterns);
-  w.max_parallel = parallel;
-  w.max_failures = budget;
-  return w;
-}
+using orch::testing::targets;
+using orch::testing::wave;
 
 const std::vector<RolloutWave> kWaves = {wave("staging", {"staging"}, 1, 0), wave("canary", {"prod-eu"}, 1, 0),
                                          wave("rest", {"*"}, 2, 1)};

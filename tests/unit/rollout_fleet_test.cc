@@ -16,25 +16,15 @@
 #include "rollout/barrier_text.h"
 #include "rollout/rollout_shape.h"
 
+#include "rollout_fixtures.h"
+
 using namespace orch;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<ResolvedTarget> targets(std::vector<std::string> names) {
-  std::vector<ResolvedTarget> out;
-  for (auto& n : names) out.push_back({n, "postgresql://h/" + n, false});
-  return out;
-}
-
-RolloutWave wave(std::string name, std::vector<std::string> patterns, int parallel, int budget) {
-  RolloutWave w;
-  w.name = std::move(name);
-  w.targets = std::move(patterns);
-  w.max_parallel = parallel;
-  w.max_failures = budget;
-  return w;
-}
+using orch::testing::targets;
+using orch::testing::wave;
 
 RolloutState fresh(const std::vector<RolloutWave>& waves, const WaveTargets& t) {
   RolloutState st;
