@@ -8,7 +8,7 @@ PACKAGES=(
   libpqxx-dev libpg-query-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev
   postgresql-15 postgresql-client-15
-  python3 python3-alembic python3-sqlalchemy python3-psycopg2
+  python3 python3-alembic python3-sqlalchemy python3-psycopg2 python3-asyncpg
   util-linux procps tmux
   pgbouncer                  # tests/integration/pooler_test.cc: a real pooler in both modes
   clang libclang-rt-14-dev   # scripts/fuzz.sh: libFuzzer with ASan and UBSan
