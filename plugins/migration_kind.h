@@ -1,7 +1,7 @@
 #pragma once
 // Everything one kind of migration runner knows, behind one interface (as ccache's storage backends
-// are): no caller switches on RunnerKind. Each kind lives in plugins/<kind>/ and is registered once in
-// plugins/kinds.cc; docs/architecture.md says how to add a fourth.
+// are): no caller switches on the kind. Each kind lives in plugins/<kind>/ and is registered once in
+// plugins/kinds.cc, by its runner name; docs/architecture.md says how to add a fourth.
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -62,7 +62,9 @@ struct ConnectionCheck {
 class MigrationKind {
  public:
   virtual ~MigrationKind() = default;
-  virtual RunnerKind kind() const = 0;
+  // What it reads from the manifest (its keys and defaults), and so its runner name.
+  virtual const ManifestKind& manifest() const = 0;
+  std::string name() const { return manifest().name(); }
 
   // The runner `up` drives through the scheduler.
   virtual std::unique_ptr<ServiceRunner> make_runner(RunnerContext ctx) const = 0;
@@ -104,8 +106,8 @@ class MigrationKind {
   virtual ProbeResult probe(const ServiceSpec& s) const = 0;
 };
 
-// The registered kind for a manifest's runner name.
-const MigrationKind& migration_kind(RunnerKind k);
+// The registered kind for a manifest's runner name (the manifest was read with every registered kind).
+const MigrationKind& migration_kind(const std::string& runner);
 // Every registered kind, in a stable order.
 const std::vector<const MigrationKind*>& migration_kinds();
 

@@ -11,7 +11,7 @@ namespace orch {
 class RunnerSet : public ServiceRunner {
  public:
   explicit RunnerSet(RunnerContext ctx) {
-    for (const auto* kind : migration_kinds()) runners_[kind->kind()] = kind->make_runner(ctx);
+    for (const auto* kind : migration_kinds()) runners_[kind->name()] = kind->make_runner(ctx);
   }
   void start(const RunJob& job, LineFn on_line, DoneFn on_done) override {
     runners_.at(job.service->runner)->start(job, std::move(on_line), std::move(on_done));
@@ -27,7 +27,7 @@ class RunnerSet : public ServiceRunner {
   }
 
  private:
-  std::map<RunnerKind, std::unique_ptr<ServiceRunner>> runners_;
+  std::map<std::string, std::unique_ptr<ServiceRunner>> runners_;
 };
 
 }  // namespace orch

@@ -25,7 +25,8 @@ declare -A sources=(
   [revision_reader]="plugins/alembic/revision_reader.cc plugins/alembic/revision_graph.cc orchestrator/util/text.cc"
   [targets_file]="orchestrator/targets/targets_file.cc orchestrator/util/text.cc"
   [sql]="$sql_sources"
-  [manifest]="orchestrator/manifest/manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc orchestrator/util/secret_redact.cc orchestrator/util/db_url.cc
+  [manifest]="orchestrator/manifest/manifest.cc orchestrator/manifest/manifest_kind.cc plugins/alembic/alembic_manifest.cc
+    plugins/alembic/python_choice.cc plugins/sql/sql_manifest.cc plugins/command/command_manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc orchestrator/util/secret_redact.cc orchestrator/util/db_url.cc
     orchestrator/util/secret_file.cc orchestrator/util/secret_command.cc orchestrator/util/sha256.cc orchestrator/util/text.cc orchestrator/util/duration.cc
     orchestrator/util/numbers.cc $sql_sources"
 )

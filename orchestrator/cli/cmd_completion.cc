@@ -8,6 +8,7 @@
 #include "cli/cli_app.h"
 #include "cli/completion.h"
 #include "cli/exit_codes.h"
+#include "kinds.h"
 #include "manifest/manifest.h"
 #include "targets/targets_file.h"
 #include "util/text.h"

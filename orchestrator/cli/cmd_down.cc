@@ -12,6 +12,7 @@
 #include "engine/down_engine.h"
 #include "graph/service_graph.h"
 #include "inspect/status_inspector.h"
+#include "migration_kind.h"
 #include "report/run_report.h"
 #include "status/plain_printer.h"
 #include "status/run_logs.h"
@@ -49,8 +50,9 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
   const Manifest& m = loaded->manifest;
   int target = service_index_or_explain(m, o.service, "");
   if (target < 0) return exit_code::kUsage;
-  if (m.services[target].runner == RunnerKind::Command) {
-    std::cerr << "error: " << m.services[target].name << " uses the command runner; orchestrate cannot downgrade it\n";
+  if (!migration_kind(m.services[target].runner).tracks_versions()) {
+    std::cerr << "error: " << m.services[target].name << " uses the " << m.services[target].runner
+              << " runner; orchestrate cannot downgrade it\n";
     return exit_code::kUsage;
   }
   StatusReport st = inspect_status(m, loaded->database_url, loaded->target_name);

@@ -7,7 +7,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "history/history.h"
-#include "report/history_report.h"
+#include "history/history_report.h"
 #include "util/secrets.h"
 
 namespace orch {

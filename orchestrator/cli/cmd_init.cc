@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include <algorithm>
 #include "engine/check_engine.h"
+#include "kinds.h"
 #include "scaffold/manifest_text.h"
 #include "status/plain_printer.h"
 #include "util/text.h"

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/session_open.h"
+#include "kinds.h"
 #include "util/secrets.h"
 #include "util/text.h"
 

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "dashboard/dashboard.h"
+#include "report/status_report.h"
 #include "status/plain_printer.h"
 #include "status/terminal_caps.h"
 #include "util/text.h"

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "scheduler/clock.h"
+#include "util/clock.h"
 #include "util/duration.h"
 
 namespace orch {

@@ -21,10 +21,10 @@ void check_offline(const Manifest& m, CheckSink& sink) {
   // Runner availability: each distinct command once. A built-in kind (sql) has no tool to start.
   std::set<std::string> probed;
   for (const auto& s : m.services) {
-    std::string key = std::string(to_string(s.runner)) + "\x1f" + join(s.command, "\x1f");
+    std::string key = s.runner + "\x1f" + join(s.command, "\x1f");
     if (s.command.empty() || !probed.insert(key).second) continue;
     ProbeResult r = migration_kind(s.runner).probe(s);
-    const std::string runner = "runner " + std::string(to_string(s.runner));
+    const std::string runner = "runner " + s.runner;
     if (r.ok) sink.ok(runner, "`" + join(s.command, " ") + "`" + (r.version.empty() ? "" : ": " + r.version));
     else sink.found({Severity::Error, runner + " (service " + s.name + ")", r.error, r.hint, s.name});
   }

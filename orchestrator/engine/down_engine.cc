@@ -71,7 +71,7 @@ StepsOutcome run_down_steps(RunSession& session, const Manifest& m, const std::v
     }
     r.outcome = st ? Outcome::Applied : Outcome::Failed;
     if (!st) r.error = st.error().text();
-    report.services.push_back({s.name, to_string(s.runner), s.schema, r});
+    report.services.push_back({s.name, s.runner, s.schema, r});
     line(s, st ? "downgraded" : "FAILED: " + r.error);
     if (!st) {
       failed = true;
@@ -87,7 +87,7 @@ Status check_baseline(const Manifest& m, int service, const std::string& to, boo
   const ServiceSpec& s = m.services[service];
   const MigrationKind& kind = migration_kind(s.runner);
   if (!kind.tracks_versions())
-    return Error{s.name + " uses the " + to_string(s.runner) + " runner; orchestrate cannot record its versions", "", "", 2};
+    return Error{s.name + " uses the " + s.runner + " runner; orchestrate cannot record its versions", "", "", 2};
   if (!st.current.empty() && !force)
     return Error{s.name + " is already versioned (at " + join(st.current, "+") +
                      "); baseline is for schemas created outside migrations",
@@ -113,7 +113,7 @@ StepsOutcome run_baseline(RunSession& session, const Manifest& m, int service, c
   r.outcome = st ? Outcome::Applied : Outcome::Failed;
   r.before = before.current;
   if (!st) r.error = st.error().text();
-  report.services.push_back({s.name, to_string(s.runner), s.schema, r});
+  report.services.push_back({s.name, s.runner, s.schema, r});
   // The history records a baseline like any other run: who decreed which version, and when.
   StatusReport after = record_after(session, m, report);
   session.record_end(report, st ? "succeeded" : "failed");

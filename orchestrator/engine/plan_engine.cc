@@ -92,7 +92,7 @@ PlanSql plan_sql(const Manifest& m, const PlanView& plan, const std::string& dat
       const ServiceSpec& s = m.services[i];
       const ServiceStatus& st = plan.status.services[i];
       const MigrationKind& kind = migration_kind(s.runner);
-      o << "\n-- ===== service " << s.name << " (" << to_string(s.runner) << ", schema " << s.schema
+      o << "\n-- ===== service " << s.name << " (" << s.runner << ", schema " << s.schema
         << "): " << st.pending.size() << " pending =====\n";
       if (skipped_by_up(st)) {
         o << "-- skipped: " << st.state << ": " << st.detail << "\n";

@@ -134,7 +134,9 @@ void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, c
   std::string log_dir_name = target.name == "default" ? cfg_.run_id : cfg_.run_id + "/" + target.name;
   RunLogs logs(m_.dir / ".orchestrate" / "logs" / log_dir_name);
   builder.set_logs(&logs);
-  builder.set_job_template(target.url, cfg_.run_id, &before);
+  std::vector<const ServiceStatus*> stands;
+  for (const auto& st : before.services) stands.push_back(&st);
+  builder.set_job_template(target.url, cfg_.run_id, std::move(stands));
   // Before anything that will change the database starts: is the lock still ours? A service the
   // snapshot shows up to date changes nothing, so a no-op run asks nothing more.
   builder.set_start_gate([&](const std::vector<int>& ready) -> std::string {
@@ -164,7 +166,7 @@ void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, c
   report.log_dir = logs.dir().string();
   for (int i : cfg_.selected) {
     const ServiceSpec& s = m_.services[i];
-    report.services.push_back({s.name, to_string(s.runner), s.schema, builder.result(i)});
+    report.services.push_back({s.name, s.runner, s.schema, builder.result(i)});
   }
 }
 

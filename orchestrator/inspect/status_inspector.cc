@@ -135,7 +135,7 @@ StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_u
     const ServiceSpec& s = m.services[i];
     ServiceStatus& out = r.services[i];
     out.name = s.name;
-    out.runner = to_string(s.runner);
+    out.runner = s.runner;
     out.schema = s.schema;
     const MigrationKind& kind = migration_kind(s.runner);
     if (!db.unreachable.empty()) {

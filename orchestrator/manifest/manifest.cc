@@ -12,10 +12,6 @@
 #include <tuple>
 
 #include "graph/service_graph.h"
-#include "util/db_url.h"
-#include "util/secrets.h"
-#include "util/secret_command.h"
-#include "util/secret_file.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
 #include "util/text.h"
@@ -27,15 +23,6 @@ namespace orch {
 std::string SourcePos::str() const {
   if (line <= 0) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-const char* to_string(RunnerKind k) {
-  switch (k) {
-    case RunnerKind::Alembic: return "alembic";
-    case RunnerKind::Sql: return "sql";
-    case RunnerKind::Command: return "command";
-  }
-  return "?";
 }
 
 const ServiceSpec* Manifest::find(const std::string& name) const {
@@ -138,6 +125,7 @@ class Loader {
   }
 
   std::vector<ManifestError> take() { return std::move(errors_); }
+  std::vector<ManifestError>* errors() { return &errors_; }
   bool ok() const { return errors_.empty(); }
 
  private:
@@ -165,8 +153,9 @@ namespace {
 // collecting every error with its position so one run reports them all.
 class ManifestParser {
  public:
-  ManifestParser(const fs::path& file, std::string display, const std::string& bytes, toml::table doc)
-      : display(display), L(std::move(display)), doc(std::move(doc)) {
+  ManifestParser(const fs::path& file, std::string display, const std::string& bytes, toml::table doc,
+                 const std::vector<const ManifestKind*>& kinds)
+      : display(display), L(std::move(display)), doc(std::move(doc)), kinds(kinds) {
     m.file = file;
     m.dir = fs::absolute(file).parent_path();
     m.checksum = sha256_hex(bytes);
@@ -214,51 +203,26 @@ class ManifestParser {
     }
   }
 
+  // [runners.KIND]: defaults shared by every service of that kind, read by the kind.
   void runners() {
-    if (const toml::node* rn = doc.get("runners")) {
-      if (const toml::table* rt = rn->as_table()) {
-        L.check_keys(*rt, runner_names, "[runners]");
-        for (auto&& [k, v] : *rt) {
-          std::string kind(k.str());
-          const toml::table* t = v.as_table();
-          if (!t) {
-            L.error(L.pos(v), "[runners." + kind + "] must be a table");
-            continue;
-          }
-          L.check_keys(*t, kind == "sql" ? std::vector<std::string>{"command", "python", "max_file_size"}
-                                         : std::vector<std::string>{"command", "python"},
-                       "[runners." + kind + "]");
-          if (kind == "sql")
-            if (const std::string* size = L.get_string(*t, "max_file_size", "[runners.sql]", false))
-              max_file_size(*size, L.pos(*t->get("max_file_size")));
-          if (const std::string* py = L.get_string(*t, "python", "[runners." + kind + "]", false))
-            runner_python[kind] = {*py, L.pos(*t->get("python"))};
-          if (auto cmd = L.get_string_array(*t, "command", "[runners." + kind + "]")) {
-            if (cmd->empty())
-              L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
-            else
-              runner_commands[kind] = *cmd;
-          }
-        }
-      } else {
-        L.error(L.pos(*rn), "\"runners\" must be a table");
+    const toml::node* rn = doc.get("runners");
+    if (!rn) return;
+    const toml::table* rt = rn->as_table();
+    if (!rt) return L.error(L.pos(*rn), "\"runners\" must be a table");
+    L.check_keys(*rt, kind_names(), "[runners]");
+    for (auto&& [k, v] : *rt) {
+      std::string name(k.str());
+      const toml::table* t = v.as_table();
+      if (!t) {
+        L.error(L.pos(v), "[runners." + name + "] must be a table");
+        continue;
       }
+      const ManifestKind* kind = find_kind(name);
+      if (!kind) continue;  // check_keys said so
+      ManifestAttrs attrs = attrs_of(*t, "[runners." + name + "]", "");
+      kind->check_defaults(attrs, kinds, diagnostics);
+      runner_tables[name] = std::move(attrs);
     }
-  }
-
-  // "64MiB": a whole number of B, KiB, MiB or GiB, from 1 KiB to 1 GiB (PostgreSQL takes no larger query).
-  void max_file_size(const std::string& text, const SourcePos& pos) {
-    static const std::regex re(R"(^\s*(\d{1,10})\s*(B|KiB|MiB|GiB)?\s*$)");
-    std::smatch mt;
-    unsigned long long bytes = 0;
-    if (std::regex_match(text, mt, re)) {
-      const std::string unit = mt[2].str();
-      bytes = std::stoull(mt[1].str()) << (unit == "KiB" ? 10 : unit == "MiB" ? 20 : unit == "GiB" ? 30 : 0);
-    }
-    if (bytes < (1ull << 10) || bytes > (1ull << 30))
-      return L.error(pos, "\"max_file_size\" \"" + text + "\" must be a size from 1KiB to 1GiB",
-                     "for example max_file_size = \"256MiB\"");
-    sql_max_file_bytes = static_cast<size_t>(bytes);
   }
 
   void services() {
@@ -285,33 +249,46 @@ class ManifestParser {
     }
     if (!valid_service_name(s.name))
       L.error(s.pos, "service name \"" + s.name + "\" may hold only letters, digits, '_', '-' and '.'");
-    L.check_keys(*t, service_keys, where);
-
-    std::string runner = "alembic";
-    bool known_runner = true;  // an unknown one gets one error, not the fallback kind's checks as well
-    if (auto r = L.get_string(*t, "runner", where, true)) {
-      runner = *r;
-      if (runner == "alembic")
-        s.runner = RunnerKind::Alembic;
-      else if (runner == "sql")
-        s.runner = RunnerKind::Sql;
-      else if (runner == "command")
-        s.runner = RunnerKind::Command;
-      else {
-        known_runner = false;
-        std::string guess = closest_match(runner, runner_names);
-        L.error(L.pos(*t->get("runner")), "unknown runner \"" + runner + "\" for service " + s.name,
-                guess.empty() ? "use one of: alembic, sql, command" : "did you mean \"" + guess + "\"?");
-      }
-    }
+    const ManifestKind* kind = service_kind(*t, s, where);
     if (auto sc = L.get_string(*t, "schema", where, true)) {
       s.schema = *sc;
       if (s.schema.empty()) L.error(L.pos(*t->get("schema")), "\"schema\" must not be empty");
       identifier_length(L.pos(*t->get("schema")), "\"schema\" of service " + s.name, s.schema);
     }
-    if (auto p = L.get_string(*t, "path", where, s.runner != RunnerKind::Command)) {
+    service_path(*t, s, where, !kind || kind->needs_path());
+    service_options(*t, s, where);
+    s.locks = m.locks;  // [project] is read before [services]
+    lock_policy(*t, where, s.locks);
+    service_versions(*t, s, where);
+    // The keys no parser here reads are its kind's; an unknown runner's are only checked for typos.
+    ManifestAttrs attrs = attrs_of(*t, where, s.name);
+    if (kind) {
+      static const ManifestAttrs none;
+      auto defaults = runner_tables.find(s.runner);
+      kind->configure(s, KindInput{attrs, defaults == runner_tables.end() ? none : defaults->second, m.dir, kinds, &memo},
+                      diagnostics);
+    } else {
+      check_kind_keys(nullptr, attrs, false, kinds, diagnostics);
+    }
+    m.services.push_back(std::move(s));
+  }
+
+  // `runner`: the registered kind that reads the rest; an unknown one gets one error (null), not the
+  // checks of a kind it does not name as well. A missing one is alembic, as it has always been.
+  const ManifestKind* service_kind(const toml::table& t, ServiceSpec& s, const std::string& where) {
+    const std::string* r = L.get_string(t, "runner", where, true);
+    if (r) s.runner = *r;
+    if (const ManifestKind* kind = find_kind(s.runner)) return kind;
+    std::string guess = closest_match(s.runner, kind_names());
+    L.error(L.pos(*t.get("runner")), "unknown runner \"" + s.runner + "\" for service " + s.name,
+            guess.empty() ? "use one of: " + join(kind_names(), ", ") : "did you mean \"" + guess + "\"?");
+    return nullptr;
+  }
+
+  void service_path(const toml::table& t, ServiceSpec& s, const std::string& where, bool required) {
+    if (auto p = L.get_string(t, "path", where, required)) {
       s.path_text = *p;
-      s.path_pos = L.pos(*t->get("path"));
+      s.path_pos = L.pos(*t.get("path"));
       s.path = fs::path(*p).is_absolute() ? fs::path(*p) : m.dir / *p;
       s.path = s.path.lexically_normal();
       if (!fs::is_directory(s.path, ec)) {
@@ -319,27 +296,13 @@ class ManifestParser {
                 "path \"" + *p + "\" of service " + s.name + " is not a directory (looked in " + s.path.string() + ")",
                 "paths are relative to the manifest's directory; create it or correct the path");
       }
-    } else if (s.runner == RunnerKind::Command) {
+    } else if (!required) {
       s.path = m.dir;
     }
-    if (auto c = L.get_string(*t, "config", where, false)) s.config = *c;
-    if (known_runner && s.runner == RunnerKind::Alembic && !s.path_text.empty() && fs::is_directory(s.path, ec) &&
-        !fs::exists(s.path / s.config, ec)) {
-      const toml::node* cn = t->get("config");
-      L.error(cn ? L.pos(*cn) : s.path_pos, "alembic config \"" + s.config + "\" not found in " + s.path_text,
-              "point `path` at the directory that holds alembic.ini, or set `config` to its file name");
-    }
-    service_options(*t, s, where, known_runner);
-    s.locks = m.locks;  // [project] is read before [services]
-    s.max_file_bytes = sql_max_file_bytes;  // and [runners]
-    lock_policy(*t, where, s.locks);
-    service_versions(*t, s, where);
-    service_target(*t, s, where, known_runner);
-    m.services.push_back(std::move(s));
   }
 
-  // depends_on, env, timeout, exclusive and the command of one [services.NAME].
-  void service_options(const toml::table& tt, ServiceSpec& s, const std::string& where, bool known_runner) {
+  // depends_on, env, timeout and exclusive of one [services.NAME].
+  void service_options(const toml::table& tt, ServiceSpec& s, const std::string& where) {
     const toml::table* t = &tt;
     if (auto deps = L.get_string_array(*t, "depends_on", where, &s.depends_on_pos)) s.depends_on = *deps;
 
@@ -364,71 +327,6 @@ class ManifestParser {
       else
         L.error(L.pos(*xn), "\"exclusive\" must be true or false");
     }
-    if (auto cmd = L.get_string_array(*t, "command", where)) {
-      if (cmd->empty()) L.error(L.pos(*t->get("command")), "\"command\" must not be empty");
-      s.command = *cmd;
-    } else {
-      s.command = runner_commands[to_string(s.runner)];
-      service_python(*t, s, where);
-    }
-    if (known_runner && s.runner == RunnerKind::Command && s.command.empty())
-      L.error(s.pos, "service " + s.name + " uses the command runner but has no command",
-              "add command = [\"program\", \"arg\", ...] to " + where);
-  }
-
-  // python = "PATH" | "venv" | "poetry" on the service or [runners.alembic]: Alembic runs as
-  // `<python> -m alembic`, each interpreter with warm workers of its own.
-  void service_python(const toml::table& t, ServiceSpec& s, const std::string& where) {
-    std::pair<std::string, SourcePos> py;
-    if (const std::string* own = L.get_string(t, "python", where, false)) py = {*own, L.pos(*t.get("python"))};
-    else if (auto it = runner_python.find(to_string(s.runner)); it != runner_python.end()) py = it->second;
-    if (py.first.empty()) return;
-    if (s.runner != RunnerKind::Alembic) return L.error(py.second, "\"python\" applies to alembic services only");
-    std::string exe;
-    if (py.first == "venv") {
-      exe = (s.path / ".venv" / "bin" / "python").string();
-    } else if (py.first == "poetry") {
-      auto found = poetry_python.find(s.path.string());
-      if (found == poetry_python.end()) {
-        auto r = run_command_output({"poetry", "env", "info", "--executable"}, s.path.string());
-        found = poetry_python.emplace(s.path.string(), r ? *r : "!" + r.error().message).first;
-      }
-      if (found->second.rfind("!", 0) == 0)
-        return L.error(py.second, "python = \"poetry\" for " + s.name + ": " + found->second.substr(1),
-                       "run `poetry install` in " + s.path_text + ", or name the interpreter's path");
-      exe = found->second;
-    } else {
-      exe = fs::path(py.first).is_absolute() ? py.first : (m.dir / py.first).string();
-    }
-    std::error_code ec;
-    if (!fs::exists(exe, ec))
-      return L.error(py.second, "python = \"" + py.first + "\" for " + s.name + ": " + exe + " does not exist",
-                     py.first == "venv" ? "create it: python3 -m venv " + s.path_text + "/.venv" : "");
-    s.python = exe;
-    s.command = {exe, "-m", "alembic"};
-  }
-
-  // target = "heads" | "head" | "<branch>@head" | "<revision>" (alembic): its form here; whether the
-  // branch or revision exists is for `check` and `status`, which read the revision files.
-  void service_target(const toml::table& t, ServiceSpec& s, const std::string& where, bool known_runner) {
-    const std::string* v = L.get_string(t, "target", where, false);
-    if (!v) return;
-    s.target = *v;
-    s.target_pos = L.pos(*t.get("target"));
-    const std::string example = "target = \"heads\", \"head\", \"expand@head\" or a revision id";
-    if (known_runner && s.runner != RunnerKind::Alembic)
-      return L.error(s.target_pos, "\"target\" applies to alembic services only (" + s.name + " uses the " +
-                                       to_string(s.runner) + " runner)", "remove it from " + where);
-    auto at = v->find('@');
-    if (v->empty() || v->find_first_of(" \t:,") != std::string::npos)
-      return L.error(s.target_pos, "\"target\" \"" + *v + "\" of service " + s.name + " is not one revision",
-                     "write " + example + " (ranges belong to `alembic upgrade --sql`, not to up)");
-    if (*v == "base" || v->find_first_of("+-") != std::string::npos)
-      return L.error(s.target_pos, "\"target\" \"" + *v + "\" of service " + s.name + " is not something up can upgrade to",
-                     "write " + example + "; going back is `orchestrate down`");
-    if (at != std::string::npos && (at == 0 || v->substr(at) != "@head"))
-      return L.error(s.target_pos, "\"target\" \"" + *v + "\" of service " + s.name + " names a branch but not its head",
-                     "write \"" + (at == 0 ? std::string("BRANCH") : v->substr(0, at)) + "@head\"");
   }
 
   // Its RLS files and where its versions live, so status can read them without starting the tool.
@@ -442,9 +340,9 @@ class ManifestParser {
         s.rls_text.push_back((*files)[i]);
       }
     }
-    // Where the version information lives, so status can read it without starting the tool.
+    // Where the version information lives, so status can read it without starting the tool; without
+    // version_table, the kind's default (configure).
     s.version_schema = s.schema;
-    s.version_table = s.runner == RunnerKind::Sql ? "orchestrate_migrations" : "alembic_version";
     if (auto vt = L.get_string(*t, "version_table", where, false)) {
       // `name` or `schema.name`, each part a non-empty identifier (PostgreSQL truncates past 63 bytes).
       auto parts = split(*vt, '.');
@@ -812,31 +710,56 @@ class ManifestParser {
   Manifest m;
   std::error_code ec;
   const toml::table* services_table = nullptr;
-  // [runners.KIND]: defaults shared by every service of that runner.
-  std::map<std::string, std::vector<std::string>> runner_commands = {
-      {"alembic", {"python3", "-m", "alembic"}}, {"sql", {}}, {"command", {}}};
-  const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
-  const std::vector<std::string> service_keys = {
-      "schema", "runner", "path", "depends_on", "env", "timeout", "config", "command", "version_table", "exclusive",
-      "rls", "lock_timeout", "lock_retries", "statement_timeout", "python", "target"};
-  std::map<std::string, std::pair<std::string, SourcePos>> runner_python;  // [runners.KIND] python
-  size_t sql_max_file_bytes = kDefaultMaxSqlFileBytes;                      // [runners.sql] max_file_size
-  std::map<std::string, std::string> poetry_python;  // service dir -> interpreter, or "!" + why not
+  const std::vector<const ManifestKind*>& kinds;
+  ManifestDiagnostics diagnostics = ManifestDiagnostics(L.errors());
+  std::map<std::string, ManifestAttrs> runner_tables;  // [runners.KIND], by kind
+  std::map<std::string, std::string> memo;             // the kinds' answers for this load
+
+  const ManifestKind* find_kind(const std::string& name) const {
+    for (const auto* k : kinds)
+      if (k->name() == name) return k;
+    return nullptr;
+  }
+  std::vector<std::string> kind_names() const {
+    std::vector<std::string> names;
+    for (const auto* k : kinds) names.push_back(k->name());
+    return names;
+  }
+
+  // The keys of `t` that are not common to every service (all of them for a [runners.KIND] table), as
+  // written, for the kind.
+  ManifestAttrs attrs_of(const toml::table& t, const std::string& where, const std::string& service) const {
+    ManifestAttrs out{where, service, L.pos(t), {}};
+    const auto& common = common_service_keys();
+    for (auto&& [k, v] : t) {
+      std::string key(k.str());
+      if (!service.empty() && std::find(common.begin(), common.end(), key) != common.end()) continue;
+      out.attrs.push_back({key, L.pos(k), value_of(v)});
+    }
+    return out;
+  }
+  ManifestValue value_of(const toml::node& n) const {
+    ManifestValue v{type_name(n.type()), L.pos(n), std::nullopt, {}};
+    if (auto s = n.as_string()) v.text = s->get();
+    if (auto a = n.as_array())
+      for (const auto& el : *a) v.items.push_back(value_of(el));
+    return v;
+  }
 };
 
 }  // namespace
 
-Manifest load_manifest(const fs::path& file) {
+Manifest load_manifest(const fs::path& file, const std::vector<const ManifestKind*>& kinds) {
   const std::string display = file.string();
   std::error_code ec;
   if (!fs::exists(file, ec)) {
     throw ManifestErrors({{SourcePos{display}, "manifest not found",
                            "run from the directory that holds services.toml, or pass -f PATH"}});
   }
-  return parse_manifest(read_file(file), file);
+  return parse_manifest(read_file(file), file, kinds);
 }
 
-Manifest parse_manifest(const std::string& bytes, const fs::path& file) {
+Manifest parse_manifest(const std::string& bytes, const fs::path& file, const std::vector<const ManifestKind*>& kinds) {
   const std::string display = file.string();
   Loader L(display);
   toml::table doc;
@@ -847,57 +770,7 @@ Manifest parse_manifest(const std::string& bytes, const fs::path& file) {
                            "fix the syntax at this position (see https://toml.io for the format)"}});
   }
 
-  return ManifestParser(file, display, bytes, std::move(doc)).parse();
-}
-
-std::string normalise_database_url(const std::string& url) {
-  static const std::regex scheme(R"(^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://)");
-  // An unencoded '@', '/' or '?' in the password is encoded, so libpq and the children's SQLAlchemy
-  // read the password whole (util/db_url.h).
-  return encode_userinfo(std::regex_replace(url, scheme, "postgresql://"));
-}
-
-Result<std::string> resolve_database(const DatabaseRef& ref) {
-  std::string url;
-  const std::string& spec = ref.spec;
-  if (starts_with(spec, "env:")) {
-    std::string var = spec.substr(4);
-    const char* v = std::getenv(var.c_str());
-    if (!v || !*v)
-      return Error{"environment variable " + var + " is not set (database = \"" + spec + "\")", ref.pos.str(),
-                   "export " + var + "=postgresql://USER@HOST:PORT/DB, or point database at a file: or URL", 2};
-    url = trim(v);
-  } else if (starts_with(spec, "file:")) {
-    const std::string p = spec.substr(5);
-    auto contents = read_secret_file(p);
-    if (!contents)
-      return Error{"database URL file: " + contents.error().message, ref.pos.str(),
-                   "point it at a file holding one postgresql:// URL that this user may read", 2};
-    url = trim(*contents);
-    secrets::remember(url);
-    if (url.empty())
-      return Error{"database URL file " + p + " is empty", ref.pos.str(), "write one postgresql:// URL into it", 2};
-  } else if (starts_with(spec, "command:")) {
-    auto out = run_secret_command(spec.substr(8));
-    if (!out)
-      return Error{"database command failed: " + out.error().message, ref.pos.str(),
-                   "run the command by hand as this user; it must print one postgresql:// URL", 2};
-    url = *out;
-    secrets::remember(url);
-  } else {
-    url = spec;
-  }
-  secrets::remember_url(url);
-  url = normalise_database_url(url);
-  if (!starts_with(url, "postgresql://")) {
-    // A file's contents are never quoted: a wrong path could point at anything (/proc/self/environ).
-    std::string shown = starts_with(spec, "file:")      ? "the contents of " + spec.substr(5)
-                        : starts_with(spec, "command:") ? "what the command printed"
-                                                        : "\"" + secrets::redact_url(url) + "\"";
-    return Error{"database URL must start with postgresql:// (got " + shown + ")", ref.pos.str(),
-                 "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME", 2};
-  }
-  return url;
+  return ManifestParser(file, display, bytes, std::move(doc), kinds).parse();
 }
 
 }  // namespace orch

@@ -13,25 +13,12 @@
 #include "util/duration.h"
 
 #include "graph/service_graph.h"
+#include "manifest/database_ref.h"
+#include "manifest/manifest_kind.h"
+#include "manifest/source_pos.h"
 #include "util/result.h"
 
 namespace orch {
-
-struct SourcePos {
-  std::string file;
-  int line = 0;
-  int column = 0;
-  std::string str() const;  // "services.toml:12:5", or just the file when the line is unknown
-};
-
-// Where a database URL comes from: "env:VAR", "file:/path" (contents, trimmed) or a literal URL.
-struct DatabaseRef {
-  std::string spec;
-  SourcePos pos;
-};
-
-enum class RunnerKind { Alembic, Sql, Command };
-const char* to_string(RunnerKind k);
 
 // How long a statement may wait for a lock, how often to try again, and a bound on any one statement
 // ([project] defaults, each overridable per service). A wait bounded by lock_timeout is what keeps an
@@ -50,7 +37,7 @@ struct ServiceSpec {
   std::string name;
   SourcePos pos;                    // the [services.NAME] header
   std::string schema;
-  RunnerKind runner = RunnerKind::Alembic;
+  std::string runner = "alembic";   // the kind's name (plugins/kinds.cc)
   std::filesystem::path path;       // absolute
   std::string path_text;            // as written, for messages
   SourcePos path_pos;
@@ -58,6 +45,7 @@ struct ServiceSpec {
   std::vector<SourcePos> depends_on_pos;
   std::vector<std::pair<std::string, std::string>> env;  // extra environment for child processes
   std::optional<Millis> timeout;
+  // Set by the kind's configure (plugins/<kind>/), from its keys and [runners.KIND]:
   std::string config = "alembic.ini";   // alembic: ini file inside `path`
   std::vector<std::string> command;     // resolved: the service's own, else the runner default
   std::string python;                   // alembic: the interpreter `python` named (resolved path), "" for none
@@ -151,12 +139,6 @@ struct Manifest {
   const ServiceSpec* find(const std::string& name) const;
 };
 
-struct ManifestError {
-  SourcePos pos;
-  std::string message;
-  std::string hint;  // what to do about it; may be empty
-};
-
 // Everything wrong with a manifest at once: fixing one error per run is a slow way to spend 2 a.m.
 class ManifestErrors : public std::exception {
  public:
@@ -169,16 +151,12 @@ class ManifestErrors : public std::exception {
   std::string text_;
 };
 
-// Reads and validates a manifest. Throws ManifestErrors listing every problem found.
-Manifest load_manifest(const std::filesystem::path& file);
+// Reads and validates a manifest, each service's kind-specific keys by its kind among `kinds` (the
+// registered ones: plugins/kinds.h has load_manifest(file) with them). Throws ManifestErrors listing
+// every problem found.
+Manifest load_manifest(const std::filesystem::path& file, const std::vector<const ManifestKind*>& kinds);
 // The same from the file's bytes (`file` names it in messages and anchors relative paths).
-Manifest parse_manifest(const std::string& bytes, const std::filesystem::path& file);
-
-// Resolves a database reference to a URL normalised to postgresql://, and registers its password (and,
-// for file:, the whole contents) as secrets. The error points at the reference (exit 2).
-Result<std::string> resolve_database(const DatabaseRef& ref);
-
-// postgres://, postgresql+psycopg2:// and friends become postgresql://, the form libpq and SQLAlchemy share.
-std::string normalise_database_url(const std::string& url);
+Manifest parse_manifest(const std::string& bytes, const std::filesystem::path& file,
+                        const std::vector<const ManifestKind*>& kinds);
 
 }  // namespace orch

@@ -27,7 +27,7 @@ void render_lint(const std::vector<Finding>& lint, const std::string& service, s
 }
 
 void render_service(const ServiceSpec& s, const ServiceStatus& st, std::ostream& out, int& total) {
-  out << "  " << s.name << " (" << to_string(s.runner) << ", schema " << s.schema;
+  out << "  " << s.name << " (" << s.runner << ", schema " << s.schema;
   if (!s.depends_on.empty()) out << ", after " << join(s.depends_on, ", ");
   if (s.exclusive) out << ", runs alone";
   out << "): ";

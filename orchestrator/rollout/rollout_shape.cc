@@ -11,7 +11,7 @@ nlohmann::json rollout_shape(const Manifest& m, const RolloutState& st, const Se
   nlohmann::json services = nlohmann::json::array();
   nlohmann::json service_heads = nlohmann::json::object();
   for (const auto& s : m.services) {
-    services.push_back(s.name + ":" + to_string(s.runner) + ":" + s.schema);
+    services.push_back(s.name + ":" + s.runner + ":" + s.schema);
     auto it = heads.find(s.name);
     service_heads[s.name] = it == heads.end() ? std::vector<std::string>{} : it->second;
   }

@@ -2,8 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "status/run_logs.h"
-
 namespace orch {
 
 RunEvents& no_run_events() {
@@ -16,7 +14,7 @@ namespace {
 // A job's typed events, to the printer and the service's log.
 class ServiceEvents : public RunEvents {
  public:
-  ServiceEvents(const ServiceSpec& s, StatusPrinter& status, RunLogs* logs) : s_(s), status_(status), logs_(logs) {}
+  ServiceEvents(const ServiceSpec& s, StatusPrinter& status, ServiceLog* logs) : s_(s), status_(status), logs_(logs) {}
   void migration_started(const MigrationStep& m) override { status_.migration_started(s_, m); }
   void migration_applied(const MigrationStep& m) override { status_.migration_applied(s_, m); }
   void lock_waiting(const LockWait& w) override { status_.lock_waiting(s_, w); }
@@ -27,7 +25,7 @@ class ServiceEvents : public RunEvents {
  private:
   const ServiceSpec& s_;
   StatusPrinter& status_;
-  RunLogs* logs_;
+  ServiceLog* logs_;
 };
 
 }  // namespace
@@ -47,8 +45,8 @@ Builder::Builder(boost::asio::io_context& io, const std::vector<ServiceSpec>& se
                  ServiceRunner& runner, StatusPrinter& status, const Clock& clock)
     : io_(io), services_(services), plan_(plan), runner_(runner), status_(status), clock_(clock) {}
 
-void Builder::set_job_template(std::string database_url, std::string run_id, const StatusReport* before) {
-  before_ = before;
+void Builder::set_job_template(std::string database_url, std::string run_id, std::vector<const ServiceStatus*> before) {
+  before_ = std::move(before);
   database_url_ = std::move(database_url);
   run_id_ = std::move(run_id);
 }
@@ -82,7 +80,7 @@ void Builder::start_ready() {
     job.database_url = database_url_;
     job.run_id = run_id_;
     job.timeout = s.timeout;
-    if (before_ && static_cast<size_t>(i) < before_->services.size()) job.before = &before_->services[i];
+    if (static_cast<size_t>(i) < before_.size()) job.before = before_[i];
     events_[i] = std::make_unique<ServiceEvents>(s, status_, logs_);
     job.events = events_[i].get();
     runner_.start(

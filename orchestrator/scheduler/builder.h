@@ -10,24 +10,24 @@
 #include <string>
 #include <vector>
 
-#include "scheduler/clock.h"
+#include "util/clock.h"
 #include "scheduler/plan.h"
 #include "scheduler/runner.h"
+#include "scheduler/service_log.h"
 #include "scheduler/status_printer.h"
 
 namespace orch {
-
-class RunLogs;
 
 class Builder {
  public:
   Builder(boost::asio::io_context& io, const std::vector<ServiceSpec>& services, Plan& plan,
           ServiceRunner& runner, StatusPrinter& status, const Clock& clock);
 
-  void set_logs(RunLogs* logs) { logs_ = logs; }
+  void set_logs(ServiceLog* logs) { logs_ = logs; }
   // Every job gets these; the per-service timeout comes from the manifest. `before` (optional) holds
-  // one status per service, indexed like `services`, and must outlive the run.
-  void set_job_template(std::string database_url, std::string run_id, const StatusReport* before = nullptr);
+  // one status per service, indexed like `services`, each outliving the run: handed to the runner
+  // as it is (RunJob::before), never read here.
+  void set_job_template(std::string database_url, std::string run_id, std::vector<const ServiceStatus*> before = {});
 
   // Asked before each batch of services starts, with their indexes: "" lets them start; anything else
   // is why nothing more may start (the run lost its lock), and the run stops starting, as on Ctrl-C.
@@ -55,10 +55,10 @@ class Builder {
   ServiceRunner& runner_;
   StatusPrinter& status_;
   const Clock& clock_;
-  RunLogs* logs_ = nullptr;
+  ServiceLog* logs_ = nullptr;
   std::string database_url_;
   std::string run_id_;
-  const StatusReport* before_ = nullptr;
+  std::vector<const ServiceStatus*> before_;
   std::map<int, RunResult> results_;
   std::map<int, Clock::time_point> started_at_;
   std::map<int, std::unique_ptr<RunEvents>> events_;  // one per started job, to the printer and the log

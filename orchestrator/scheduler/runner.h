@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "manifest/manifest.h"
-#include "report/status_report.h"
 #include "util/duration.h"
 
 namespace orch {
+
+struct ServiceStatus;  // report/status_report.h: where a service stood; the scheduler only passes it on
 
 enum class Outcome { Applied, UpToDate, Failed, Skipped, Interrupted };
 const char* to_string(Outcome o);

@@ -103,7 +103,7 @@ void EventPrinter::run_started(const RunHeader& h) {
 }
 
 void EventPrinter::service_started(const ServiceSpec& s) {
-  emit("service-started", {{"service", s.name}, {"runner", to_string(s.runner)}, {"schema", s.schema}});
+  emit("service-started", {{"service", s.name}, {"runner", s.runner}, {"schema", s.schema}});
   inner_->service_started(s);
 }
 

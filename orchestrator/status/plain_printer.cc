@@ -41,7 +41,7 @@ void PlainPrinter::run_started(const RunHeader& h) {
 }
 
 void PlainPrinter::service_started(const ServiceSpec& s) {
-  emit(s.name, std::string("started (") + to_string(s.runner) + ", schema " + s.schema + ")");
+  emit(s.name, std::string("started (") + s.runner + ", schema " + s.schema + ")");
 }
 
 void PlainPrinter::service_line(const ServiceSpec& s, const std::string& line) { emit(s.name, line); }

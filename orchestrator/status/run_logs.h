@@ -7,12 +7,14 @@
 #include <memory>
 #include <string>
 
+#include "scheduler/service_log.h"
+
 namespace orch {
 
-class RunLogs {
+class RunLogs : public ServiceLog {
  public:
   RunLogs(std::filesystem::path dir);  // created on first write
-  void write(const std::string& service, const std::string& line);
+  void write(const std::string& service, const std::string& line) override;
   std::filesystem::path path_for(const std::string& service) const { return dir_ / (service + ".log"); }
   const std::filesystem::path& dir() const { return dir_; }
 

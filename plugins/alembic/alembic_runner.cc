@@ -14,6 +14,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "db/lock_blocker.h"
+#include "report/status_report.h"
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/backoff.h"

@@ -1,12 +1,13 @@
 #pragma once
 // The `sql` kind: NNNN_name.sql files applied natively, a ledger table of applied files.
 #include "migration_kind.h"
+#include "sql/sql_manifest.h"
 
 namespace orch {
 
 class SqlKind : public MigrationKind {
  public:
-  RunnerKind kind() const override { return RunnerKind::Sql; }
+  const ManifestKind& manifest() const override { return manifest_; }
   std::unique_ptr<ServiceRunner> make_runner(RunnerContext ctx) const override;
   std::string version_rows_sql(const std::string& quoted_rel) const override;
   void read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const override;
@@ -18,6 +19,9 @@ class SqlKind : public MigrationKind {
   bool knows_version(const ServiceSpec& s, const std::string& to) const override;
   std::vector<Finding> check_files(const ServiceSpec& s, const std::filesystem::path& root) const override;
   ProbeResult probe(const ServiceSpec& s) const override;
+
+ private:
+  SqlManifest manifest_;
 };
 
 }  // namespace orch

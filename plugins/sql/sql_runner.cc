@@ -14,6 +14,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "db/lock_blocker.h"
+#include "report/status_report.h"
 #include "sql/sql_migrations.h"
 #include "util/backoff.h"
 #include "util/duration.h"

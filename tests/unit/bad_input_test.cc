@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kinds.h"
 #include "manifest/manifest.h"
 #include "sql/sql_migrations.h"
 #include "rls/rls_result.h"

@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "kinds.h"
 #include "manifest/manifest.h"
 #include "util/backoff.h"
 

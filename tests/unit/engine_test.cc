@@ -39,7 +39,7 @@ class FakeClock : public Clock {
   time_point t{};
 };
 
-ServiceSpec svc(std::string name, std::vector<std::string> deps = {}, RunnerKind kind = RunnerKind::Sql,
+ServiceSpec svc(std::string name, std::vector<std::string> deps = {}, std::string kind = "sql",
                 bool exclusive = false) {
   ServiceSpec s;
   s.name = name;
@@ -162,7 +162,7 @@ TEST(RunSession, HistoryFailureIsAWarningNotAFailure) {
 TEST(DownSteps, CascadeRevertsTheDeepestDependentsFirstAndSkipsCommandServices) {
   Manifest m;
   m.services = {svc("users"), svc("movements", {"users"}), svc("practices", {"users", "movements"}),
-                svc("journal", {"users"}, RunnerKind::Alembic), svc("hook", {"users"}, RunnerKind::Command),
+                svc("journal", {"users"}, "alembic"), svc("hook", {"users"}, "command"),
                 svc("meals")};
   auto steps = down_steps(m, 0, true, "");
   std::vector<std::string> order;
@@ -239,7 +239,7 @@ TEST(AlembicDecision, StartsAlembicUnlessEveryFileWasReadAndTheDatabaseHoldsTheH
 }
 
 TEST(DryRun, PlanShowsWhatTheRealSchedulerStartsTogether) {
-  std::vector<ServiceSpec> s = {svc("users", {}, RunnerKind::Sql, true), svc("habits", {"users"}), svc("journal", {"users"}),
+  std::vector<ServiceSpec> s = {svc("users", {}, "sql", true), svc("habits", {"users"}), svc("journal", {"users"}),
                                 svc("meals", {"users"}), svc("movements", {"users"}), svc("practices", {"users", "movements"})};
   std::vector<int> all = {0, 1, 2, 3, 4, 5};
   auto batches = dry_run_schedule(s, all, {4, false});

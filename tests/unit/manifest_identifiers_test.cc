@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kinds.h"
 #include "manifest/manifest.h"
 
 namespace fs = std::filesystem;

@@ -12,7 +12,7 @@
 #include "engine/rollout_engine.h"
 #include "engine/rollout_start.h"
 #include "history/history.h"
-#include "report/history_report.h"
+#include "history/history_report.h"
 #include "rollout/barrier_text.h"
 #include "rollout/rollout_shape.h"
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <thread>
 
+#include "kinds.h"
 #include "manifest/manifest.h"
 #include "scaffold/manifest_text.h"
 #include "scaffold/project_scan.h"

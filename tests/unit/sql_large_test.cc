@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "kinds.h"
 #include "manifest/manifest.h"
 #include "sql/sql_migrations.h"
 #include "util/interrupt.h"

@@ -1,4 +1,4 @@
-#include "report/history_report.h"
+#include "history/history_report.h"
 
 #include <nlohmann/json.hpp>
 

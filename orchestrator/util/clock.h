@@ -1,5 +1,5 @@
 #pragma once
-// Time as the scheduler sees it; tests substitute a fake so durations are exact.
+// Time as the scheduler and the waits see it; tests substitute a fake so durations are exact.
 #include <chrono>
 
 namespace orch {

@@ -1,0 +1,64 @@
+#include "manifest/database_ref.h"
+
+#include <cstdlib>
+#include <regex>
+
+#include "util/db_url.h"
+#include "util/secret_command.h"
+#include "util/secret_file.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+std::string normalise_database_url(const std::string& url) {
+  static const std::regex scheme(R"(^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://)");
+  // An unencoded '@', '/' or '?' in the password is encoded, so libpq and the children's SQLAlchemy
+  // read the password whole (util/db_url.h).
+  return encode_userinfo(std::regex_replace(url, scheme, "postgresql://"));
+}
+
+Result<std::string> resolve_database(const DatabaseRef& ref) {
+  std::string url;
+  const std::string& spec = ref.spec;
+  if (starts_with(spec, "env:")) {
+    std::string var = spec.substr(4);
+    const char* v = std::getenv(var.c_str());
+    if (!v || !*v)
+      return Error{"environment variable " + var + " is not set (database = \"" + spec + "\")", ref.pos.str(),
+                   "export " + var + "=postgresql://USER@HOST:PORT/DB, or point database at a file: or URL", 2};
+    url = trim(v);
+  } else if (starts_with(spec, "file:")) {
+    const std::string p = spec.substr(5);
+    auto contents = read_secret_file(p);
+    if (!contents)
+      return Error{"database URL file: " + contents.error().message, ref.pos.str(),
+                   "point it at a file holding one postgresql:// URL that this user may read", 2};
+    url = trim(*contents);
+    secrets::remember(url);
+    if (url.empty())
+      return Error{"database URL file " + p + " is empty", ref.pos.str(), "write one postgresql:// URL into it", 2};
+  } else if (starts_with(spec, "command:")) {
+    auto out = run_secret_command(spec.substr(8));
+    if (!out)
+      return Error{"database command failed: " + out.error().message, ref.pos.str(),
+                   "run the command by hand as this user; it must print one postgresql:// URL", 2};
+    url = *out;
+    secrets::remember(url);
+  } else {
+    url = spec;
+  }
+  secrets::remember_url(url);
+  url = normalise_database_url(url);
+  if (!starts_with(url, "postgresql://")) {
+    // A file's contents are never quoted: a wrong path could point at anything (/proc/self/environ).
+    std::string shown = starts_with(spec, "file:")      ? "the contents of " + spec.substr(5)
+                        : starts_with(spec, "command:") ? "what the command printed"
+                                                        : "\"" + secrets::redact_url(url) + "\"";
+    return Error{"database URL must start with postgresql:// (got " + shown + ")", ref.pos.str(),
+                 "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME", 2};
+  }
+  return url;
+}
+
+}  // namespace orch

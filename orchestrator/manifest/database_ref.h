@@ -1,0 +1,24 @@
+#pragma once
+// A database the manifest names ([project] database, a target, [rollout] state), and how it becomes a
+// URL: from the environment, a secret file, a command's output, or as written.
+#include <string>
+
+#include "manifest/source_pos.h"
+#include "util/result.h"
+
+namespace orch {
+
+// Where a database URL comes from: "env:VAR", "file:/path" (contents, trimmed), "command:..." or a literal URL.
+struct DatabaseRef {
+  std::string spec;
+  SourcePos pos;
+};
+
+// Resolves a database reference to a URL normalised to postgresql://, and registers its password (and,
+// for file:, the whole contents) as secrets. The error points at the reference (exit 2).
+Result<std::string> resolve_database(const DatabaseRef& ref);
+
+// postgres://, postgresql+psycopg2:// and friends become postgresql://, the form libpq and SQLAlchemy share.
+std::string normalise_database_url(const std::string& url);
+
+}  // namespace orch
