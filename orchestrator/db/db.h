@@ -14,12 +14,16 @@
 
 namespace orch {
 
+// SQLSTATE 55P03, lock_not_available: a statement gave up waiting for a lock (lock_timeout, NOWAIT).
+inline bool is_lock_timeout(const std::string& sqlstate) { return sqlstate == "55P03"; }
+
 class DbError : public std::runtime_error {
  public:
   DbError(const std::string& what, std::string sqlstate) : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
   // Five characters ("42P01", "55P03"), "08006" when the connection was lost, "" when unknown.
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_lost() const { return sqlstate_.rfind("08", 0) == 0; }
+  bool lock_timeout() const { return is_lock_timeout(sqlstate_); }
 
  private:
   std::string sqlstate_;

@@ -1,18 +1,16 @@
 #include "rls/rls_phase.h"
 
 #include <fstream>
-#include <random>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "db/database.h"
 #include "db/db.h"
 #include "db/lock_blocker.h"
-#include "util/backoff.h"
 #include "rls/policy_render.h"
 #include "util/catalog_sql.h"
 #include "util/duration.h"
+#include "util/lock_retry.h"
 #include "util/result.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
@@ -123,7 +121,7 @@ Result<std::vector<ParsedFile>> read_rls_files(const Manifest& m) {
 // The server's message, and what a lock timeout means here.
 std::string statement_error(const DbError& e, const Manifest& m) {
   std::string msg = first_error_line(e.what());
-  if (e.sqlstate() == "55P03")
+  if (e.lock_timeout())
     msg += " (waited " + format_duration(m.rls.lock_timeout) +
            " for a table lock: a long transaction holds it; see pg_stat_activity, or raise [rls] lock_timeout or "
            "lock_retries)";
@@ -137,7 +135,7 @@ Status run_files(Tx& tx, const std::vector<ParsedFile>& files, const Manifest& m
       try {
         tx.exec(st.text);
       } catch (const DbError& e) {
-        timed_out = e.sqlstate() == "55P03";
+        timed_out = e.lock_timeout();
         int rel = error_line(e.what());
         return Error{statement_error(e, m), text + ":" + std::to_string(st.line + (rel > 0 ? rel - 1 : 0))};
       }
@@ -152,7 +150,7 @@ Status run_declarative(Tx& tx, const Manifest& m, RlsResult& r, bool& timed_out)
     try {
       tx.exec(st);
     } catch (const DbError& e) {
-      timed_out = e.sqlstate() == "55P03";
+      timed_out = e.lock_timeout();
       return Error{statement_error(e, m) + " in: " + st, "[[rls.policy]]"};
     }
     ++r.statements;
@@ -214,31 +212,33 @@ RlsResult apply_rls(Db& db, const Manifest& m, const RlsRetry& retry) {
     if (!m.rls.require.empty()) r.coverage = verify_rls(db, m);
     return r;
   }
-  std::mt19937 rng(std::random_device{}());
-  const int attempts = 1 + m.rls.lock_retries;
-  const std::string waited = "waited " + format_duration(m.rls.lock_timeout) + " for a table lock";
-  for (int attempt = 1;; ++attempt) {
-    bool timed_out = false;
-    r = apply_once(db, m, *files, timed_out);
-    r.attempts = attempt;
-    if (!timed_out) break;
+  LockRetry retry_(LockRetryPolicy::of(m.rls.lock_timeout, m.rls.lock_retries, "a table lock"));
+  LockTimeout last;
+  LockRetry::Hooks hooks;
+  hooks.blocker = [&] {
     const Blocker held = find_blocker(db, rls_schemas(m));
-    const std::string& blocker = held.text;
-    if (attempt >= attempts) {
-      r.reason += "; gave up after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
-                  (blocker.empty() ? "" : "; " + blocker);
-      return r;
-    }
-    const Millis wait = lock_backoff(attempt, rng);
-    if (retry.waiting) retry.waiting(LockWait{"", blocker, held.pid, attempt, attempts, wait, m.rls.lock_timeout});
-    if (retry.note)
-      retry.note("RLS phase: lock timeout (" + waited + ")" + (blocker.empty() ? "" : "; " + blocker) + "; attempt " +
-                 std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));
-    bool go_on = retry.sleep ? retry.sleep(wait) : (std::this_thread::sleep_for(wait), true);
-    if (!go_on) {
-      r.reason = "interrupted while waiting to retry after a lock timeout" + std::string(kRolledBack);
-      return r;
-    }
+    return std::make_pair(held.text, held.pid);
+  };
+  hooks.waiting = [&](const LockTimeout& t) {
+    if (retry.waiting) retry.waiting(LockWait{"", t.blocker, t.blocker_pid, t.attempt, t.attempts, t.next, t.waited});
+    if (retry.note) retry.note("RLS phase: " + t.retry_line(""));
+  };
+  hooks.wait = retry.sleep;
+  auto end = retry_.run(
+      [&](int attempt) {
+        bool timed_out = false;
+        r = apply_once(db, m, *files, timed_out);
+        r.attempts = attempt;
+        return !timed_out;
+      },
+      hooks, &last);
+  if (end == LockRetry::End::GaveUp) {
+    r.reason += "; " + last.gave_up();
+    return r;
+  }
+  if (end == LockRetry::End::Interrupted) {
+    r.reason = "interrupted while waiting to retry after a lock timeout" + std::string(kRolledBack);
+    return r;
   }
   if (r.state == RlsState::Applied) r.coverage = verify_rls(db, m);
   return r;

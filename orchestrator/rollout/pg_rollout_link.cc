@@ -128,7 +128,7 @@ Retaken retake_one(Db& db, const std::string& run_id, size_t wave, size_t pos, c
       // Still this worker's row, ended: its result was recorded before the connection dropped.
       return r.empty() ? Retaken::Lost : Retaken::Ended;
     } catch (const DbError& e) {
-      if (e.sqlstate() != "55P03") throw;  // lock_not_available: held elsewhere
+      if (!e.lock_timeout()) throw;  // lock_not_available: held elsewhere
       if (attempt > 0 || !end_own_stale_session(db, run_id, key, worker)) return Retaken::Lost;
     }
   }

@@ -17,7 +17,7 @@
 #include "report/status_report.h"
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
-#include "util/backoff.h"
+#include "util/lock_retry.h"
 #include "util/secrets.h"
 #include "util/sql_split.h"
 #include "util/text.h"
@@ -168,7 +168,7 @@ struct AlembicRunner::Attempt {
   std::vector<std::string> heads;  // what `upgrade` reaches, when the files say
   std::string cmd_text;
   int number = 1;
-  int attempts = 1;
+  LockRetry retry{LockRetryPolicy{}};
   UpgradeAttempt now;
   OutputTail tail{40};
   LineFn on_line;
@@ -223,7 +223,7 @@ void AlembicRunner::start_with(const RunJob& job, const Precheck& p, LineFn on_l
   for (const auto& x : upgrade_args(*job.service)) argv.push_back(x);
   a->cmd_text = join(argv, " ");
   const LockPolicy& locks = job.service->locks;
-  a->attempts = 1 + (locks.lock_timeout ? locks.lock_retries : 0);
+  a->retry = LockRetry(LockRetryPolicy::of(locks.lock_timeout, locks.lock_retries));
   a->on_line = std::move(on_line);
   a->on_done = std::move(on_done);
   a->on_line("$ " + a->cmd_text + (driver_forks() ? "   (forked from a warm interpreter)" : ""));
@@ -309,7 +309,7 @@ void AlembicRunner::on_driver_event(Attempt& a, const DriverEvent& e) {
 // A lock timeout rolled the upgrade's transaction back: try again after a backoff, up to lock_retries
 // times, saying so in one line (the traceback is in the log).
 void AlembicRunner::after_attempt(std::shared_ptr<Attempt> a, const ChildExit& e) {
-  if (!e.succeeded() && !e.interrupted && !interrupted_ && a->now.lock_timeout() && a->number < a->attempts) {
+  if (!e.succeeded() && !e.interrupted && !interrupted_ && a->now.lock_timeout() && a->number < a->retry.policy().attempts) {
     retry_after_lock_timeout(std::move(a));
     return;
   }
@@ -320,16 +320,12 @@ void AlembicRunner::retry_after_lock_timeout(std::shared_ptr<Attempt> a) {
   boost::asio::post(ctx_.pool, [this, a] {
     Blocker held = blocker_of(a->job, a->now.failure->statement.empty() ? a->now.lock_statement : a->now.failure->statement);
     boost::asio::post(ctx_.io, [this, a, held] {
-      const ServiceSpec& s = *a->job.service;
       ++a->r.lock_timeouts;
-      Millis wait = lock_backoff(a->number, rng_);
+      const LockTimeout t = a->retry.timed_out(a->number, held.text, held.pid);
       const std::string rev = a->now.failure->revision;
-      LockWait w{rev, held.text, held.pid, a->number, a->attempts, wait, *s.locks.lock_timeout};
-      a->job.events->lock_waiting(w);
-      a->on_line("lock timeout" + (rev.empty() ? std::string() : " on revision " + rev) + " (waited " +
-                 format_duration(*s.locks.lock_timeout) + " for a lock" + (held.text.empty() ? "" : "; " + held.text) +
-                 "); attempt " + std::to_string(a->number) + " of " + std::to_string(a->attempts) + ", next in " +
-                 format_duration(wait));
+      a->job.events->lock_waiting(LockWait{rev, t.blocker, t.blocker_pid, t.attempt, t.attempts, t.next, t.waited});
+      a->on_line(t.retry_line(rev.empty() ? "" : "revision " + rev));
+      const Millis wait = t.next;
       auto timer = std::make_shared<boost::asio::steady_timer>(ctx_.io, wait);
       timers_.insert(timer);
       timer->async_wait([this, timer, a](const boost::system::error_code&) {
@@ -383,9 +379,7 @@ void AlembicRunner::finish(std::shared_ptr<Attempt> a, const ChildExit& e) {
         r.applied = r.after == r.before ? 0 : std::max(0, static_cast<int>(a->now.applied.size()));
         if (a->now.failure && !e.interrupted) describe_driver_failure(s, a->now, r);
         if (lock_timeout) {
-          r.error += "; gave up after " + std::to_string(a->number) + " attempt" + (a->number == 1 ? "" : "s") +
-                     ", each stopped by a lock timeout (" + format_duration(*s.locks.lock_timeout) + ")";
-          if (!held.text.empty()) r.details.insert(r.details.begin(), held.text);
+          r.error += "; " + a->retry.timed_out(a->number, held.text, held.pid).gave_up();
           r.details.push_back(
               "end the blocking transaction (or wait for it), then run `orchestrate up` again; lock_timeout and "
               "lock_retries are set in [project] or the service");

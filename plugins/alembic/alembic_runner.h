@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "alembic/driver_job.h"
+#include "db/db.h"
 #include "process/process_runner.h"
 
 namespace orch {
@@ -40,7 +41,7 @@ struct UpgradeAttempt {
   std::vector<DriverConnection> connections;
   std::string lock_statement;           // the statement that timed out waiting for a lock
   std::vector<std::string> tail;        // the last output lines
-  bool lock_timeout() const { return failure && failure->sqlstate == "55P03"; }
+  bool lock_timeout() const { return failure && is_lock_timeout(failure->sqlstate); }
 };
 
 // The report's words for a failed upgrade: error line and details (pure; unit-tested).
@@ -65,7 +66,6 @@ class AlembicRunner : public ProcessRunner {
 
   std::set<std::shared_ptr<DriverJob>> jobs_;
   std::set<std::shared_ptr<boost::asio::steady_timer>> timers_;  // backoffs between lock-timeout attempts
-  std::mt19937 rng_{std::random_device{}()};
 };
 
 }  // namespace orch

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <random>
 #include <thread>
 
 #include "db/database.h"
@@ -16,9 +15,9 @@
 #include "db/lock_blocker.h"
 #include "report/status_report.h"
 #include "sql/sql_migrations.h"
-#include "util/backoff.h"
 #include "util/duration.h"
 #include "util/identity.h"
+#include "util/lock_retry.h"
 #include "util/sql_split.h"
 #include "util/secrets.h"
 #include "util/text.h"
@@ -180,8 +179,22 @@ bool pause(Millis d, const SqlRunner::Job& state) {
   return !state.cancelled;
 }
 
-// Applies one file and its ledger row. A lock timeout (SQLSTATE 55P03) rolls the file's transaction
-// back, so the file is tried again after a backoff, up to lock_retries times; in a no-transaction file
+// A file that gave up waiting for a lock, in the report.
+void describe_gave_up(const ServiceSpec& s, const SqlMigration& m, int line_base, const LockTimeout& t, RunResult& r,
+                      const EmitFn& emit) {
+  const std::string fname = m.path.filename().string();
+  r.outcome = Outcome::Failed;
+  r.error = s.path_text + "/" + fname + (m.no_transaction ? ":" + std::to_string(line_base) : "") +
+            ": lock timeout: " + t.gave_up();
+  r.details = {m.no_transaction ? "statements before the one waiting stay applied; the file is not recorded"
+                                : "the file's transaction was rolled back; nothing of it was applied or recorded",
+               "end the blocking transaction (or wait for it), then run `orchestrate up` again; "
+               "lock_timeout and lock_retries are set in [project] or the service"};
+  emit("FAILED " + fname + ": lock timeout after " + std::to_string(t.attempts) + " attempts");
+}
+
+// Applies one file and its ledger row. A lock timeout rolls the file's transaction back, so the file is
+// tried again after a backoff (util/lock_retry.h), up to lock_retries times; in a no-transaction file
 // only the statement that timed out is. Returns false with r.error/details filled on failure.
 bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::string& who, SqlRunner::Job& state,
                 RunResult& r, const EmitFn& emit, const TypedFn& typed) {
@@ -196,59 +209,56 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
     // multi-statement query: one statement at a time.
     stmts = split_sql(m.contents);
   }
-  static thread_local std::mt19937 rng(std::random_device{}());
   size_t next = 0;
   int line_base = 1;
-  const int attempts = 1 + (s.locks.lock_timeout ? s.locks.lock_retries : 0);
-  for (int attempt = 1;; ++attempt) {
-    try {
-      attempt_file(db, s, m, stmts, next, line_base, 0, who, r);
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-      emit("applied " + fname + " in " + format_duration(ms) + (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : ""));
-      MigrationStep step{fname, "", std::filesystem::relative(m.path, s.path).string(), ms};
-      typed([step](RunEvents& e) { e.migration_applied(step); });
-      return true;
-    } catch (const DbError& e) {
-      if (state.cancelled) {
-        r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
-        r.error = interrupted_text(job, state, m);
-        return false;
-      }
-      if (e.sqlstate() != "55P03") {
-        describe_failure(e, s, m, line_base, r, emit);
-        return false;
-      }
-      ++r.lock_timeouts;
-      Blocker held = find_blocker(db, {s.schema});
-      const std::string& blocker = held.text;
-      std::string waited = "waited " + format_duration(*s.locks.lock_timeout) + " for a lock";
-      if (attempt >= attempts) {
-        r.outcome = Outcome::Failed;
-        r.error = s.path_text + "/" + fname + (m.no_transaction ? ":" + std::to_string(line_base) : "") +
-                  ": lock timeout: gave up after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
-                  " (each " + waited + ")" + (blocker.empty() ? "" : "; " + blocker);
-        r.details = {m.no_transaction ? "statements before the one waiting stay applied; the file is not recorded"
-                                      : "the file's transaction was rolled back; nothing of it was applied or recorded",
-                     "end the blocking transaction (or wait for it), then run `orchestrate up` again; "
-                     "lock_timeout and lock_retries are set in [project] or the service"};
-        emit("FAILED " + fname + ": lock timeout after " + std::to_string(attempts) + " attempts");
-        return false;
-      }
-      Millis wait = lock_backoff(attempt, rng);
-      LockWait lw{fname, blocker, held.pid, attempt, attempts, wait, *s.locks.lock_timeout};
-      typed([lw](RunEvents& e) { e.lock_waiting(lw); });
-      emit("lock timeout on " + fname + " (" + waited + (blocker.empty() ? "" : "; " + blocker) + "); attempt " +
-           std::to_string(attempt) + " of " + std::to_string(attempts) + ", next in " + format_duration(wait));
-      if (!pause(wait, state)) {
-        r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
-        r.error = interrupted_text(job, state, m);
-        return false;
-      }
-    } catch (const std::exception& e) {
-      describe_failure(e, s, m, line_base, r, emit);
-      return false;
-    }
+  bool ok = false;
+  LockRetry retry(LockRetryPolicy::of(s.locks.lock_timeout, s.locks.lock_retries));
+  LockRetry::Hooks hooks;
+  hooks.blocker = [&] {
+    Blocker held = find_blocker(db, {s.schema});
+    return std::make_pair(held.text, held.pid);
+  };
+  hooks.waiting = [&](const LockTimeout& t) {
+    LockWait lw{fname, t.blocker, t.blocker_pid, t.attempt, t.attempts, t.next, t.waited};
+    typed([lw](RunEvents& e) { e.lock_waiting(lw); });
+    emit(t.retry_line(fname));
+  };
+  hooks.wait = [&](Millis d) { return pause(d, state); };
+  LockTimeout last;
+  auto end = retry.run(
+      [&](int attempt) {
+        try {
+          attempt_file(db, s, m, stmts, next, line_base, 0, who, r);
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+          emit("applied " + fname + " in " + format_duration(ms) +
+               (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : ""));
+          MigrationStep step{fname, "", std::filesystem::relative(m.path, s.path).string(), ms};
+          typed([step](RunEvents& e) { e.migration_applied(step); });
+          ok = true;
+        } catch (const DbError& e) {
+          if (state.cancelled) {
+            r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
+            r.error = interrupted_text(job, state, m);
+            return true;
+          }
+          if (!e.lock_timeout()) {
+            describe_failure(e, s, m, line_base, r, emit);
+            return true;
+          }
+          ++r.lock_timeouts;
+          return false;
+        } catch (const std::exception& e) {
+          describe_failure(e, s, m, line_base, r, emit);
+        }
+        return true;
+      },
+      hooks, &last);
+  if (end == LockRetry::End::GaveUp) describe_gave_up(s, m, line_base, last, r, emit);
+  if (end == LockRetry::End::Interrupted) {
+    r.outcome = state.timed_out ? Outcome::Failed : Outcome::Interrupted;
+    r.error = interrupted_text(job, state, m);
   }
+  return ok;
 }
 
 // Runs on the pool. `emit` posts a line to the io_context.

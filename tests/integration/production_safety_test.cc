@@ -277,7 +277,7 @@ using = "owner = current_user"
   const std::string ev = read_all(events);
   EXPECT_NE(ev.find("\"type\":\"lock-waiting\",\"service\":null,\"attempt\":1,\"attempts\":21"), std::string::npos) << ev;
   EXPECT_NE(ev.find("\"blocked_by_pid\":"), std::string::npos) << ev;
-  EXPECT_NE(r.output.find("RLS phase: lock timeout (waited 200ms for a table lock); a lock on s.t is held by pid "),
+  EXPECT_NE(r.output.find("RLS phase: lock timeout (waited 200ms for a table lock; a lock on s.t is held by pid "),
             std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policy WHERE polname = 'owner'"), "1");
   // History records the attempts.
@@ -306,7 +306,7 @@ using = "owner = current_user"
   hold.exec("SELECT count(*) FROM s.t");
   auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
   EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("gave up after 2 attempts; a lock on s.t is held by pid"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("gave up after 2 attempts (each waited 100ms for a table lock); a lock on s.t is held by pid"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("idle in transaction"), std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_policy WHERE polname = 'owner'"), "0");
 }
