@@ -1,7 +1,7 @@
 # Shared by the benchmarks: a throwaway PostgreSQL on tmpfs, fresh databases, timing, medians.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PSQL=/usr/lib/postgresql/15/bin/psql   # the real binary: /usr/bin/psql is a Perl wrapper (+~20 ms a call)
-ORCH="$root/build/orchestrate"
+ORCH="${ORCHESTRATE_BIN:-$root/build/orchestrate}"  # ORCHESTRATE_BIN: measure another build (before/after)
 
 bench_setup() {
   "$root/scripts/install-deps.sh"
