@@ -22,6 +22,10 @@ void define_reading_commands(CLI::App& app, Cli& c) {
   c.history = app.add_subcommand("history", "the runs recorded in the database, newest first");
   c.history->add_option("--limit", c.history_opts.limit, "how many runs")->capture_default_str()->check(CLI::Range(1, 100000));
   c.history->add_option("--format", c.history_opts.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  c.history->add_option("run", c.history_opts.run_id, "one run: its services, then its migrations");
+  c.history->add_option("--service", c.history_opts.service, "one service's migrations across runs");
+  c.history->add_flag("--failed", c.history_opts.failed, "only runs (or migrations) that failed");
+  c.history->add_option("--since", c.history_opts.since, "only since then: a duration (2h, 7d) or a date (2026-11-30)");
 
   c.check = app.add_subcommand("check", "find what would break, before touching a database; changes nothing");
   c.check->add_flag("--strict", c.check_opts.strict, "warnings count as findings too");

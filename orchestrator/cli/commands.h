@@ -45,6 +45,10 @@ struct RlsOptions {
 struct HistoryOptions {
   int limit = 20;
   std::string format = "table";
+  std::string run_id;   // one run's services and migrations
+  std::string service;  // one service's migrations across runs
+  bool failed = false;
+  std::string since;    // a duration ("2h", "7d") or a date/time
 };
 
 struct CheckOptions {

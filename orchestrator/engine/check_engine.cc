@@ -10,6 +10,7 @@
 #include "db/run_lock.h"
 #include "engine/lint_engine.h"
 #include "inspect/status_inspector.h"
+#include "report/state_hint.h"
 #include "migration_kind.h"
 #include "util/secrets.h"
 #include "util/text.h"
@@ -50,11 +51,7 @@ void check_service_states(const StatusReport& st, CheckSink& sink) {
       sink.found({Severity::Info, s.name, std::to_string(s.pending.size()) + " pending (" + s.state + "): " + join(s.pending, ", "),
                   "", s.name});
     } else {
-      std::string hint = s.state == service_state::kTablesWithoutVersion
-                             ? "orchestrate baseline " + s.name + " --to REV records the revision the schema matches"
-                         : s.state == service_state::kAhead
-                             ? "check out the revision files this database was migrated with, or baseline it"
-                             : "";
+      std::string hint = state_hint(s);  // the same words as status and up's refusal
       sink.found({Severity::Error, s.name, s.state + ": " + s.detail, hint, s.name});
     }
   }

@@ -161,7 +161,7 @@ void RolloutEngine::claim_and_run(RolloutStore& store, size_t w, const std::vect
     TargetRun r = run_one(targets[*idx], w, *idx, history_run_id);
     TargetOutcome t;
     t.name = targets[*idx].name;
-    t.history_run_id = history_run_id;
+    t.history_run_id = r.history_run_id.empty() ? history_run_id : r.history_run_id;
     t.state = r.state;
     t.detail = r.state == "succeeded" ? "" : r.detail;
     t.services = r.services;

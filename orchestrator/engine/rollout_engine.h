@@ -33,6 +33,9 @@ struct TargetRun {
   std::string detail;
   std::map<std::string, std::string> services;
   long long duration_ms = 0;
+  // The run its history recorded when it differs from the one asked for (a takeover of a dead worker's
+  // target: that worker's run keeps the id, as abandoned).
+  std::string history_run_id;
 };
 
 class TargetExecutor {

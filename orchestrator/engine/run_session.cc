@@ -10,7 +10,7 @@
 namespace orch {
 
 RunSession::RunSession(std::unique_ptr<Db> db, SessionSpec spec, NoteFn note)
-    : db_(std::move(db)), spec_(std::move(spec)), note_(std::move(note)) {}
+    : db_(std::move(db)), spec_(std::move(spec)), note_(std::move(note)), recorded_run_id_(spec_.run_id) {}
 
 RunSession::~RunSession() {
   if (lock_) lock_->release();
@@ -88,6 +88,7 @@ Status RunSession::lock(const Waiter& waiter) {
 Status RunSession::check_lock() {
   const std::string stop = "; nothing further was started";
   try {
+    std::lock_guard<std::mutex> g(db_mutex_);
     auto held = db_->scalar(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
         "AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2",
@@ -106,8 +107,18 @@ void RunSession::record_start() {
     // We hold the project's lock: a run still marked running was killed without a word.
     for (const auto& id : mark_abandoned_runs(*db_, spec_.project))
       note_("note: run " + id + " never finished (killed?); recorded as abandoned");
-    record_run_start(*db_, current_run_record(spec_.run_id, spec_.project, spec_.target, spec_.command,
-                                              spec_.manifest_checksum));
+    RunRecord rec = current_run_record(spec_.run_id, spec_.project, spec_.target, spec_.command, spec_.manifest_checksum);
+    try {
+      record_run_start(*db_, rec);
+    } catch (const DbError& e) {
+      if (e.sqlstate() != "23505") throw;
+      // The id is taken: a rollout worker takes over the target of one that died under the same id. That
+      // run keeps its row (abandoned, above); this one gets its own, so the target's history tells both.
+      rec.run_id = takeover_run_id(*db_, spec_.run_id);
+      record_run_start(*db_, rec);
+      note_("note: this run is recorded as " + rec.run_id + " (" + spec_.run_id + " is the run it takes over)");
+    }
+    recorded_run_id_ = rec.run_id;
     recording_ = true;
   } catch (const std::exception& e) {
     note_("warning: run history not recorded: " + secrets::scrub(first_error_line(e.what())));
@@ -117,6 +128,12 @@ void RunSession::record_start() {
 void RunSession::record_end(const RunReport& report, const std::string& outcome) {
   if (!recording_) return;
   try {
+    if (report.run_id != recorded_run_id_) {
+      RunReport mine = report;
+      mine.run_id = recorded_run_id_;
+      record_run_end(*db_, mine, outcome);
+      return;
+    }
     record_run_end(*db_, report, outcome);
   } catch (const std::exception& e) {
     note_("warning: run history not recorded: " + secrets::scrub(first_error_line(e.what())));

@@ -5,6 +5,7 @@
 // Runners open their own connections only to apply migrations (docs/architecture.md counts them).
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -49,12 +50,18 @@ class RunSession {
   // terminated or the lock is gone, so the run starts nothing further (another run may hold it now).
   Status check_lock();
   Db& db() { return *db_; }
+  // Held around every use of the session while the services run: the progress writer's thread and the
+  // lock checks share it (history/progress_writer.h).
+  std::mutex& db_mutex() { return db_mutex_; }
   const SessionSpec& spec() const { return spec_; }
 
   // History. A failure to write it never fails the run: it becomes a warning through `note`.
   void record_start();
   void record_end(const RunReport& report, const std::string& outcome);
   bool recording() const { return recording_; }
+  // The id the history recorded this run under: spec().run_id, unless a row already had it (a rollout
+  // worker taking over a dead worker's target): then "<id>-takeover", "<id>-takeover2", ...
+  const std::string& recorded_run_id() const { return recorded_run_id_; }
   std::optional<RlsFingerprint> last_rls_fingerprint();
 
   // Where every service stands, read on this session (the prechecks of `up`, the listing of `down`).
@@ -63,11 +70,13 @@ class RunSession {
 
  private:
   std::unique_ptr<Db> db_;
+  std::mutex db_mutex_;
   SessionSpec spec_;
   NoteFn note_;
   std::unique_ptr<RunLock> lock_;
   int backend_pid_ = 0;  // the server process the pooler probe saw
   bool recording_ = false;
+  std::string recorded_run_id_;
 };
 
 }  // namespace orch

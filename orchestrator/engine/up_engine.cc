@@ -10,6 +10,8 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "engine/lint_engine.h"
+#include "engine/up_refusals.h"
+#include "history/progress_writer.h"
 #include "report/formats.h"
 #include "rls/rls_phase.h"
 #include "runner_set.h"
@@ -27,6 +29,12 @@ constexpr int kOk = 0, kFailed = 1, kLockBusy = 4, kInterrupted = 130;
 bool rls_configured(const Manifest& m) {
   return !m.rls.empty() ||
          std::any_of(m.services.begin(), m.services.end(), [](const ServiceSpec& s) { return !s.rls.empty(); });
+}
+ProgressTarget progress_target(RunSession& session, const StatusReport& before, const Manifest& m,
+                               const UpConfig& cfg) {
+  ProgressTarget t{&session.db(), &session.db_mutex(), session.recorded_run_id(), {}, &before};
+  for (int i : cfg.selected) t.planned.push_back(&m.services[i]);
+  return t;
 }
 }  // namespace
 
@@ -79,6 +87,12 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
   RunSession& session = **opened;
   // The prechecks of every service in a few batched queries; RLS is verified after the services.
   const StatusReport before = session.inspect(m_, false);
+  if (auto refused = refuse_doomed_services(before, cfg_.selected); !refused) {  // it would fail: say so first
+    out.error = refused.error();
+    out.exit_code = refused.error().exit_code;
+    report.finished_at = iso8601_now();
+    return out;
+  }
   for (int i : cfg_.selected)
     if (static_cast<size_t>(i) < before.services.size()) migration_kind(m_.services[i].runner).prepare(m_.services[i], before.services[i]);
   auto linted = hub_.cancelled() ? Status(ok()) : lint_gate(m_, before, session.db(), target.url, cfg_.selected, note);
@@ -95,10 +109,16 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
     return out;
   }
   session.record_start();
+  report.run_id = session.recorded_run_id();  // another id when it takes over a dead worker's run
   printer = &printer_for(&before);
 
   auto t0 = std::chrono::steady_clock::now();
-  run_services(session, target, before, *printer, report);
+  {
+    std::optional<ProgressWriter> progress;  // the run's progress in the database as it happens
+    if (session.recording()) progress.emplace(progress_target(session, before, m_, cfg_), *printer);
+    run_services(session, target, before, progress ? static_cast<StatusPrinter&>(*progress) : *printer, report);
+    if (progress) progress->stop();
+  }
   {
     // Ctrl-C while a policy statement waits for a table lock: cancel it on the server (its
     // transaction rolls back) and end as interrupted, not as a failed phase 30 s later.

@@ -5,6 +5,7 @@ namespace orch {
 TargetRun summarize_target(const UpOutcome& r) {
   TargetRun t;
   t.duration_ms = r.report.duration.count();
+  t.history_run_id = r.report.run_id;
   for (const auto& s : r.report.services)
     t.services[s.name] = s.result.outcome == Outcome::Skipped ? "skipped" : to_string(s.result.outcome);
   if (r.exit_code == 0) {

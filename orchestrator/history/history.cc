@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "db/database.h"
+#include "history/history_query.h"
+#include "history/schema_version.h"
 #include "util/identity.h"
 #include "db/db.h"
 #include "util/secrets.h"
@@ -32,51 +34,7 @@ RunRecord current_run_record(const std::string& run_id, const std::string& proje
   return r;
 }
 
-void ensure_history_schema(Db& c) {
-  // Already there (every run but the first): no DDL, no catalogue locks.
-  // The newest column says the rest is there too (columns are only ever added, each in this function).
-  if (c.query("SELECT to_regclass('orchestrate.run_steps') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute "
-              "WHERE attrelid = to_regclass('orchestrate.run_steps') AND attname = 'lock_timeouts' AND NOT attisdropped)")
-          [0][0].as_bool())
-    return;
-  auto tx = c.begin();
-  tx->exec("CREATE SCHEMA IF NOT EXISTS orchestrate");
-  tx->exec(
-      "CREATE TABLE IF NOT EXISTS orchestrate.runs ("
-      "  run_id text PRIMARY KEY,"
-      "  project text NOT NULL,"
-      "  target text NOT NULL,"
-      "  command text NOT NULL,"
-      "  started_at timestamptz NOT NULL DEFAULT now(),"
-      "  finished_at timestamptz,"
-      "  os_user text NOT NULL,"
-      "  host text NOT NULL,"
-      "  orchestrate_version text NOT NULL,"
-      "  manifest_sha256 text NOT NULL,"
-      "  outcome text NOT NULL DEFAULT 'running',"
-      "  rls_state text,"
-      "  rls_detail text)");
-  tx->exec(
-      "CREATE TABLE IF NOT EXISTS orchestrate.run_steps ("
-      "  run_id text NOT NULL REFERENCES orchestrate.runs (run_id) ON DELETE CASCADE,"
-      "  service text NOT NULL,"
-      "  runner text NOT NULL,"
-      "  schema_name text NOT NULL,"
-      "  before_revisions text[] NOT NULL,"
-      "  after_revisions text[] NOT NULL,"
-      "  applied integer NOT NULL,"
-      "  duration_ms bigint NOT NULL,"
-      "  state text NOT NULL,"
-      "  error text,"
-      "  finished_at timestamptz NOT NULL DEFAULT now(),"
-      "  PRIMARY KEY (run_id, service))");
-  tx->exec("CREATE INDEX IF NOT EXISTS run_steps_service ON orchestrate.run_steps (service, finished_at DESC)");
-  tx->exec("ALTER TABLE orchestrate.runs ADD COLUMN IF NOT EXISTS rls_inputs_sha256 text, "
-          "ADD COLUMN IF NOT EXISTS rls_state_sha256 text, ADD COLUMN IF NOT EXISTS rls_attempts integer");
-  // Lock timeouts met (each retried after a backoff, or the last one ending the step).
-  tx->exec("ALTER TABLE orchestrate.run_steps ADD COLUMN IF NOT EXISTS lock_timeouts integer NOT NULL DEFAULT 0");
-  tx->commit();
-}
+void ensure_history_schema(Db& c) { upgrade_history_schema(c); }
 
 std::vector<std::string> mark_abandoned_runs(Db& c, const std::string& project) {
   std::vector<std::string> ids;
@@ -87,11 +45,20 @@ std::vector<std::string> mark_abandoned_runs(Db& c, const std::string& project) 
   return ids;
 }
 
+std::string takeover_run_id(Db& c, const std::string& run_id) {
+  long long n = std::stoll(c.scalar("SELECT count(*) FROM orchestrate.runs WHERE starts_with(run_id, $1 || '-takeover')",
+                                    {run_id}));
+  return run_id + "-takeover" + (n == 0 ? std::string() : std::to_string(n + 1));
+}
+
 void record_run_start(Db& c, const RunRecord& r) {
   c.query(
       "INSERT INTO orchestrate.runs (run_id, project, target, command, os_user, host, orchestrate_version, "
-      "manifest_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      {r.run_id, r.project, r.target, r.command, r.os_user, r.host, r.version, r.manifest_checksum}, TxKind::ReadWrite);
+      "manifest_sha256, backend_pid, planned_services, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_backend_pid(), $9::text[], now())",
+      {r.run_id, r.project, r.target, r.command, r.os_user, r.host, r.version, r.manifest_checksum,
+       to_pg_array(r.planned_services)},
+      TxKind::ReadWrite);
 }
 
 void record_run_end(Db& c, const RunReport& report, const std::string& outcome) {
@@ -114,12 +81,17 @@ void record_run_end(Db& c, const RunReport& report, const std::string& outcome) 
   if (!name.empty())
     tx->query(
         "INSERT INTO orchestrate.run_steps (run_id, service, runner, schema_name, before_revisions, after_revisions, "
-        "applied, duration_ms, state, error, lock_timeouts) "
+        "applied, duration_ms, state, error, lock_timeouts, finished_at, started_at) "
         "SELECT $1, s.name, s.runner, s.schema, s.before::text[], s.after::text[], s.applied::int, s.duration::bigint, "
-        "       s.state, NULLIF(s.error, ''), s.lock_timeouts::int "
+        "       s.state, NULLIF(s.error, ''), s.lock_timeouts::int, now(), now() - s.duration::bigint * interval '1 ms' "
         "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
         "            $10::text[], $11::text[]) AS s(name, runner, schema, before, after, applied, duration, state, error, "
-        "                                           lock_timeouts)",
+        "                                           lock_timeouts) "
+        // The progress writer wrote the step when its service started: the end overwrites it.
+        "ON CONFLICT (run_id, service) DO UPDATE SET before_revisions = EXCLUDED.before_revisions, "
+        "  after_revisions = EXCLUDED.after_revisions, applied = EXCLUDED.applied, duration_ms = EXCLUDED.duration_ms, "
+        "  state = EXCLUDED.state, error = EXCLUDED.error, lock_timeouts = EXCLUDED.lock_timeouts, "
+        "  finished_at = now(), current_migration = NULL, waiting_pid = NULL, waiting_on = NULL, updated_at = now()",
         {report.run_id, to_pg_array(name), to_pg_array(runner), to_pg_array(schema), to_pg_array(before),
          to_pg_array(after), to_pg_array(applied), to_pg_array(duration), to_pg_array(state), to_pg_array(error),
          to_pg_array(lock_timeouts)});
@@ -128,7 +100,7 @@ void record_run_end(Db& c, const RunReport& report, const std::string& outcome) 
     rls_detail = std::to_string(report.rls.coverage.uncovered.size()) + " uncovered of " +
                  std::to_string(report.rls.coverage.tables_checked) + " tables";
   tx->query(
-      "UPDATE orchestrate.runs SET finished_at = now(), outcome = $2, rls_state = $3, rls_detail = NULLIF($4, ''), "
+      "UPDATE orchestrate.runs SET finished_at = now(), updated_at = now(), outcome = $2, rls_state = $3, rls_detail = NULLIF($4, ''), "
       "rls_inputs_sha256 = NULLIF($5, ''), rls_state_sha256 = NULLIF($6, ''), rls_attempts = NULLIF($7::int, 0) "
       "WHERE run_id = $1",
       {report.run_id, outcome, std::string(to_string(report.rls.state)), secrets::scrub(rls_detail),
@@ -148,38 +120,9 @@ std::optional<RlsFingerprint> last_rls_fingerprint(Db& c, const std::string& pro
 }
 
 std::vector<RunRow> list_runs(Db& c, const std::string& project, int limit) {
-  std::vector<RunRow> out;
-  auto tx = c.begin(TxKind::ReadOnly);
-  if (!tx->query("SELECT to_regclass('orchestrate.runs') IS NOT NULL")[0][0].as_bool()) return out;
-  auto rows = tx->query(
-      "SELECT r.run_id, r.project, r.target, r.command, r.os_user, r.host, r.orchestrate_version, r.outcome, "
-      "       " + iso_utc("r.started_at") + ", coalesce(" + iso_utc("r.finished_at") + ", ''), "
-      "       coalesce((extract(epoch FROM r.finished_at - r.started_at) * 1000)::bigint, 0), "
-      "       count(s.service), coalesce(sum(s.applied), 0), "
-      "       count(*) FILTER (WHERE s.state = 'failed'), count(*) FILTER (WHERE s.state LIKE 'skipped%') "
-      "FROM orchestrate.runs r LEFT JOIN orchestrate.run_steps s ON s.run_id = r.run_id "
-      "WHERE r.project = $1 GROUP BY r.run_id ORDER BY r.started_at DESC LIMIT $2",
-      {project, std::to_string(limit)});
-  for (const auto& row : rows) {
-    RunRow r;
-    r.run_id = row[0].str();
-    r.project = row[1].str();
-    r.target = row[2].str();
-    r.command = row[3].str();
-    r.os_user = row[4].str();
-    r.host = row[5].str();
-    r.version = row[6].str();
-    r.outcome = row[7].str();
-    r.started_at = row[8].str();
-    r.finished_at = row[9].str();
-    r.duration_ms = row[10].as_int();
-    r.services = static_cast<int>(row[11].as_int());
-    r.applied = static_cast<int>(row[12].as_int());
-    r.failed = static_cast<int>(row[13].as_int());
-    r.skipped = static_cast<int>(row[14].as_int());
-    out.push_back(r);
-  }
-  return out;
+  HistoryFilter f;
+  f.limit = limit;
+  return list_runs(c, project, f);
 }
 
 std::map<std::string, LastStep> last_steps(Db& c, const std::string& project) {
@@ -193,7 +136,7 @@ std::map<std::string, LastStep> last_steps(Db& c, const std::string& project) {
       "                 FROM orchestrate.run_steps a JOIN orchestrate.runs ar ON ar.run_id = a.run_id "
       "                 WHERE a.service = s.service AND a.applied > 0 AND ar.project = $1), '') "
       "FROM orchestrate.run_steps s JOIN orchestrate.runs r ON r.run_id = s.run_id "
-      "WHERE r.project = $1 ORDER BY s.service, s.finished_at DESC",
+      "WHERE r.project = $1 AND s.finished_at IS NOT NULL ORDER BY s.service, s.finished_at DESC",
       {project});
   for (const auto& row : rows) {
     LastStep l;

@@ -22,6 +22,7 @@ struct RunRecord {
   std::string host;
   std::string version;
   std::string manifest_checksum;
+  std::vector<std::string> planned_services;  // the services this run selected, in order
 };
 
 struct RunRow {
@@ -29,6 +30,7 @@ struct RunRow {
   std::string started_at, finished_at;  // ISO 8601, finished empty while running
   long long duration_ms = 0;
   int services = 0, applied = 0, failed = 0, skipped = 0;
+  int changed = 0;  // steps that changed something (state "applied": upgraded, reverted, baselined)
 };
 
 struct LastStep {
@@ -43,13 +45,15 @@ struct LastStep {
 RunRecord current_run_record(const std::string& run_id, const std::string& project, const std::string& target,
                              const std::string& command, const std::string& manifest_checksum);
 
-// Creates the schema and tables when missing.
+// Creates the schema and tables when missing, upgrades an older shape (history/schema_version.h).
 void ensure_history_schema(Db& c);
 void record_run_start(Db& c, const RunRecord& r);
 // Marks every run of `project` still 'running' as 'abandoned' (killed: SIGKILL, OOM, a lost machine).
 // Only safe while holding the project's run lock on this database: no run of it can be alive then.
 // Returns the run ids marked.
 std::vector<std::string> mark_abandoned_runs(Db& c, const std::string& project);
+// A free id for a run that takes over `run_id` (whose row exists): "<run_id>-takeover", then "-takeover2", ...
+std::string takeover_run_id(Db& c, const std::string& run_id);
 void record_run_end(Db& c, const RunReport& report, const std::string& outcome);
 
 // Newest first. Empty when there is no history yet.

@@ -9,6 +9,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "history/history.h"
+#include "history/run_progress.h"
 #include "migration_kind.h"
 #include "report/formats.h"
 #include "rls/rls_phase.h"
@@ -24,6 +25,7 @@ struct DbState {
   std::string unreachable;  // why the database could not be read at all
   std::vector<VersionRows> services;
   std::map<std::string, LastStep> last;
+  std::optional<RunInProgress> running;
   RlsCoverage rls;
 };
 
@@ -70,7 +72,8 @@ void read_versions(const Manifest& m, Db& db, Tx& tx, DbState& st) {
     st.services[static_cast<size_t>(row[0].as_int())].rows.push_back({row[1].str(), row[2].str(), row[3].str()});
 }
 
-DbState read_database(const Manifest& m, Db* db, const std::string& connect_error, InspectParts parts) {
+DbState read_database(const Manifest& m, Db* db, const std::string& target, const std::string& connect_error,
+                      InspectParts parts) {
   DbState st;
   st.services.resize(m.services.size());
   if (!db) {
@@ -89,6 +92,7 @@ DbState read_database(const Manifest& m, Db* db, const std::string& connect_erro
   if (parts.last_runs) {
     try {
       st.last = last_steps(*db, m.project_name);
+      st.running = read_run_in_progress(*db, m.project_name, target);
     } catch (const std::exception&) {
       // No history yet, or no right to read it: status still answers.
     }
@@ -129,7 +133,8 @@ StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_u
   r.generated_at = iso8601_now();
   r.rls_configured = !m.rls.require.empty();
   // A few batched queries, then the files: the same round trips whatever the number of services.
-  DbState db = read_database(m, c, connect_error, parts);
+  DbState db = read_database(m, c, target, connect_error, parts);
+  r.running = db.running;
   r.services.resize(m.services.size());
   for (size_t i = 0; i < m.services.size(); ++i) {
     const ServiceSpec& s = m.services[i];

@@ -61,6 +61,7 @@ ojson status_to_json(const StatusReport& r) {
   }
   j["services"] = services;
   j["rls"] = rls_coverage_json(r.rls_configured, r.rls);
+  j["run_in_progress"] = running_run_json(r.running);
   j["clean"] = r.clean();
   return j;
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "report/state_hint.h"
 #include "report/text_table.h"
 #include "util/text.h"
 
@@ -53,6 +54,10 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
     return "\x1b[31m";
   };
   out << r.project << " on " << r.target << " (" << r.database << ")\n\n";
+  if (r.running) {  // what the lock-busy hint promises: the run in progress, from any machine
+    render_running_run(*r.running, out);
+    out << '\n';
+  }
   rows.insert(rows.begin(), head);
   write_table(out, rows, [&](size_t row, size_t col, const std::string& cell) {
     return row > 0 && col == 6 ? color_of(cell) : "";
@@ -73,6 +78,7 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
     }
     for (const auto& b : s.branches) out << branch_line(s, b) << '\n';
     if (!s.detail.empty()) out << s.name << ": " << s.detail << '\n';
+    if (auto hint = state_hint(s); !hint.empty()) out << s.name << ": hint: " << hint << '\n';
   }
   if (r.rls_configured) {
     out << '\n';

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "report/running_run.h"
 #include "rls/rls_result.h"
 
 namespace orch {
@@ -61,6 +62,7 @@ struct StatusReport {
   std::vector<ServiceStatus> services;
   bool rls_configured = false;
   RlsCoverage rls;
+  std::optional<RunInProgress> running;  // a run of this project on this target not finished yet
 
   // For `status --check`: nothing pending, ahead, failing or uncovered.
   bool clean() const;

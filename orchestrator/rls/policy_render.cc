@@ -37,6 +37,8 @@ std::set<std::string> rls_bookkeeping_tables(const Manifest& m) {
   for (const auto& s : m.services) out.insert(s.version_schema + "." + s.version_table);
   out.insert("orchestrate.runs");
   out.insert("orchestrate.run_steps");
+  out.insert("orchestrate.run_migrations");
+  out.insert("orchestrate.schema_version");
   return out;
 }
 

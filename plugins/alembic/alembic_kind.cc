@@ -144,7 +144,7 @@ void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, Servic
       out.state = service_state::kTablesWithoutVersion;
       out.detail = "schema " + s.schema + " has " + std::to_string(db.tables) + " table(s) but no version table " +
                    s.version_schema + "." + s.version_table +
-                   ": it was created outside migrations; record the revision it matches (alembic stamp REV) before `up`";
+                   ": it was created outside migrations";
     } else {
       out.state = service_state::kNotInitialised;
     }
