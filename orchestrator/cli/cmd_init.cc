@@ -12,6 +12,8 @@
 #include "engine/check_engine.h"
 #include "kinds.h"
 #include "scaffold/manifest_text.h"
+#include "scaffold/rls_scaffold.h"
+#include "scaffold/script_read.h"
 #include "status/plain_printer.h"
 #include "util/text.h"
 
@@ -19,18 +21,44 @@ namespace orch {
 
 namespace {
 
-// The script's order, and depends_on for each consecutive pair the user confirms (never invented).
+// With a script: its services, in its order, are the manifest; the others become comments. depends_on
+// for each consecutive pair the user confirms (never invented).
 void from_script(const InitOptions& o, ScaffoldInput& in) {
-  std::vector<std::string> known;
-  for (const auto& s : in.services) known.push_back(s.name);
-  for (const auto& name : order_from_script(read_text_file(o.from_script)))
-    if (std::find(known.begin(), known.end(), name) != known.end()) in.script_order.push_back(name);
   in.script_name = std::filesystem::path(o.from_script).filename().string();
+  const auto run = services_run_by(read_text_file(o.from_script), in.services);
+  if (run.empty()) {
+    std::cout << "warning: " << in.script_name << " names none of the services found; all of them are kept\n";
+    return;
+  }
+  std::vector<FoundService> taken;
+  for (size_t i : run) taken.push_back(in.services[i]), in.script_order.push_back(in.services[i].name);
+  for (size_t i = 0; i < in.services.size(); ++i)
+    if (std::find(run.begin(), run.end(), i) == run.end()) {
+      in.not_run.push_back(in.services[i]);
+      std::cout << "found but not run by " << in.script_name << ": " << in.services[i].path << " (a comment in services.toml)\n";
+    }
+  in.services = taken;
   for (size_t i = 1; i < in.script_order.size(); ++i) {
     const std::string &before = in.script_order[i - 1], &after = in.script_order[i];
     if (ask_yes_no(in.script_name + " runs " + before + " before " + after + ": does " + after + " depend on " + before + "?"))
       in.depends[after].push_back(before);
   }
+}
+
+// The RLS files taken from the scripts' psql SQL; an existing different file is kept unless --force.
+bool write_rls_files(const std::filesystem::path& root, const InitOptions& o, const ScaffoldInput& in) {
+  for (const auto& f : in.rls.files) {
+    const auto path = root / f.path;
+    if (std::filesystem::exists(path) && read_text_file(path.string()) != f.text && !o.force) {
+      std::cerr << "error: " << path.string() << " exists and differs from what init would write; init never "
+                   "overwrites it without --force\n";
+      return false;
+    }
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << f.text;
+    std::cout << "wrote " << path.string() << " from " << f.source << "\n";
+  }
+  return true;
 }
 
 }  // namespace
@@ -44,17 +72,24 @@ int run_init(const GlobalOptions& g, const InitOptions& o) {
   }
   ScaffoldInput in;
   in.project = root.filename().string();
-  in.services = scan_project(root);
+  in.services = scan_project(root, ScanOptions{poetry_on_path()});
   in.alembic_python = alembic_python();
   if (in.services.empty()) {
     std::cerr << "error: no Alembic project (alembic.ini) and no folder of numbered .sql files under " << root.string() << "\n";
     return exit_code::kUsage;
   }
-  for (const auto& s : in.services)
+  for (const auto& s : in.services) {
     std::cout << "found " << s.runner << " service " << s.name << " in " << s.path << ": schema " << s.schema
               << (s.schema_source.empty() ? " (guessed from the folder name)" : " (" + s.schema_source + ")")
               << (s.python.empty() ? "" : ", python " + s.python + " (" + s.python_source + ")") << "\n";
+    for (const auto& n : s.notes) std::cout << "  " << n << "\n";
+  }
   if (!o.from_script.empty()) from_script(o, in);
+  auto scripts = shell_scripts(root);
+  if (!o.from_script.empty() && std::find(scripts.begin(), scripts.end(), std::filesystem::weakly_canonical(std::filesystem::absolute(o.from_script))) == scripts.end())
+    scripts.push_back(std::filesystem::weakly_canonical(std::filesystem::absolute(o.from_script)));
+  in.rls = rls_from_scripts(scripts, root);
+  if (!write_rls_files(root, o, in)) return exit_code::kUsage;
   std::ofstream(out) << render_manifest(in);
   std::cout << "wrote " << out.string() << "\n\nchecking it:\n";
   try {

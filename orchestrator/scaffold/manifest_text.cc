@@ -1,5 +1,6 @@
 #include "scaffold/manifest_text.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
@@ -44,6 +45,63 @@ std::string quoted_list(const std::vector<std::string>& v) {
   return "[" + join(q, ", ") + "]";
 }
 
+// `text` as # comment lines of at most ~100 columns, each starting with `lead`.
+std::string comment_lines(const std::string& text, const std::string& lead = "# ") {
+  std::string flat = text;  // a newline would end the comment and make the rest TOML
+  for (char& c : flat)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  std::string out, line;
+  for (const auto& w : split(flat, ' ')) {
+    if (!line.empty() && line.size() + w.size() + 1 > 100 - lead.size()) out += lead + line + "\n", line.clear();
+    line += (line.empty() ? "" : " ") + w;
+  }
+  return out + (line.empty() ? "" : lead + line + "\n");
+}
+
+// Every line of a block, commented out.
+std::string commented(const std::string& block) {
+  std::string out;
+  for (const auto& line : split(block, '\n'))
+    if (!line.empty()) out += "# " + line + "\n";
+  return out;
+}
+
+std::string service_block(const FoundService& s, const std::vector<std::string>& deps) {
+  std::ostringstream o;
+  o << "[services." << key(s.name) << "]\nrunner = " << quoted(s.runner) << "\npath = " << quoted(s.path) << "\n";
+  if (s.runner == "alembic") o << "config = \"alembic.ini\"\n";
+  o << "schema = " << quoted(s.schema);
+  if (s.schema_source.empty()) o << "   # check this: guessed from the folder name";
+  else o << "   # from " << comment(s.schema_source);
+  o << "\n";
+  if (!s.python.empty()) o << "python = " << quoted(s.python) << "   # found " << comment(s.python_source) << "\n";
+  if (!s.pythonpath.empty())
+    o << "env = { PYTHONPATH = " << quoted(s.pythonpath) << " }   # check this: where what env.py imports is\n";
+  o << "depends_on = " << quoted_list(deps) << "\n";
+  for (const auto& n : s.notes) o << comment_lines(n);
+  return o.str();
+}
+
+void render_rls(const ScaffoldInput& in, std::ostringstream& o) {
+  std::vector<std::string> schemas;
+  for (const auto& s : in.services)
+    if (std::find(schemas.begin(), schemas.end(), s.schema) == schemas.end()) schemas.push_back(s.schema);
+  if (in.rls.files.empty()) {
+    o << "\n# No script applies RLS policies through psql. To have `up` verify that every table of these\n"
+         "# schemas has RLS enabled and a policy (docs/rls.md):\n# [rls]\n# require = " << quoted_list(schemas) << "\n";
+    for (const auto& n : in.rls.notes) o << comment_lines(n);
+    return;
+  }
+  std::vector<std::string> files, sources;
+  for (const auto& f : in.rls.files) files.push_back(f.path), sources.push_back(f.source);
+  o << "\n# Row-Level Security, applied after every service succeeded, in one transaction, then verified.\n"
+    << comment_lines("Taken from " + join(sources, ", ") + ".")
+    << "[rls]\nfiles = " << quoted_list(files) << "\n"
+    << "# check this: proposed, every service's schema: `up` fails, naming each table without RLS and a policy.\n"
+    << "require = " << quoted_list(schemas) << "\n";
+  for (const auto& n : in.rls.notes) o << comment_lines(n);
+}
+
 }  // namespace
 
 std::string render_manifest(const ScaffoldInput& in) {
@@ -54,23 +112,23 @@ std::string render_manifest(const ScaffoldInput& in) {
        "database = \"env:DATABASE_URL\"   # or \"file:/run/secrets/url\", or \"command:gcloud secrets versions access …\"\n";
   bool alembic = false;
   for (const auto& s : in.services) alembic = alembic || s.runner == "alembic";
-  if (alembic)
+  if (alembic && in.alembic_python.empty())
+    o << "\n[runners.alembic]\n# check this: no python3 here imports Alembic (apt install python3-alembic, or pip install "
+         "alembic)\ncommand = [\"python3\", \"-m\", \"alembic\"]\n";
+  else if (alembic)
     o << "\n[runners.alembic]\ncommand = [" << quoted(in.alembic_python)
-      << ", \"-m\", \"alembic\"]   # services with python = … use their own\n";
+      << ", \"-m\", \"alembic\"]   # imports Alembic here; services with python = … use their own\n";
   if (!in.script_order.empty())
     o << "\n# The order " << comment(in.script_name) << " ran them in: " << comment(join(in.script_order, ", ")) << ".\n"
       << "# depends_on below holds only what was confirmed; services without it may run at the same time.\n";
   for (const auto& s : in.services) {
-    o << "\n[services." << key(s.name) << "]\nrunner = " << quoted(s.runner) << "\npath = " << quoted(s.path) << "\n";
-    if (s.runner == "alembic") o << "config = \"alembic.ini\"\n";
-    o << "schema = " << quoted(s.schema);
-    if (s.schema_source.empty()) o << "   # check this: guessed from the folder name";
-    else o << "   # from " << comment(s.schema_source);
-    o << "\n";
-    if (!s.python.empty()) o << "python = " << quoted(s.python) << "   # found " << comment(s.python_source) << "\n";
     auto deps = in.depends.find(s.name);
-    o << "depends_on = " << quoted_list(deps == in.depends.end() ? std::vector<std::string>{} : deps->second) << "\n";
+    o << "\n" << service_block(s, deps == in.depends.end() ? std::vector<std::string>{} : deps->second);
   }
+  for (const auto& s : in.not_run)
+    o << "\n# Found but not run by " << comment(in.script_name) << "; uncomment to let orchestrate run it:\n"
+      << commented(service_block(s, {}));
+  render_rls(in, o);
   return o.str();
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "scaffold/project_scan.h"
+#include "scaffold/rls_scaffold.h"
 
 namespace orch {
 
@@ -15,7 +16,9 @@ struct ScaffoldInput {
   std::vector<std::string> script_order;                   // from --from-script; may be empty
   std::string script_name;
   std::map<std::string, std::vector<std::string>> depends;  // confirmed: service -> what it depends on
-  std::string alembic_python = "python3";                    // the interpreter that imports alembic here
+  std::string alembic_python = "python3";                    // the interpreter that imports alembic here; "" for none
+  std::vector<FoundService> not_run;                         // found, but the script does not run them: comments
+  RlsFromScripts rls;                                        // the RLS phase taken from the scripts' psql SQL
 };
 
 std::string render_manifest(const ScaffoldInput& in);

@@ -1,11 +1,16 @@
 #include "scaffold/project_scan.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "scaffold/env_py_read.h"
+#include "scaffold/sql_folder_read.h"
 #include "util/secret_command.h"
 #include "util/text.h"
 
@@ -15,22 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The env.py of an Alembic project: script_location in the ini (%(here)s resolved), else migrations/ or alembic/.
-fs::path env_py_of(const fs::path& dir) {
-  static const std::regex location(R"(^\s*script_location\s*=\s*(\S+))");
-  std::istringstream ini(read_text_file(dir / "alembic.ini"));
-  for (std::string line; std::getline(ini, line);) {
-    std::smatch m;
-    if (!std::regex_search(line, m, location)) continue;
-    std::string where = m[1].str();
-    if (where.rfind("%(here)s/", 0) == 0) where = where.substr(9);
-    return dir / where / "env.py";
-  }
-  for (const char* d : {"migrations", "alembic"})
-    if (fs::is_regular_file(dir / d / "env.py")) return dir / d / "env.py";
-  return {};
-}
-
 std::string guess_schema(std::string name) {
   for (const char* suffix : {"_service", "-service", "_svc"})
     if (name.size() > std::string(suffix).size() && name.compare(name.size() - std::string(suffix).size(), std::string::npos, suffix) == 0)
@@ -39,29 +28,74 @@ std::string guess_schema(std::string name) {
   return name;
 }
 
-bool numbered_sql(const fs::path& dir) {
-  static const std::regex numbered(R"(^\d+_.+\.sql$)");
+// The nearest interpreter setting from the service's folder up to the repository: a .venv, a Poetry project.
+void python_of(const fs::path& dir, const fs::path& root, const ScanOptions& o, FoundService& s) {
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string f = e.path().filename().string();
-    if (e.is_regular_file(ec) && std::regex_match(f, numbered) && f.find(".down.sql") == std::string::npos) return true;
+  for (fs::path d = dir;; d = d.parent_path()) {
+    const std::string rel = fs::relative(d, root).generic_string();
+    const std::string at = rel == "." ? "" : rel + "/";
+    if (fs::exists(d / ".venv" / "bin" / "python", ec)) {
+      s.python = d == dir ? "venv" : at + ".venv/bin/python";
+      s.python_source = at + ".venv/bin/python";
+      return;
+    }
+    if (fs::is_regular_file(d / "pyproject.toml", ec) &&
+        read_text_file((d / "pyproject.toml").string()).find("[tool.poetry]") != std::string::npos) {
+      s.python_source = at + "pyproject.toml with [tool.poetry]";
+      if (o.poetry_installed) {
+        s.python = "poetry";
+      } else {
+        s.notes.push_back("check this: the repository runs this service with Poetry (" + s.python_source +
+                          "), but poetry is not installed here: it runs with [runners.alembic]'s interpreter, which "
+                          "then needs this service's dependencies; with poetry installed, set python = \"poetry\"");
+      }
+      return;
+    }
+    if (d == root || d == d.parent_path()) return;
   }
-  return false;
 }
 
-void python_of(const fs::path& dir, FoundService& s) {
-  if (fs::exists(dir / ".venv" / "bin" / "python")) {
-    s.python = "venv";
-    s.python_source = s.path + "/.venv/bin/python";
-  } else if (fs::is_regular_file(dir / "pyproject.toml") && read_text_file(dir / "pyproject.toml").find("[tool.poetry]") != std::string::npos) {
-    s.python = "poetry";
-    s.python_source = s.path + "/pyproject.toml with [tool.poetry]";
+bool generic_name(const std::string& n) {
+  static const std::set<std::string> generic = {"alembic", "migrations", "migration", "sql", "db", "database",
+                                                "schema", "alembic-config", "alembic_config", "versions"};
+  return generic.count(n) > 0;
+}
+
+// One Alembic project: the schema env.py names, the interpreter, and what env.py decides.
+void read_alembic(const fs::path& dir, const fs::path& root, const ScanOptions& o, FoundService& s) {
+  s.runner = "alembic";
+  static const std::regex literal(R"(version_table_schema\s*=\s*["']([A-Za-z_][A-Za-z0-9_]*)["'])");
+  std::smatch m;
+  const fs::path env_py = env_py_of(dir);
+  const std::string env = read_text_file(env_py.string());
+  if (std::regex_search(env, m, literal)) {
+    s.schema = m[1].str();
+    s.schema_source = "version_table_schema in env.py";
   }
+  python_of(dir, root, o, s);
+  EnvPyFacts facts = read_env_py(env_py, dir, root);
+  s.pythonpath = facts.pythonpath;
+  s.notes.insert(s.notes.end(), facts.notes.begin(), facts.notes.end());
+}
+
+void read_sql(const fs::path& dir, FoundService& s) {
+  s.runner = "sql";
+  SqlFolderFacts facts = read_sql_folder(dir);
+  s.schema = facts.schema;
+  s.schema_source = facts.schema_source;
+  s.notes = facts.notes;
 }
 
 }  // namespace
 
-std::vector<FoundService> scan_project(const fs::path& root) {
+bool poetry_on_path() {
+  const char* path = std::getenv("PATH");
+  for (const auto& d : split(path ? path : "", ':'))
+    if (!d.empty() && ::access((fs::path(d) / "poetry").c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+std::vector<FoundService> scan_project(const fs::path& root, const ScanOptions& options) {
   static const std::set<std::string> skip = {".git", ".venv", "venv", "node_modules", "__pycache__", "build",
                                              ".orchestrate", ".tox", ".mypy_cache", "site-packages"};
   std::vector<FoundService> out;
@@ -85,21 +119,15 @@ std::vector<FoundService> scan_project(const fs::path& root) {
     // Regular files only: a FIFO named alembic.ini would hang the read (read_text_file refuses it too).
     if (fs::is_regular_file(dir / "alembic.ini", ec)) {
       alembic_dirs.push_back(dir);
-      s.runner = "alembic";
-      static const std::regex literal(R"(version_table_schema\s*=\s*["']([A-Za-z_][A-Za-z0-9_]*)["'])");
-      std::smatch m;
-      const std::string env = read_text_file(env_py_of(dir));
-      if (std::regex_search(env, m, literal)) {
-        s.schema = m[1].str();
-        s.schema_source = "version_table_schema in env.py";
-      }
-    } else if (!inside_alembic && numbered_sql(dir)) {
-      s.runner = "sql";
+      read_alembic(dir, root, options, s);
+    } else if (!inside_alembic && !numbered_sql_files(dir).empty()) {
+      read_sql(dir, s);
     } else {
       continue;
     }
+    if (generic_name(s.name) && dir != root)
+      s.name = s.runner == "sql" && !s.schema.empty() ? s.schema : dir.parent_path().filename().string();
     if (s.schema.empty()) s.schema = guess_schema(s.name);
-    if (s.runner == "alembic") python_of(dir, s);
     out.push_back(s);
   }
   std::sort(out.begin(), out.end(), [](const FoundService& a, const FoundService& b) { return a.path < b.path; });
@@ -127,7 +155,7 @@ std::vector<std::string> order_from_script(const std::string& script) {
 std::string alembic_python() {
   for (const char* py : {"python3", "/usr/bin/python3"})
     if (run_command_output({py, "-c", "import alembic; print(1)"}, "")) return py;  // says something: stdout is the answer
-  return "python3";
+  return "";
 }
 
 }  // namespace orch
