@@ -3,9 +3,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PSQL=/usr/lib/postgresql/15/bin/psql   # the real binary: /usr/bin/psql is a Perl wrapper (+~20 ms a call)
 ORCH="$root/build/orchestrate"
 
+# bench_setup NAME [NINJA TARGET...]: deps, a build (of everything, or of the targets named), a server.
 bench_setup() {
   "$root/scripts/install-deps.sh"
-  "$root/scripts/build.sh" >/dev/null
+  "$root/scripts/build.sh" "${@:2}" >/dev/null
   export ORCHESTRATE_PG_STATE="$root/.orchestrate/bench-postgres-$1.env"
   export ORCHESTRATE_PG_TMPFS=1
   ADMIN_URL=$("$root/scripts/dev-postgres.sh" start)
