@@ -1,7 +1,7 @@
 # Shared by the benchmarks: a throwaway PostgreSQL on tmpfs, fresh databases, timing, medians.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PSQL=/usr/lib/postgresql/15/bin/psql   # the real binary: /usr/bin/psql is a Perl wrapper (+~20 ms a call)
-ORCH="$root/build/orchestrate"
+ORCH=${ORCH:-"$root/build/orchestrate"}  # ORCH=/path/to/another/build: the same bench for a before/after
 
 # bench_setup NAME [NINJA TARGET...]: deps, a build (of everything, or of the targets named), a server.
 bench_setup() {
