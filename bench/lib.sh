@@ -1,12 +1,13 @@
 # Shared by the benchmarks: a throwaway PostgreSQL on tmpfs, fresh databases, timing, medians.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PSQL=/usr/lib/postgresql/15/bin/psql   # the real binary: /usr/bin/psql is a Perl wrapper (+~20 ms a call)
-ORCH="${ORCHESTRATE_BIN:-$root/build/orchestrate}"  # ORCHESTRATE_BIN: measure another build (before/after)
+ORCH="${ORCHESTRATE_BIN:-${ORCH:-$root/build/orchestrate}}"  # ORCHESTRATE_BIN (or ORCH): measure another build as it is (before/after)
 
+# bench_setup NAME [NINJA TARGET...]: deps, a build (of everything, or of the targets named), a server.
 bench_setup() {
   if [[ -z ${ORCHESTRATE_BIN:-} ]]; then  # a given binary is measured as it is (a before/after comparison)
     "$root/scripts/install-deps.sh"
-    "$root/scripts/build.sh" >/dev/null
+    "$root/scripts/build.sh" "${@:2}" >/dev/null
   fi
   export ORCHESTRATE_PG_STATE="$root/.orchestrate/bench-postgres-$1.env"
   export ORCHESTRATE_PG_TMPFS=1

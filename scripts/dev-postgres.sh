@@ -5,6 +5,7 @@
 #   scripts/dev-postgres.sh stop    # stops it and deletes its data
 # ORCHESTRATE_PG_STATE names the state file, so several instances (demo, tests, benchmarks) can coexist.
 # ORCHESTRATE_PG_TMPFS=1 puts the data directory on /dev/shm (benchmarks: file creation is faster there).
+# ORCHESTRATE_PG_OPTS adds server options (bench/fleet.sh: "-c shared_preload_libraries=pg_stat_statements").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state=${ORCHESTRATE_PG_STATE:-$root/.orchestrate/dev-postgres.env}
@@ -50,7 +51,7 @@ case "$cmd" in
     for attempt in 1 2 3 4 5; do
       port=$(free_port)
       if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${ORCHESTRATE_PG_OPTS:-}" \
         start >/dev/null; then
         break
       fi

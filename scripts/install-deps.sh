@@ -10,6 +10,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15
   python3 python3-alembic python3-sqlalchemy python3-psycopg2 python3-asyncpg
   util-linux procps tmux
+  time                       # bench/fleet.sh: CPU and peak RSS per worker (/usr/bin/time)
   pgbouncer                  # tests/integration/pooler_test.cc: a real pooler in both modes
   clang libclang-rt-14-dev   # scripts/fuzz.sh: libFuzzer with ASan and UBSan
 )

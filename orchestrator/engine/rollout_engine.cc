@@ -172,7 +172,10 @@ void RolloutEngine::claim_and_run(RolloutStore& store, size_t w, const std::vect
       std::lock_guard<std::mutex> lock(mu_);
       observer_.target_finished(t);
     }
-    const RolloutState counted = store.snapshot();  // every worker's failures count
+    // Only a failure can exceed the budget, and the worker whose target failed counts every worker's
+    // failures (a snapshot reads the whole rollout: once per target would be O(targets) each).
+    if (t.state != "failed") continue;
+    const RolloutState counted = store.snapshot();
     if (!stopped() && over_budget(counted.waves[w])) store.halt(budget_halt_reason(counted, w));
   }
 }

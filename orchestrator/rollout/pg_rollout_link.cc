@@ -34,11 +34,11 @@ Millis reconnect_backoff(int attempt, std::mt19937& rng) {
 
 }  // namespace
 
-bool PgRolloutStore::with_db(const std::function<void(Db&)>& f) {
-  for (int attempt = 0; failure_.empty(); ++attempt) {
+bool PgRolloutStore::with_db(Link& l, const std::function<void(Db&)>& f) {
+  for (int attempt = 0; !given_up(); ++attempt) {
     try {
-      if (!db_) throw DbError("no connection to the rollout state database", "08003");
-      f(*db_);
+      if (!l.db) throw DbError("no connection to the rollout state database", "08003");
+      f(*l.db);
       return true;
     } catch (const DbError& e) {
       const std::string what = secrets::scrub(first_error_line(e.what()));
@@ -46,8 +46,8 @@ bool PgRolloutStore::with_db(const std::function<void(Db&)>& f) {
         give_up("the rollout state database failed: " + what);
         return false;
       }
-      db_.reset();
-      if (!reconnect(what)) return false;
+      l.db.reset();
+      if (!reconnect(l, what)) return false;
     } catch (const std::exception& e) {
       give_up(std::string("the rollout state database failed: ") + secrets::scrub(e.what()));
       return false;
@@ -56,9 +56,9 @@ bool PgRolloutStore::with_db(const std::function<void(Db&)>& f) {
   return false;
 }
 
-bool PgRolloutStore::reconnect(const std::string& why) {
-  note("lost the connection to the rollout state database (" + why + "); reconnecting for up to " +
-       format_duration(policy_.reconnect_window) + ", holding " + std::to_string(mine_.size()) + " claim(s)");
+bool PgRolloutStore::reconnect(Link& l, const std::string& why) {
+  note("lost a connection to the rollout state database (" + why + "); reconnecting for up to " +
+       format_duration(policy_.reconnect_window) + ", holding " + std::to_string(l.mine.size()) + " claim(s) on it");
   static thread_local std::mt19937 rng{std::random_device{}()};
   const auto start = std::chrono::steady_clock::now();
   std::string last = why;
@@ -75,12 +75,12 @@ bool PgRolloutStore::reconnect(const std::string& why) {
     }
     try {
       std::unique_ptr<Db> db = connect_();
-      const size_t held = mine_.size();
-      retake_claims(*db);
-      db_ = std::move(db);
+      const size_t held = l.mine.size();
+      retake_claims(l, *db);
+      l.db = std::move(db);
       const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
       note("reconnected to the rollout state database after " + format_duration(took) + "; " +
-           std::to_string(mine_.size()) + " of " + std::to_string(held) + " claim(s) kept");
+           std::to_string(l.mine.size()) + " of " + std::to_string(held) + " claim(s) kept");
       return true;
     } catch (const DbError& e) {
       last = secrets::scrub(first_error_line(e.what()));
@@ -138,20 +138,24 @@ Retaken retake_one(Db& db, const std::string& run_id, size_t wave, size_t pos, c
 
 // Each claim is re-taken on the new connection when its row still names this worker and the token
 // it was taken with. Otherwise another worker took it over (after the grace): that target stops here.
-void PgRolloutStore::retake_claims(Db& db) {
-  for (auto it = mine_.begin(); it != mine_.end();) {
+void PgRolloutStore::retake_claims(Link& l, Db& db) {
+  for (auto it = l.mine.begin(); it != l.mine.end();) {
     const auto [wave, pos] = it->first;
     if (retake_one(db, run_id_, wave, pos, worker_, it->second) != Retaken::Lost) {
       ++it;
       continue;
     }
     note(target_name(wave, pos) + " passed to another worker while the state database was unreachable: stopping it here");
-    if (hooks_.claim_lost) hooks_.claim_lost(wave, pos);
-    it = mine_.erase(it);
+    {
+      std::lock_guard<std::mutex> hooks(hooks_mu_);
+      if (hooks_.claim_lost) hooks_.claim_lost(wave, pos);
+    }
+    it = l.mine.erase(it);
   }
 }
 
-std::string PgRolloutStore::target_name(size_t wave, size_t pos) const {
+std::string PgRolloutStore::target_name(size_t wave, size_t pos) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (wave < last_.waves.size() && pos < last_.waves[wave].targets.size()) return last_.waves[wave].targets[pos].name;
   return "target " + std::to_string(pos + 1) + " of wave " + std::to_string(wave + 1);
 }
@@ -166,40 +170,61 @@ void tune_state_session(Db& db) {
 }
 
 void PgRolloutStore::give_up(const std::string& why) {
-  if (!failure_.empty()) return;
-  failure_ = why;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failure_.empty()) return;
+    failure_ = why;
+  }
+  std::lock_guard<std::mutex> hooks(hooks_mu_);
   if (hooks_.failed) hooks_.failed(why);
 }
 
-// Every second: one statement on the state connection (the claims' heartbeat while this worker holds
-// any), so a dropped connection is found and re-made, and its claims re-taken, within the grace.
+bool PgRolloutStore::given_up() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !failure_.empty();
+}
+
+// Every second: one statement on the first connection (the liveness check while it holds no claim),
+// and on every connection holding claims, their heartbeat; so a dropped connection is found and
+// re-made, and its claims re-taken, within the grace.
 void PgRolloutStore::keep_alive() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(stop_mu_);
       if (stop_cv_.wait_for(lock, policy_.heartbeat_every, [this] { return stopping_; })) return;
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!failure_.empty()) return;
-    with_db([&](Db& db) {
-      if (mine_.empty()) {
-        db.query("SELECT 1");
-        return;
-      }
-      std::vector<std::string> waves, positions;
-      for (const auto& [key, token] : mine_) waves.push_back(std::to_string(key.first)), positions.push_back(std::to_string(key.second));
-      db.query("UPDATE orchestrate_rollout.targets t SET heartbeat_at = now() FROM unnest($3::text[], $4::text[]) AS x(w, p) "
-               "WHERE t.run_id = $1 AND t.worker = $2 AND t.wave = x.w::int AND t.position = x.p::int",
-               {run_id_, worker_, to_pg_array(waves), to_pg_array(positions)});
-    });
+    std::vector<Link*> links;
+    {
+      std::lock_guard<std::mutex> lock(links_mu_);
+      for (auto& l : links_) links.push_back(l.get());
+    }
+    for (Link* l : links) {
+      if (given_up()) return;
+      std::lock_guard<std::mutex> lock(l->mu);
+      if (l->mine.empty() && l != links.front()) continue;
+      with_db(*l, [&](Db& db) {
+        if (l->mine.empty()) {
+          db.query("SELECT 1");
+          return;
+        }
+        std::vector<std::string> waves, positions;
+        for (const auto& [key, token] : l->mine)
+          waves.push_back(std::to_string(key.first)), positions.push_back(std::to_string(key.second));
+        db.query("UPDATE orchestrate_rollout.targets t SET heartbeat_at = now() FROM unnest($3::text[], $4::text[]) AS x(w, p) "
+                 "WHERE t.run_id = $1 AND t.worker = $2 AND t.wave = x.w::int AND t.position = x.p::int",
+                 {run_id_, worker_, to_pg_array(waves), to_pg_array(positions)});
+      });
+    }
   }
 }
 
 void PgRolloutStore::note(const std::string& text) {
+  std::lock_guard<std::mutex> lock(hooks_mu_);
   if (hooks_.note) hooks_.note(text);
 }
 
 bool PgRolloutStore::pause(Millis d) {
+  std::lock_guard<std::mutex> lock(hooks_mu_);  // attach({}) waits: the hub slept on outlives the wait
   if (hooks_.sleep) return hooks_.sleep(d);
   std::this_thread::sleep_for(d);
   return true;

@@ -1,11 +1,11 @@
 #pragma once
 // A rollout shared by many workers (Kubernetes Indexed Job pods) through a PostgreSQL state database:
 // schema orchestrate_rollout holds the rollout, its waves, its targets (with their claims' worker and
-// outcome) and each target's per-service results. A claim is a session advisory lock on the worker's
-// store connection, so a worker that dies (SIGKILL, eviction) frees its targets, and another worker
+// outcome) and each target's per-service results. A claim is a session advisory lock on one of the
+// worker's state connections (one statement to claim, one to record the result), so a worker that dies (SIGKILL, eviction) frees its targets, and another worker
 // takes them over once the claim has been free for `takeover_after` (the grace that lets a worker
 // whose connection dropped, as when the state database restarts, reconnect and re-take its claims
-// first). The connection is watched by a heartbeat; a lost one is re-made with a bounded backoff.
+// first). The connections are watched by a heartbeat; a lost one is re-made with a bounded backoff.
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -65,28 +66,48 @@ class PgRolloutStore : public RolloutStore {
   bool created() const { return created_; }
 
  private:
-  std::optional<size_t> claim_on(Db& db, size_t wave);
+  // One state connection and the claims its session holds (a claim is the session's advisory lock, so
+  // it lives and dies with that connection). A worker opens links as its threads contend for them,
+  // up to kMaxLinks: claims and results of many threads no longer queue behind one connection.
+  struct Link {
+    std::mutex mu;  // one statement at a time on it
+    std::unique_ptr<Db> db;
+    std::map<rollout_rows::TargetKey, long long> mine;  // claims this session holds -> the row's runs when taken
+  };
+  static constexpr size_t kMaxLinks = 8;
+
+  // An idle link, locked; a new one while there are fewer than kMaxLinks; else waits for one.
+  Link& idle_link();
+  std::optional<size_t> claim_on(Link& l, Db& db, size_t wave);
+  std::optional<size_t> take_over(Link& l, Db& db, size_t wave);
   bool finish_on(Db& db, size_t wave, size_t index, long long token, const TargetOutcome& t);
-  // The state connection, kept (pg_rollout_link.cc). with_db runs f, and on a lost connection
-  // reconnects (re-taking the claims) and runs it again; false once the store has given up.
-  bool with_db(const std::function<void(Db&)>& f);
-  bool reconnect(const std::string& why);
-  void retake_claims(Db& db);
+  std::set<rollout_rows::TargetKey> all_claims();
+  // A link's connection, kept (pg_rollout_link.cc). with_db runs f, and on a lost connection
+  // reconnects (re-taking the link's claims) and runs it again; false once the store has given up.
+  bool with_db(Link& l, const std::function<void(Db&)>& f);
+  bool reconnect(Link& l, const std::string& why);
+  void retake_claims(Link& l, Db& db);
   void give_up(const std::string& why);
+  bool given_up();
   void keep_alive();
   void note(const std::string& text);
   bool pause(Millis d);
-  std::string target_name(size_t wave, size_t pos) const;
+  std::string target_name(size_t wave, size_t pos);
 
-  std::mutex mu_;  // one connection, shared by this worker's threads and the heartbeat
-  std::unique_ptr<Db> db_;
   Connect connect_;
   std::string run_id_;
   std::string worker_;
   StateDbPolicy policy_;
-  std::map<rollout_rows::TargetKey, long long> mine_;  // claims this connection holds -> the row's runs when taken
-  RolloutState last_;                                  // the last state read, for when the database is gone
+
+  std::mutex links_mu_;  // links_ and owner_; held for moments, never while waiting on a link
+  std::vector<std::unique_ptr<Link>> links_;
+  std::map<rollout_rows::TargetKey, Link*> owner_;  // which link holds each of this worker's claims
+  size_t next_wait_ = 0;
+
+  std::mutex mu_;  // last_, failure_
+  RolloutState last_;  // the last state read, for when the database is gone
   std::string failure_;
+  std::mutex hooks_mu_;  // held while a hook runs, so attach({}) waits for it
   RolloutHooks hooks_;
   bool created_ = false;
 
