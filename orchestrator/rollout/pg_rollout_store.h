@@ -107,6 +107,7 @@ class PgRolloutStore : public RolloutStore {
   std::vector<std::unique_ptr<Link>> links_;
   std::map<rollout_rows::TargetKey, Link*> owner_;  // which link holds each of this worker's claims
   size_t next_wait_ = 0;
+  size_t connecting_ = 0;  // links being connected, not yet in links_
 
   std::mutex mu_;  // last_, failure_
   RolloutState last_;  // the last state read, for when the database is gone
