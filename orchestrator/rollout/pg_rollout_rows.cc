@@ -37,7 +37,11 @@ constexpr const char* kTables =
     "  FOREIGN KEY (run_id, wave, position) REFERENCES orchestrate_rollout.targets ON DELETE CASCADE);"
     // version 2
     "ALTER TABLE orchestrate_rollout.targets ADD COLUMN IF NOT EXISTS orphan_since timestamptz,"
-    "  ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz;";
+    "  ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz;"
+    // version 3: the targets still to claim or take over, so a claim skips no ended rows (the primary
+    // key's order would walk past every finished target of the wave: O(targets) per claim)
+    "CREATE INDEX IF NOT EXISTS targets_open ON orchestrate_rollout.targets (run_id, wave, position) "
+    "  WHERE state IN ('pending', 'running');";
 
 }  // namespace
 

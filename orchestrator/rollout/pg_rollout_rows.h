@@ -17,7 +17,8 @@ class Db;
 class Tx;
 
 // 2: targets.orphan_since (when a running target's claim was first seen free) and heartbeat_at.
-constexpr int kRolloutSchemaVersion = 2;
+// 3: index targets_open (the targets pending or running), which claims read.
+constexpr int kRolloutSchemaVersion = 3;
 
 // Creates schema orchestrate_rollout (version kRolloutSchemaVersion) when missing, upgrades an older
 // one; refuses a newer one (exit 2: an older orchestrate must not join a newer rollout).

@@ -86,21 +86,29 @@ void PgRolloutStore::attach(RolloutHooks hooks) {
 }
 
 PgRolloutStore::Link& PgRolloutStore::idle_link() {
+  bool make = false;
   Link* wait_on = nullptr;
   {
     std::lock_guard<std::mutex> lock(links_mu_);
     for (auto& l : links_)
       if (l->mu.try_lock()) return *l;
-    if (links_.size() < kMaxLinks) {
-      // A new session, made while no thread can pick it yet: it joins once connected.
-      try {
-        auto l = std::make_unique<Link>();
-        l->db = connect_();
-        l->mu.lock();
-        links_.push_back(std::move(l));
-        return *links_.back();
-      } catch (const std::exception&) {  // the state database refuses more: wait for a link we have
-      }
+    make = links_.size() + connecting_ < kMaxLinks;
+    if (make) ++connecting_;
+    else wait_on = links_[next_wait_++ % links_.size()].get();
+  }
+  if (make) {  // a new session, connected outside the lock (a connect is round trips), joins once made
+    auto l = std::make_unique<Link>();
+    try {
+      l->db = connect_();
+    } catch (const std::exception&) {  // the state database refuses more: wait for a link we have
+      l.reset();
+    }
+    std::lock_guard<std::mutex> lock(links_mu_);
+    --connecting_;
+    if (l) {
+      l->mu.lock();
+      links_.push_back(std::move(l));
+      return *links_.back();
     }
     wait_on = links_[next_wait_++ % links_.size()].get();
   }

@@ -6,6 +6,7 @@
 // takes them over once the claim has been free for `takeover_after` (the grace that lets a worker
 // whose connection dropped, as when the state database restarts, reconnect and re-take its claims
 // first). The connections are watched by a heartbeat; a lost one is re-made with a bounded backoff.
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -73,8 +74,11 @@ class PgRolloutStore : public RolloutStore {
     std::mutex mu;  // one statement at a time on it
     std::unique_ptr<Db> db;
     std::map<rollout_rows::TargetKey, long long> mine;  // claims this session holds -> the row's runs when taken
+    std::chrono::steady_clock::time_point used;          // its last statement that reached the server
   };
-  static constexpr size_t kMaxLinks = 8;
+  // A claim or a result holds a link for one round trip of a target's ~80: four serve 32 threads
+  // with room to spare, and bound what a worker costs the state database in sessions.
+  static constexpr size_t kMaxLinks = 4;
 
   // An idle link, locked; a new one while there are fewer than kMaxLinks; else waits for one.
   Link& idle_link();
@@ -103,6 +107,7 @@ class PgRolloutStore : public RolloutStore {
   std::vector<std::unique_ptr<Link>> links_;
   std::map<rollout_rows::TargetKey, Link*> owner_;  // which link holds each of this worker's claims
   size_t next_wait_ = 0;
+  size_t connecting_ = 0;  // links being connected, not yet in links_
 
   std::mutex mu_;  // last_, failure_
   RolloutState last_;  // the last state read, for when the database is gone
