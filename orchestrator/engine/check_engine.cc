@@ -11,6 +11,7 @@
 #include "engine/lint_engine.h"
 #include "inspect/status_inspector.h"
 #include "migration_kind.h"
+#include "util/connect_hint.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
@@ -127,8 +128,9 @@ void check_database(const Manifest& m, const std::string& url, const std::string
   try {
     c = connect_db(url, "orchestrate/check");
   } catch (const std::exception& e) {
-    sink.found({Severity::Error, "database " + shown, "unreachable: " + secrets::scrub(first_error_line(e.what())),
-                "is PostgreSQL running, and is the database in " + m.database.pos.str() + " right?", ""});
+    const std::string why = secrets::scrub(first_error_line(e.what()));
+    sink.found({Severity::Error, "database " + shown, "unreachable: " + why,
+                connect_hint(why) + " (the database is set at " + m.database.pos.str() + ")", ""});
     return;
   }
   auto ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
