@@ -18,7 +18,7 @@
 namespace orch {
 
 void check_offline(const Manifest& m, CheckSink& sink) {
-  sink.ok(m.file.string(), "manifest valid: " + std::to_string(m.services.size()) + " services");
+  sink.ok(m.file.string(), "manifest valid: " + counted(m.services.size(), "service"));
   // Runner availability: each distinct command once. A built-in kind (sql) has no tool to start.
   std::set<std::string> probed;
   for (const auto& s : m.services) {

@@ -6,6 +6,7 @@
 
 #include "report/status_report.h"
 #include "util/connect_hint.h"
+#include "util/text.h"
 
 using namespace orch;
 
@@ -65,4 +66,12 @@ TEST(ConnectHint, StatusPrintsOneConnectionErrorOnce) {
   render_status_table(r, mixed, false);
   EXPECT_NE(mixed.str().find("habits: permission denied for schema habits"), std::string::npos) << mixed.str();
   EXPECT_EQ(mixed.str().find("hint: authentication failed"), std::string::npos) << mixed.str();
+}
+
+TEST(DidYouMean, AServiceNamedByPartOfItsNameIsSuggested) {
+  const std::vector<std::string> services = {"users_service", "journal_service", "habits_service", "meals"};
+  EXPECT_EQ(closest_match("journal", services), "journal_service");  // depends_on, --only
+  EXPECT_EQ(closest_match("jurnal_service", services), "journal_service");  // a typo still wins
+  EXPECT_EQ(closest_match("service", services), "");  // a part of several: no guess
+  EXPECT_EQ(closest_match("xyz", services), "");
 }
