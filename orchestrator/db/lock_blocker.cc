@@ -23,6 +23,11 @@ Blocker find_blocker(Db& db, const std::vector<std::string>& schemas) {
         {to_pg_array(schemas)});
     if (rows.empty()) return {};
     const Row& r = rows[0];
+    // Another user's session shows no host, state or query to a role without pg_read_all_stats.
+    if (r[5].str() == "<insufficient privilege>")
+      return {std::atoi(r[0].str().c_str()),
+              "a lock on " + r[6].str() + " is held by pid " + r[0].str() + " (user " + r[1].str() +
+                  "; its host, state and query are hidden from this role: one with pg_read_all_stats, or a superuser, sees them)"};
     return {std::atoi(r[0].str().c_str()),
             "a lock on " + r[6].str() + " is held by pid " + r[0].str() + " (" + r[1].str() + "@" + r[2].str() + ", " +
                 r[3].str() + " for " + r[4].str() + ": " + secrets::scrub(r[5].str()) + "…)"};

@@ -12,13 +12,14 @@
 #include "inspect/status_inspector.h"
 #include "report/state_hint.h"
 #include "migration_kind.h"
+#include "util/connect_hint.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
 
 void check_offline(const Manifest& m, CheckSink& sink) {
-  sink.ok(m.file.string(), "manifest valid: " + std::to_string(m.services.size()) + " services");
+  sink.ok(m.file.string(), "manifest valid: " + counted(m.services.size(), "service"));
   // Runner availability: each distinct command once. A built-in kind (sql) has no tool to start.
   std::set<std::string> probed;
   for (const auto& s : m.services) {
@@ -124,8 +125,9 @@ void check_database(const Manifest& m, const std::string& url, const std::string
   try {
     c = connect_db(url, "orchestrate/check");
   } catch (const std::exception& e) {
-    sink.found({Severity::Error, "database " + shown, "unreachable: " + secrets::scrub(first_error_line(e.what())),
-                "is PostgreSQL running, and is the database in " + m.database.pos.str() + " right?", ""});
+    const std::string why = secrets::scrub(first_error_line(e.what()));
+    sink.found({Severity::Error, "database " + shown, "unreachable: " + why,
+                connect_hint(why) + " (the database is set at " + m.database.pos.str() + ")", ""});
     return;
   }
   auto ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);

@@ -5,6 +5,7 @@
 #include "db/pooler_probe.h"
 #include "db/run_lock.h"
 #include "inspect/status_inspector.h"
+#include "util/connect_hint.h"
 #include "util/secrets.h"
 
 namespace orch {
@@ -23,8 +24,8 @@ Result<std::unique_ptr<RunSession>> RunSession::open(const SessionSpec& spec, co
     // The name says which run holds the lock when another run waits for it (pg_stat_activity).
     db = connect_db(spec.url, "orchestrate/lock " + spec.run_id);
   } catch (const std::exception& e) {
-    return Error{"cannot connect: " + secrets::scrub(first_error_line(e.what())), secrets::redact_url(spec.url),
-                 "is PostgreSQL running, and is the database URL right?", 1};
+    const std::string why = secrets::scrub(first_error_line(e.what()));
+    return Error{"cannot connect: " + why, secrets::redact_url(spec.url), connect_hint(why), 1};
   }
   // Behind a transaction-mode pooler the lock would not protect anything: refuse before taking it.
   SessionProbe probe;

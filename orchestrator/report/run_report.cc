@@ -59,7 +59,10 @@ void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color) {
     return;
   }
   if (!c.checked) return;
-  if (c.uncovered.empty()) {
+  if (c.uncovered.empty() && c.schemas.empty()) {
+    out << "RLS: nothing was verified: [rls] require names no schema; add require = [\"<schema>\", …] to have "
+           "every table of those schemas checked for RLS and a policy\n";
+  } else if (c.uncovered.empty()) {
     out << green << "RLS verified" << off << ": all " << c.tables_checked << " tables in " << join(c.schemas, ", ")
         << " have RLS enabled and a policy\n";
   } else {
@@ -100,7 +103,7 @@ void render_table(const RunReport& report, std::ostream& out, bool color) {
   int applied = 0;
   for (const auto& s : report.services) applied += s.result.applied;
   out << '\n'
-      << report.services.size() << " services: " << report.count(Outcome::Applied) << " applied, "
+      << counted(report.services.size(), "service") << ": " << report.count(Outcome::Applied) << " applied, "
       << report.count(Outcome::UpToDate) << " up-to-date, " << report.count(Outcome::Failed) << " failed, "
       << report.count(Outcome::Skipped) << " skipped";
   if (report.count(Outcome::Interrupted)) out << ", " << report.count(Outcome::Interrupted) << " interrupted";

@@ -6,6 +6,7 @@
 
 #include "report/state_hint.h"
 #include "report/text_table.h"
+#include "util/connect_hint.h"
 #include "util/text.h"
 
 namespace orch {
@@ -31,6 +32,14 @@ std::string branch_line(const ServiceStatus& s, const BranchStatus& b) {
   if (!b.pending.empty()) return line + ", head " + join(b.heads, "+") + ": " + std::to_string(b.pending.size()) + " pending";
   if (cur == heads) return line + " (head)";
   return line + ", head " + join(b.heads, "+") + (s.target.empty() ? "" : " (outside target " + s.target + ")");
+}
+
+// The connection error every service shares ("cannot connect: …"), or "" when the database answered.
+std::string connection_error_of(const StatusReport& r) {
+  if (r.services.empty()) return "";
+  for (const auto& s : r.services)
+    if (s.state != service_state::kUnreachable || s.detail != r.services.front().detail) return "";
+  return r.services.front().detail;
 }
 
 }  // namespace
@@ -63,8 +72,12 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
     return row > 0 && col == 6 ? color_of(cell) : "";
   });
 
-  bool notes = false;
+  // No connection: one line and its hint, not the same error once per service and once more for RLS.
+  const std::string connect = connection_error_of(r);
+  if (!connect.empty()) out << '\n' << connect << "\n  hint: " << connect_hint(connect) << '\n';
+  bool notes = !connect.empty();
   for (const auto& s : r.services) {
+    if (!connect.empty() && s.detail == connect) continue;
     if (s.detail.empty() && s.pending.empty() && s.branches.empty()) continue;
     if (!notes) out << '\n';
     notes = true;
@@ -82,7 +95,9 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
   }
   if (r.rls_configured) {
     out << '\n';
-    if (!r.rls.error.empty()) {
+    if (!connect.empty() && r.rls.error == connect) {
+      out << "RLS: not verified (no connection)\n";
+    } else if (!r.rls.error.empty()) {
       out << "RLS: could not verify: " << r.rls.error << '\n';
     } else if (r.rls.checked) {
       out << "RLS: " << r.rls.tables_checked << " tables in " << join(r.rls.schemas, ", ") << ": ";

@@ -145,7 +145,20 @@ Status run_files(Tx& tx, const std::vector<ParsedFile>& files, const Manifest& m
   return ok();
 }
 
+// The table of a rendered `CREATE POLICY "name" ON "schema"."table" AS PERMISSIVE …`; "" for other statements.
+std::string policy_table(const std::string& st) {
+  static const std::string head = "CREATE POLICY \"";
+  if (st.compare(0, head.size(), head) != 0) return "";
+  size_t i = head.size();
+  for (; i < st.size(); ++i)  // past the quoted name ("" is a quote inside it)
+    if (st[i] == '"' && !(i + 1 < st.size() && st[i + 1] == '"')) break;
+    else if (st[i] == '"') ++i;
+  const size_t on = st.find(" ON ", i), as = st.find(" AS PERMISSIVE FOR ", i);
+  return on == std::string::npos || as == std::string::npos ? "" : st.substr(on + 4, as - on - 4);
+}
+
 Status run_declarative(Tx& tx, const Manifest& m, RlsResult& r, bool& timed_out) {
+  std::set<std::string> tables;  // several policies on one table count it once
   for (const auto& st : render_declarative_policies(tx, m)) {
     try {
       tx.exec(st);
@@ -154,7 +167,7 @@ Status run_declarative(Tx& tx, const Manifest& m, RlsResult& r, bool& timed_out)
       return Error{statement_error(e, m) + " in: " + st, "[[rls.policy]]"};
     }
     ++r.statements;
-    if (starts_with(st, "CREATE POLICY")) ++r.policy_tables;
+    if (auto t = policy_table(st); !t.empty() && tables.insert(t).second) ++r.policy_tables;
   }
   return ok();
 }

@@ -35,7 +35,7 @@ void PlainPrinter::emit(const std::string& who, const std::string& text) {
 }
 
 void PlainPrinter::run_started(const RunHeader& h) {
-  emit("orchestrate", "run " + h.run_id + ": " + std::to_string(h.services) + " services of " + h.project +
+  emit("orchestrate", "run " + h.run_id + ": " + counted(h.services, "service") + " of " + h.project +
                           " on " + h.target + " (" + h.database + "), up to " + std::to_string(h.max_parallel) +
                           " at once");
 }

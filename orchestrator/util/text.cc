@@ -75,7 +75,20 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
       best = c;
     }
   }
-  return best;
+  if (!best.empty() || word.empty()) return best;
+  // Not a typo but a part: "journal" for journal_service, "users" for users-api. Only when one fits.
+  std::string part;
+  for (const auto& c : candidates) {
+    const bool head = c.size() > word.size() && c.compare(0, word.size(), word) == 0 &&
+                      (c[word.size()] == '_' || c[word.size()] == '-' || c[word.size()] == '.');
+    const size_t at = c.size() - word.size();
+    const bool tail = c.size() > word.size() && c.compare(at, std::string::npos, word) == 0 &&
+                      (c[at - 1] == '_' || c[at - 1] == '-' || c[at - 1] == '.');
+    if (!head && !tail) continue;
+    if (!part.empty()) return "";
+    part = c;
+  }
+  return part;
 }
 
 std::string elide(std::string_view s, size_t width) {
@@ -129,5 +142,7 @@ std::string read_text_file(const std::string& path) {
   ::close(fd);
   return out;
 }
+
+std::string counted(size_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
 
 }  // namespace orch

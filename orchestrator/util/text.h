@@ -12,7 +12,8 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 
-// The closest candidate within a small edit distance, for "did you mean" hints; empty when none is close.
+// The closest candidate within a small edit distance, for "did you mean" hints; else the one candidate
+// the word is a `_`/`-`/`.`-separated part of ("journal" for journal_service); empty when none fits.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 // Cuts `s` to `width` display columns, ending in "…" when it had to cut (UTF-8 aware enough for logs).
@@ -20,6 +21,9 @@ std::string elide(std::string_view s, size_t width);
 
 // Revisions as a person reads them: "(none)", "abc123", "abc123+def456" for several heads.
 std::string format_revisions(const std::vector<std::string>& revs);
+
+// "1 service", "2 services": a count with its noun in the number it needs (plural: noun + "s").
+std::string counted(size_t n, const std::string& noun);
 
 // Every occurrence of `from` replaced by `to`.
 std::string replace_all(std::string s, const std::string& from, const std::string& to);

@@ -1,0 +1,58 @@
+// Messages at the worst moment, on a real database: each says what is true and what to do.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+using namespace itest;
+
+namespace {
+
+const char* kShop =
+    "[project]\nname = \"shop\"\ndatabase = \"env:DATABASE_URL\"\nlock_timeout = \"200ms\"\nlock_retries = 0\n"
+    "[services.shop]\nschema = \"shop\"\nrunner = \"sql\"\npath = \"shop\"\n";
+
+}  // namespace
+
+TEST(Messages, ALockHeldByAnotherRolesSessionSaysWhoCanSeeItsQuery) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  db.exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'orch_plain') THEN "
+          "CREATE ROLE orch_plain LOGIN; END IF; END $$");
+  db.exec("GRANT CREATE ON DATABASE \"" + db.name() + "\" TO orch_plain");
+  TempDir dir("messages-lock");
+  dir.write("services.toml", kShop);
+  dir.write("shop/0001_t.sql", "CREATE TABLE t (id int);\n");
+  const std::map<std::string, std::string> env = {{"DATABASE_URL", db.url_with_password("orch_plain", "x")}};
+  auto first = run_orchestrate({"--no-dashboard", "up"}, env, dir.path());
+  ASSERT_EQ(first.code, 0) << first.output;
+  OpenTransaction hold(db);  // the superuser's session: orch_plain sees neither its host nor its query
+  hold.exec("LOCK TABLE shop.t IN ACCESS EXCLUSIVE MODE");
+  dir.write("shop/0002_alter.sql", "ALTER TABLE t ADD COLUMN x int;\n");
+  auto blocked = run_orchestrate({"--no-dashboard", "up"}, env, dir.path());
+  EXPECT_EQ(blocked.code, 1) << blocked.output;
+  EXPECT_NE(blocked.output.find("a lock on shop.t is held by pid"), std::string::npos) << blocked.output;
+  EXPECT_NE(blocked.output.find("; its host, state and query are hidden from this role: one with pg_read_all_stats, "
+                                "or a superuser, sees them)"), std::string::npos) << blocked.output;
+  EXPECT_EQ(blocked.output.find("<insufficient privilege>"), std::string::npos) << blocked.output;
+}
+
+TEST(Messages, RlsCountsTablesNotPoliciesAndSaysWhenNothingWasRequired) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("messages-rls");
+  dir.write("services.toml", std::string(kShop) +
+                                 "[[rls.policy]]\nname = \"owner\"\nschemas = [\"shop\"]\ncommand = \"ALL\"\n"
+                                 "roles = [\"public\"]\nusing = \"true\"\n"
+                                 "[[rls.policy]]\nname = \"reader\"\nschemas = [\"shop\"]\ncommand = \"SELECT\"\n"
+                                 "roles = [\"public\"]\nusing = \"true\"\n");
+  dir.write("shop/0001_t.sql", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n");
+  auto r = run_orchestrate({"--no-dashboard", "up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  // Two policies on each of two tables: 2 tables, not 4.
+  EXPECT_NE(r.output.find("declarative policies on 2 tables"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("RLS: nothing was verified: [rls] require names no schema"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("all 0 tables in"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("run "), std::string::npos);
+  EXPECT_NE(r.output.find(": 1 service of shop on"), std::string::npos) << r.output;  // not "1 services"
+  EXPECT_NE(r.output.find("\n1 service: 1 applied"), std::string::npos) << r.output;
+}
