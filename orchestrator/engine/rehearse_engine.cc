@@ -88,7 +88,7 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   auto shadow = ShadowDatabase::create(*server, cfg_.up.run_id, note);
   if (!shadow) return fail(shadow.error());
   note("rehearsal: copied " + target.name + "'s schema and version rows; restoring them into " + (*shadow)->name() +
-       " on " + secrets::redact_url(*server));
+       " on " + (separate ? secrets::redact_url(*server) : std::string("the target's server")));
   auto restored = restore_into((*shadow)->url(), dump, hub_);
   if (!restored) return fail(restored.error().exit_code == kInterrupted ? interrupted() : restored.error());
   out.copy.restore = *restored;

@@ -166,7 +166,7 @@ TEST(Rehearse, ShadowUrlPutsTheShadowOnASecondServerAndNamesWhatItLacks) {
   auto r = run_orchestrate({"--no-dashboard", "rehearse", "--shadow-url", second}, {{"DATABASE_URL", db.url()}}, dir.path());
   EXPECT_EQ(r.code, 0) << r.output;
   std::string port = second.substr(second.rfind(':') + 1, second.rfind('/') - second.rfind(':') - 1);
-  EXPECT_NE(r.output.find("into " + shadow_named_in(r.output) + " on postgresql://postgres@127.0.0.1:" + port), std::string::npos)
+  EXPECT_NE(r.output.find("into " + shadow_named_in(r.output) + " on postgresql://postgres@127.0.0.1:" + port + "/"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("(~50k rows, "), std::string::npos) << r.output;  // sizes still come from the target
   auto left = run_shell("/usr/lib/postgresql/15/bin/psql -Atc \"SELECT count(*) FROM pg_database WHERE datname LIKE 'orchestrate_rehearsal_%'\" \"$URL\"",
