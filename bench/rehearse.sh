@@ -18,7 +18,7 @@ trap 'rm -rf "$work"; "$root/scripts/dev-postgres.sh" stop >/dev/null 2>&1 || tr
 cp -r "$root/examples" "$work/"
 sed "s#examples/#$work/examples/#g" "$root/services.toml" >"$work/services.toml"
 add_pending_example() {
-  local ex=$work/examples/mindmirror s head n
+  local ex=$work/examples/mindmirror s head n dir
   for s in users habits journal practices; do
     head=$(cd "$ex/$s" && "$PY" -m alembic -c alembic.ini heads 2>/dev/null | awk '{print $1}' | head -1)
     dir=$(dirname "$(grep -rl "^revision = .${head}.$" "$ex/$s" --include=*.py | head -1)")
