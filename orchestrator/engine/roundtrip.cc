@@ -6,21 +6,12 @@
 #include "db/db.h"
 #include "engine/pg_tools.h"
 #include "migration_kind.h"
+#include "scheduler/silent_printer.h"
 #include "util/text.h"
 
 namespace orch {
 
 namespace {
-
-// The second `up` reports to nobody: its outcome is compared, not shown.
-class QuietPrinter : public StatusPrinter {
- public:
-  void run_started(const RunHeader&) override {}
-  void service_started(const ServiceSpec&) override {}
-  void service_line(const ServiceSpec&, const std::string&) override {}
-  void service_finished(const ServiceSpec&, const RunResult&) override {}
-  void note(const std::string&) override {}
-};
 
 // Services that applied something, dependents before what they depend on.
 std::vector<const ServiceSpec*> reverse_order(const Manifest& m, const RunReport& report) {
@@ -97,7 +88,7 @@ std::vector<RoundtripFinding> roundtrip(const RoundtripInput& in, const std::str
   cfg.record_locks = false;
   cfg.run_id = in.up.run_id + "-again";
   UpEngine engine(in.m, cfg, hub);
-  QuietPrinter quiet;
+  SilentPrinter quiet;  // the second `up` reports to nobody: its outcome is compared, not shown
   UpOutcome again = engine.run({"shadow", shadow_url, false}, [&](const StatusReport*) -> StatusPrinter& { return quiet; },
                                [](const std::string&) {});
   if (again.exit_code != 0) {
