@@ -10,6 +10,7 @@ struct RunnerContext {
   boost::asio::io_context& io;
   boost::asio::thread_pool& pool;
   int max_parallel = 4;  // services at once: bounds warm interpreters too
+  bool record_locks = false;  // rehearse: each migration reports the table locks it held before committing
 };
 
 }  // namespace orch

@@ -13,6 +13,7 @@ class TextPrinter : public CheckPrinter {
  public:
   explicit TextPrinter(bool color) : color_(color) {}
   void found(Finding f) override {
+    if (!first_time(f)) return;
     const char* c = "";
     if (color_) c = f.severity == Severity::Error ? "\x1b[31m" : f.severity == Severity::Warning ? "\x1b[33m" : "";
     std::string label = to_string(f.severity);
@@ -28,6 +29,8 @@ class TextPrinter : public CheckPrinter {
   void finish(bool strict) override {
     std::cout << "\n" << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings << " warning"
               << (warnings == 1 ? "" : "s") << (strict ? " (--strict: warnings count)" : "") << "\n";
+    std::cout << "check reads the files and runs Alembic offline; what only an online run shows (env.py, imports, "
+                 "what PostgreSQL refuses, the locks taken): orchestrate rehearse\n";
   }
 
  private:
@@ -37,6 +40,7 @@ class TextPrinter : public CheckPrinter {
 class JsonPrinter : public CheckPrinter {
  public:
   void found(Finding f) override {
+    if (!first_time(f)) return;
     if (f.severity == Severity::Error) ++errors;
     if (f.severity == Severity::Warning) ++warnings;
     nlohmann::ordered_json j;

@@ -36,6 +36,8 @@ void define_cli(CLI::App& app, Cli& c) {
       "  ORCHESTRATE_ALEMBIC_WARM=0       run each Alembic job as its own interpreter, not forked from a zygote\n"
       "  USER, LOGNAME                    who ran it, in the history (else the uid's name)\n"
       "  JOB_COMPLETION_INDEX             a Kubernetes Indexed Job's index: names the worker (worker-N@host)\n"
+      "  ORCHESTRATE_PG_BIN               rehearse: where pg_dump and pg_restore are (/usr/lib/postgresql/15/bin)\n"
+      "  ORCHESTRATE_REHEARSAL_STALE_AFTER  rehearse: a leftover shadow database's age before it is dropped (2m)\n"
       "  PGOPTIONS                        passed on to Alembic and command services after orchestrate's own\n"
       "                                   -c lock_timeout=... -c statement_timeout=..., so yours win\n"
       "  ORCHESTRATE_ROLLOUT_RECONNECT, ORCHESTRATE_ROLLOUT_TAKEOVER_AFTER, ORCHESTRATE_ROLLOUT_STALL_REPORT\n"

@@ -10,6 +10,7 @@ namespace orch {
 struct Cli {
   GlobalOptions g;
   UpOptions up_opts;
+  RehearseOptions rehearse_opts;
   StatusOptions status_opts;
   RlsOptions rls_opts;
   HistoryOptions history_opts;
@@ -22,7 +23,7 @@ struct Cli {
   InitOptions init_opts;
   CLI::App *up = nullptr, *status = nullptr, *rls = nullptr, *history = nullptr, *check = nullptr, *plan = nullptr,
            *down = nullptr, *baseline = nullptr, *rollout = nullptr, *version = nullptr,
-           *completion = nullptr, *init = nullptr;
+           *completion = nullptr, *init = nullptr, *rehearse = nullptr;
 };
 
 // Every subcommand and option, into `app`, bound to `c`.

@@ -12,6 +12,18 @@ void define_changing_commands(CLI::App& app, Cli& c) {
   c.up->add_option("--lock-wait", c.up_opts.lock_wait, "how long to wait for another run's lock")->capture_default_str();
   c.up->add_option("--report", c.up_opts.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
   c.up->add_flag("-y,--yes", c.up_opts.yes, "change protected targets without asking (required for them without a terminal)");
+  c.up->add_flag("--rehearse", c.up_opts.rehearse, "rehearse on a shadow copy of every target first; start only if every rehearsal passes");
+
+  c.rehearse = app.add_subcommand("rehearse", "run up on a shadow copy of each target's schema: what would fail, which locks each migration takes");
+  c.rehearse->add_option("-j,--jobs", c.rehearse_opts.up.jobs, "services migrated at once (default: max_parallel, else 4)")
+      ->check(CLI::Range(1, 256));
+  c.rehearse->add_option("--only", c.rehearse_opts.up.only, "these services and their dependencies (comma-separated)")->delimiter(',');
+  c.rehearse->add_option("--shadow-url", c.rehearse_opts.shadow_url,
+                         "create the shadow database on this server instead of the target's (overrides [rehearsal] server)");
+  c.rehearse->add_flag("--keep", c.rehearse_opts.keep, "keep the shadow database afterwards and print its URL");
+  c.rehearse->add_flag("--roundtrip", c.rehearse_opts.roundtrip,
+                       "then downgrade the new revisions (reverse dependency order) and upgrade again; the schema must come back");
+  c.rehearse->add_option("--report", c.rehearse_opts.up.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
 
   c.down = app.add_subcommand("down", "downgrade one service (default: one step), after listing its dependents");
   c.down->add_option("service", c.down_opts.service, "the service")->required();

@@ -30,6 +30,15 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
   auto lock_wait = flag_duration("--lock-wait", o.lock_wait);
   if (!lock_wait) return exit_code::kUsage;
   if (auto asked = confirm_protected(m, loaded->targets, o.yes); !asked) return asked.error().exit_code;
+  if (o.rehearse) {  // nothing changes on any target unless every rehearsal says `up` would succeed
+    RehearseOptions ro;
+    ro.up = o;
+    ro.up.reports.clear();
+    if (int rc = rehearse_targets(g, *loaded, *selected, ro); rc != exit_code::kOk) {
+      std::cerr << "up --rehearse: the rehearsal did not pass (exit " << rc << "); nothing was changed\n";
+      return rc;
+    }
+  }
 
   UpConfig cfg;
   cfg.selected = *selected;

@@ -25,6 +25,14 @@ struct UpOptions {
   std::string lock_wait = "60s";
   std::vector<std::string> reports;  // FORMAT:PATH
   bool yes = false;                  // protected targets without a prompt
+  bool rehearse = false;             // rehearse every target first; start only when every rehearsal passes
+};
+
+struct RehearseOptions {
+  UpOptions up;            // -j, --only, --fail-fast, --lock-wait, --report as `up` takes them
+  std::string shadow_url;  // another server for the shadow database
+  bool keep = false;       // leave the shadow database and print its URL
+  bool roundtrip = false;  // then downgrade the new revisions and upgrade again, comparing schemas
 };
 
 struct StatusOptions {
@@ -111,6 +119,11 @@ int run_baseline(const GlobalOptions& g, const BaselineOptions& o);
 int run_plan(const GlobalOptions& g, const PlanOptionsCli& o);
 int run_check(const GlobalOptions& g, const CheckOptions& o);
 int run_up(const GlobalOptions& g, const UpOptions& o);
+int run_rehearse(const GlobalOptions& g, const RehearseOptions& o);
+struct LoadedManifest;
+// The rehearsal of `targets` (rehearse, and up --rehearse before it starts): the worst exit code.
+int rehearse_targets(const GlobalOptions& g, const LoadedManifest& l, const std::vector<int>& selected,
+                     const RehearseOptions& o);
 int run_status(const GlobalOptions& g, const StatusOptions& o);
 int run_rls(const GlobalOptions& g, const RlsOptions& o);
 int run_history(const GlobalOptions& g, const HistoryOptions& o);

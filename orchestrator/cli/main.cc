@@ -31,6 +31,7 @@ int dispatch(const CLI::App& app, orch::Cli& c) {
     return exit_code::kOk;
   }
   if (*c.up) return run_up(c.g, c.up_opts);
+  if (*c.rehearse) return run_rehearse(c.g, c.rehearse_opts);
   if (*c.status) return run_status(c.g, c.status_opts);
   if (*c.rls) return run_rls(c.g, c.rls_opts);
   if (*c.history) return run_history(c.g, c.history_opts);

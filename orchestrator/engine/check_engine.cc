@@ -13,6 +13,7 @@
 #include "report/state_hint.h"
 #include "migration_kind.h"
 #include "util/connect_hint.h"
+#include "rls/rls_phase.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
@@ -30,6 +31,11 @@ void check_offline(const Manifest& m, CheckSink& sink) {
     if (r.ok) sink.ok(runner, "`" + join(s.command, " ") + "`" + (r.version.empty() ? "" : ": " + r.version));
     else sink.found({Severity::Error, runner + " (service " + s.name + ")", r.error, r.hint, s.name});
   }
+  // The RLS phase's files, parsed as `up` and `rls` parse them.
+  if (auto rls = check_rls_files(m); !rls)
+    sink.found({Severity::Error, rls.error().where, rls.error().message, "the RLS phase of `up` and `rls` would refuse it", ""});
+  else if (!rls_files(m).empty())
+    sink.ok("rls", std::to_string(rls_files(m).size()) + " policy file(s) parse, without transaction control");
   // Migration files, read in C++.
   for (const auto& s : m.services) {
     const MigrationKind& kind = migration_kind(s.runner);
@@ -109,8 +115,16 @@ void report_lock_timeout(const Manifest& m, const ConnectionChecks* checks, Chec
 void report_lint(const Manifest& m, const LintOutcome& lint, CheckSink& sink, const ConnectionChecks* checks) {
   for (const auto& f : lint.not_linted) sink.found(f);
   for (const auto& f : lint.findings) sink.found(to_check_finding(f, m.lint));
-  size_t shown = lint.findings.size();
-  sink.ok("lint", shown == 0 ? "no findings in the SQL that would run" : std::to_string(shown) + " finding(s) above");
+  size_t shown = lint.findings.size(), skipped = lint.not_linted.size();
+  std::string not_linted = skipped == 0 ? "" : "; " + std::to_string(skipped) + " not linted (above, with why)";
+  if (lint.linted == 0 && skipped > 0)
+    sink.found({Severity::Warning, "lint", "nothing was linted: " + std::to_string(skipped) + " script(s) or service(s) not linted",
+                "the reasons are above; `orchestrate rehearse` runs the migrations on a shadow copy instead", ""});
+  else if (lint.linted == 0)
+    sink.ok("lint", "nothing pending to lint");
+  else
+    sink.ok("lint", (shown == 0 ? "no findings in the SQL that would run" : std::to_string(shown) + " finding(s) above") +
+                        " (" + std::to_string(lint.linted) + " script(s) linted" + not_linted + ")");
   report_lock_timeout(m, checks, sink);
 }
 

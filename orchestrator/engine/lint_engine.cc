@@ -30,6 +30,7 @@ LintOutcome lint_project(const Manifest& m, const LintScope& scope) {
   auto lint_one = [&](const LintSource& src, bool parse_errors_reported_elsewhere) {
     auto found = linter.lint(src);
     if (found) {
+      ++out.linted;
       for (auto& f : *found) out.findings.push_back(std::move(f));
     } else if (!parse_errors_reported_elsewhere) {
       out.not_linted.push_back({Severity::Info, src.file, "not linted: the parser refused it at " +

@@ -26,6 +26,7 @@ struct LintScope {
 struct LintOutcome {
   std::vector<LintFinding> findings;
   std::vector<Finding> not_linted;  // a service whose SQL could not be produced or parsed
+  int linted = 0;                   // scripts the linter read (so "no findings" means something)
 };
 
 LintOutcome lint_project(const Manifest& m, const LintScope& scope);

@@ -28,6 +28,7 @@ struct UpConfig {
   Millis lock_wait{60000};
   std::string run_id;
   std::string command = "up";  // recorded in the history
+  bool record_locks = false;   // rehearse: every migration reports the table locks it held (MigrationStep::locks)
 };
 
 struct UpOutcome {

@@ -1,5 +1,8 @@
 #include "engine/up_target_executor.h"
 
+#include "engine/rehearse_engine.h"
+#include "status/run_logs.h"
+
 namespace orch {
 
 TargetRun summarize_target(const UpOutcome& r) {
@@ -32,11 +35,39 @@ TargetRun summarize_target(const UpOutcome& r) {
   return t;
 }
 
+// [rehearsal] before_rollout: the target's rehearsal, before its `up` starts; "" when it passed.
+std::string UpTargetExecutor::rehearse_first(const ResolvedTarget& target, StatusPrinter& printer, CancelHub& cancel) {
+  RehearseConfig rc;
+  rc.up = base_;
+  rc.up.run_id = new_run_id();
+  RehearseEngine rehearsal(m_, rc, cancel);
+  NoteFn note = [&](const std::string& text) { printer.note(text); };
+  printer.note("rehearsing " + target.name + " on a shadow copy before its wave changes it");
+  RehearseOutcome r = rehearsal.run(target, [&](const StatusReport*) -> StatusPrinter& { return printer; }, note);
+  if (r.exit_code == 0) return "";
+  if (r.error) return "rehearsal: " + r.error->message;
+  for (const auto& s : r.up.report.services)
+    if (s.result.outcome == Outcome::Failed) return "rehearsal: " + s.name + " would fail: " + s.result.error;
+  for (const auto& l : r.locks)
+    if (l.denied) return "rehearsal: " + l.text;
+  return "rehearsal: `up` would fail (exit " + std::to_string(r.exit_code) + ")";
+}
+
 TargetRun UpTargetExecutor::run(const ResolvedTarget& target, const std::string& history_run_id, CancelHub& cancel) {
   UpConfig cfg = base_;
   cfg.run_id = history_run_id;
   cfg.command = "rollout";
   auto printer = printers_(target);
+  if (m_.rehearsal.before_rollout) {
+    std::string refused = rehearse_first(target, *printer, cancel);
+    if (!refused.empty()) {
+      printer->finish();
+      TargetRun t;
+      t.state = cancel.cancelled() ? "interrupted" : "failed";
+      t.detail = refused + "; the target was not changed";
+      return t;
+    }
+  }
   UpEngine engine(m_, cfg, cancel);
   UpOutcome r = engine.run(
       target, [&](const StatusReport*) -> StatusPrinter& { return *printer; },

@@ -20,6 +20,7 @@ class UpTargetExecutor : public TargetExecutor {
   TargetRun run(const ResolvedTarget& target, const std::string& history_run_id, CancelHub& cancel) override;
 
  private:
+  std::string rehearse_first(const ResolvedTarget& target, StatusPrinter& printer, CancelHub& cancel);
   const Manifest& m_;
   UpConfig base_;
   TargetPrinterFactory printers_;

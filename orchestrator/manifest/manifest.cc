@@ -162,7 +162,7 @@ class ManifestParser {
   }
 
   Manifest parse() {
-    L.check_keys(doc, {"project", "runners", "services", "rls", "targets", "targets_from", "rollout", "lint"},
+    L.check_keys(doc, {"project", "runners", "services", "rls", "targets", "targets_from", "rollout", "lint", "rehearsal"},
                  "the manifest");
     project();
     runners();
@@ -172,6 +172,7 @@ class ManifestParser {
     targets_from();
     rollout();
     lint();
+    rehearsal();
     return finish();
   }
 
@@ -430,6 +431,34 @@ class ManifestParser {
                   guess.empty() ? "docs/lint.md lists the rules" : "did you mean \"" + guess + "\"?");
         }
       }
+    }
+  }
+
+  // [rehearsal] data = ["schema.table", ...], server = "env:...", before_rollout = true|false.
+  void rehearsal() {
+    const toml::node* rn = doc.get("rehearsal");
+    if (!rn) return;
+    const toml::table* rt = rn->as_table();
+    if (!rt) return L.error(L.pos(*rn), "\"rehearsal\" must be a table");
+    L.check_keys(*rt, {"data", "server", "before_rollout"}, "[rehearsal]");
+    std::vector<SourcePos> positions;
+    if (auto names = L.get_string_array(*rt, "data", "[rehearsal]", &positions)) {
+      for (size_t i = 0; i < names->size(); ++i) {
+        const std::string& n = (*names)[i];
+        auto dot = n.find('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == n.size() || n.find('.', dot + 1) != std::string::npos)
+          L.error(positions[i], "[rehearsal] data entry \"" + n + "\" must be schema.table", "for example \"meals.meals\"");
+        else {
+          m.rehearsal.data.push_back(n);
+          m.rehearsal.data_pos.push_back(positions[i]);
+        }
+      }
+    }
+    if (const std::string* server = L.get_string(*rt, "server", "[rehearsal]", false))
+      m.rehearsal.server = DatabaseRef{*server, L.pos(*rt->get("server"))};
+    if (const toml::node* b = rt->get("before_rollout")) {
+      if (auto v = b->value<bool>(); v && b->is_boolean()) m.rehearsal.before_rollout = *v;
+      else L.error(L.pos(*b), "\"before_rollout\" in [rehearsal] must be true or false");
     }
   }
 

@@ -117,6 +117,14 @@ struct RolloutWave {
   SourcePos pos;
 };
 
+// [rehearsal]: what `orchestrate rehearse` copies besides the schema, and where the shadow goes.
+struct RehearsalSpec {
+  std::vector<std::string> data;  // "schema.table": their rows are copied too (data migrations)
+  std::vector<SourcePos> data_pos;
+  DatabaseRef server;             // a server for the shadow database; empty: the target's own
+  bool before_rollout = false;    // rollout rehearses each target before its wave
+};
+
 struct Manifest {
   // The depends_on graph, built and checked once when the manifest is loaded.
   std::shared_ptr<const ServiceGraph> graph;
@@ -133,6 +141,7 @@ struct Manifest {
   std::vector<RolloutWave> rollout;
   DatabaseRef rollout_state;  // [rollout] state: a PostgreSQL database shared by every worker; empty: local JSON
   LintPolicy lint;  // [lint] deny, allow
+  RehearsalSpec rehearsal;  // [rehearsal]
   bool has_default_database() const { return !database.spec.empty(); }
   std::string checksum;               // sha256 of the file's bytes, recorded with every run
 

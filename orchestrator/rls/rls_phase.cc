@@ -118,6 +118,16 @@ Result<std::vector<ParsedFile>> read_rls_files(const Manifest& m) {
   return parsed;
 }
 
+}  // namespace
+
+Status check_rls_files(const Manifest& m) {
+  auto read = read_rls_files(m);
+  if (!read) return read.error();
+  return ok();
+}
+
+namespace {
+
 // The server's message, and what a lock timeout means here.
 std::string statement_error(const DbError& e, const Manifest& m) {
   std::string msg = first_error_line(e.what());

@@ -40,4 +40,8 @@ std::string rls_state_sha256(Tx& tx, const Manifest& m);
 // The statements the phase would run, rendered against the tables that exist now (plan --sql).
 std::vector<std::string> render_declarative_policies(Tx& tx, const Manifest& m);
 
+// The [rls] files and the services' rls files read and parsed as the RLS phase reads them (UTF-8,
+// PostgreSQL's grammar, no transaction control), without a database: `check` reports what `rls` would.
+Status check_rls_files(const Manifest& m);
+
 }  // namespace orch

@@ -4,22 +4,9 @@
 #include <boost/asio/post.hpp>
 
 #include "scheduler/builder.h"
-#include "scheduler/status_printer.h"
+#include "scheduler/silent_printer.h"
 
 namespace orch {
-
-namespace {
-
-class SilentPrinter : public StatusPrinter {
- public:
-  void run_started(const RunHeader&) override {}
-  void service_started(const ServiceSpec&) override {}
-  void service_line(const ServiceSpec&, const std::string&) override {}
-  void service_finished(const ServiceSpec&, const RunResult&) override {}
-  void note(const std::string&) override {}
-};
-
-}  // namespace
 
 void DryRunRunner::start(const RunJob& job, LineFn, DoneFn on_done) {
   int index = static_cast<int>(job.service - services_->data());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "db/held_locks.h"
 #include "manifest/manifest.h"
 #include "util/duration.h"
 
@@ -36,6 +37,7 @@ struct MigrationStep {
   std::string from;  // the revision(s) it builds on, joined with '+'; "" when unknown or none
   std::string file;  // its file, relative to the service's directory when known
   Millis duration{0};
+  std::vector<RelationLock> locks;  // rehearse: the table locks held just before it committed
 };
 
 // A statement gave up waiting for a lock; the runner tries again after `next` (attempt < attempts).

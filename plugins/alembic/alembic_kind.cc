@@ -171,6 +171,21 @@ void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, Servic
 
 namespace {
 
+// Why offline mode failed, as far as its stderr says: an import or a config file fails online too, so
+// saying "offline mode" there would send the reader the wrong way.
+std::string offline_failure_hint(const std::vector<std::string>& err) {
+  auto said = [&](const char* word) {
+    return std::any_of(err.begin(), err.end(), [&](const std::string& l) { return l.find(word) != std::string::npos; });
+  };
+  if (said("ModuleNotFoundError") || said("ImportError"))
+    return "an import failed (the service's interpreter lacks a module, or PYTHONPATH): `up` would fail the same way; "
+           "install it for the interpreter [runners.alembic] names, then `orchestrate rehearse`";
+  if (said("configparser") || said("InterpolationSyntaxError") || said("NoSectionError"))
+    return "the service's " + std::string("alembic.ini") + " cannot be read (a '%' needs to be written '%%'): `up` would fail the same way";
+  return "the migration must also work in Alembic's offline (--sql) mode: no queries through op.get_bind(), "
+         "typed columns in bulk_insert; `orchestrate rehearse` runs it online on a shadow copy";
+}
+
 // Runs `alembic upgrade RANGE --sql` once; its SQL, scrubbed.
 Result<std::string> offline_range(const ServiceSpec& s, const std::string& range, const std::string& url) {
   ToolSpec t;
@@ -182,9 +197,7 @@ Result<std::string> offline_range(const ServiceSpec& s, const std::string& range
   t.split_stderr = true;
   ToolRun run = run_to_completion(t);
   if (!run.succeeded())
-    return Error{"`" + join(t.argv, " ") + "` failed: " + run.failure_text(join(t.argv, " ")), s.name,
-                 "the migration must also work in Alembic's offline (--sql) mode: no queries through op.get_bind(), "
-                 "typed columns in bulk_insert"};
+    return Error{"`" + join(t.argv, " ") + "` failed: " + run.failure_text(join(t.argv, " ")), s.name, offline_failure_hint(run.err)};
   std::string out;
   for (const auto& l : run.out) out += secrets::scrub(l) + "\n";
   return out;

@@ -13,6 +13,7 @@
 #include "alembic/upgrade_target.h"
 #include "db/database.h"
 #include "db/db.h"
+#include "db/held_locks.h"
 #include "db/lock_blocker.h"
 #include "report/status_report.h"
 #include "process/failure_summary.h"
@@ -236,6 +237,7 @@ void AlembicRunner::run_attempt(std::shared_ptr<Attempt> a) {
   std::vector<std::string> args = upgrade_args(s);
   DriverJobSpec spec = driver_spec_for(s, {args.begin() + 2, args.end()}, a->job.database_url, a->job.run_id);
   spec.timeout = a->job.timeout;
+  if (ctx_.record_locks) spec.relation_locks_sql = held_relation_locks_sql();
   DriverJobHandlers h;
   std::weak_ptr<Attempt> weak = a;
   h.on_line = [weak](const std::string& l) {
@@ -287,12 +289,12 @@ void AlembicRunner::on_driver_event(Attempt& a, const DriverEvent& e) {
       if (!e.revision.limits_error.empty() && s.locks.lock_timeout)
         a.on_line("warning: cannot read the limits of revision " + e.revision.revision + "'s connection (" +
                   e.revision.limits_error + "): lock_timeout may not be in force");
-      events.migration_started({e.revision.revision, join(e.revision.down_revisions, "+"), relative_to(e.revision.file, s), {}});
+      events.migration_started({e.revision.revision, join(e.revision.down_revisions, "+"), relative_to(e.revision.file, s), {}, {}});
       break;
     case DriverEvent::Type::RevisionApplied:
       a.now.applied.push_back(e.revision);
-      events.migration_applied(
-          {e.revision.revision, join(e.revision.down_revisions, "+"), relative_to(e.revision.file, s), Millis(e.revision.duration_ms)});
+      events.migration_applied({e.revision.revision, join(e.revision.down_revisions, "+"), relative_to(e.revision.file, s),
+                                Millis(e.revision.duration_ms), e.revision.locks});
       break;
     case DriverEvent::Type::LockTimeout:
       a.now.lock_statement = e.statement;

@@ -43,6 +43,10 @@ DriverRevision revision_of(const json& j) {
   r.lock_timeout_ms = opt_num(j, "lock_timeout_ms");
   r.limits_set = j.value("limits_set", false);
   r.limits_error = str(j, "limits_error");
+  if (auto it = j.find("locks"); it != j.end() && it->is_array())
+    for (const auto& l : *it)
+      if (l.is_array() && l.size() == 3 && l[0].is_string() && l[1].is_string() && l[2].is_string())
+        r.locks.push_back({l[0].get<std::string>(), l[1].get<std::string>(), l[2].get<std::string>()});
   return r;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "db/held_locks.h"
+
 namespace orch {
 
 struct DriverConnection {
@@ -29,6 +31,7 @@ struct DriverRevision {
   std::optional<long> lock_timeout_ms;
   bool limits_set = false;
   std::string limits_error;
+  std::vector<RelationLock> locks;  // revision-applied, when the job asked for them (rehearse)
 };
 
 struct DriverFailure {

@@ -28,6 +28,7 @@ struct DriverJobSpec {
   std::optional<Millis> statement_timeout;  // nullopt: leave env.py's own alone
   std::optional<Millis> timeout;
   bool fork = true;
+  std::string relation_locks_sql;  // rehearse: each revision-applied event carries the locks this query returns
 };
 
 struct DriverJobHandlers {

@@ -12,6 +12,7 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "db/held_locks.h"
 #include "db/lock_blocker.h"
 #include "report/status_report.h"
 #include "sql/sql_migrations.h"
@@ -29,6 +30,8 @@ struct SqlRunner::Job {
   Db* db = nullptr;  // set while a statement may be running
   std::atomic<bool> cancelled{false};
   std::atomic<bool> timed_out{false};
+  bool record_locks = false;            // rehearse: read the file's table locks before its commit
+  std::vector<RelationLock> last_locks;  // what the last committed file held
   void cancel() {
     cancelled = true;
     std::lock_guard<std::mutex> lock(mu);
@@ -41,6 +44,8 @@ namespace {
 using EmitFn = std::function<void(std::string)>;
 // Posts a typed event (RunEvents) to the scheduler's thread, from the pool.
 using TypedFn = std::function<void(std::function<void(RunEvents&)>)>;
+// Runs inside a file's transaction just before it commits (rehearse reads pg_locks there).
+using BeforeCommit = std::function<void(Tx&)>;
 
 std::string applied_by(const std::string& run_id) {
   const std::string who = std::getenv("JOB_COMPLETION_INDEX") ? applied_by_name() : os_user_name() + "@" + host_name();
@@ -108,7 +113,8 @@ void set_limits(Tx& tx, const LockPolicy& locks, bool local) {
 // One attempt: the no-transaction statements from `next` on (each committed as it runs), then the
 // transaction that holds the file (unless no-transaction) and its ledger row. Throws what the server says.
 void attempt_file(Db& db, const ServiceSpec& s, const SqlMigration& m, const std::vector<SqlStatement>& stmts,
-                  size_t& next, int& line_base, long long started_ms, const std::string& who, RunResult& r) {
+                  size_t& next, int& line_base, long long started_ms, const std::string& who, RunResult& r,
+                  const BeforeCommit& before_commit) {
   const auto t0 = std::chrono::steady_clock::now();
   if (m.no_transaction) {
     auto session = db.begin(TxKind::Autocommit);
@@ -129,6 +135,7 @@ void attempt_file(Db& db, const ServiceSpec& s, const SqlMigration& m, const std
   auto ms = started_ms + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   w->query(ledger_insert_sql(db.quote_name(s.version_schema), db.quote_name(s.version_table)),
            {std::to_string(m.version), m.name, m.checksum, std::to_string(ms), who});
+  if (before_commit) before_commit(*w);
   w->commit();
   ++r.applied;
   r.after = {m.version_text};
@@ -228,11 +235,14 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
   auto end = retry.run(
       [&](int attempt) {
         try {
-          attempt_file(db, s, m, stmts, next, line_base, 0, who, r);
+          BeforeCommit hook;
+          if (state.record_locks) hook = [&state](Tx& tx) { state.last_locks = held_relation_locks(tx); };
+          attempt_file(db, s, m, stmts, next, line_base, 0, who, r, hook);
           auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
           emit("applied " + fname + " in " + format_duration(ms) +
                (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : ""));
-          MigrationStep step{fname, "", std::filesystem::relative(m.path, s.path).string(), ms};
+          MigrationStep step{fname, "", std::filesystem::relative(m.path, s.path).string(), ms,
+                                std::move(state.last_locks)};
           typed([step](RunEvents& e) { e.migration_applied(step); });
           ok = true;
         } catch (const DbError& e) {
@@ -337,6 +347,7 @@ RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit
 
 void SqlRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
   auto state = std::make_shared<Job>();
+  state->record_locks = ctx_.record_locks;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (interrupted_) {

@@ -221,7 +221,34 @@ class ZygoteJobs(unittest.TestCase):
             self.assertEqual(conn[0]["statement_timeout_ms"], 30000)  # theirs, since ours is "off"
             applied = [e["revision"] for e in events if e["type"] == "revision-applied"]
             self.assertEqual(applied, ["r1", "r2"])
+            self.assertFalse(any("locks" in e for e in events), events)  # only when the job asks (rehearse)
             self.assertEqual(events[-1], {"type": "exit", "code": 0, "signal": None})
+
+    def test_rehearse_gets_each_revisions_table_locks_read_before_its_commit(self):
+        import psycopg2
+
+        conn = psycopg2.connect(self.url)
+        conn.autocommit = True
+        conn.cursor().execute("CREATE SCHEMA IF NOT EXISTS lk; CREATE TABLE IF NOT EXISTS lk.items (i int)")
+        conn.close()
+        # As orchestrate sends it (orchestrator/db/held_locks.cc): this backend's granted table locks.
+        locks_sql = ("SELECT n.nspname, c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() "
+                     "AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'm') "
+                     "AND n.nspname !~ '^pg_' ORDER BY 1, 2, 3")
+        with tempfile.TemporaryDirectory() as root:
+            make_project(root, [("k1", None, "op.execute('CREATE INDEX items_i ON lk.items (i)')"),
+                                ("k2", "k1", "op.execute('ALTER TABLE lk.items ADD COLUMN j int')")])
+            env = {"DATABASE_URL": self.url, "SCHEMA": "lk", "PGAPPNAME": "orchestrate/lk"}
+            spec = {"cwd": root, "argv": ["-c", "alembic.ini", "upgrade", "head"], "env": env,
+                    "limits": {"lock_timeout_ms": 1500, "statement_timeout_ms": None}, "relation_locks_sql": locks_sql}
+            out, err, events = self.zygote.run(spec)
+            applied = {e["revision"]: e for e in events if e["type"] == "revision-applied"}
+            self.assertEqual(sorted(applied), ["k1", "k2"], events)
+            self.assertIn(["lk", "items", "ShareLock"], applied["k1"]["locks"])
+            # One transaction for both: k2 reports what it added, not k1's lock again.
+            self.assertIn(["lk", "items", "AccessExclusiveLock"], applied["k2"]["locks"])
+            self.assertNotIn(["lk", "items", "ShareLock"], applied["k2"]["locks"])
 
     def test_a_failing_revision_names_its_file_and_line_and_what_ran_with_it(self):
         with tempfile.TemporaryDirectory() as root:

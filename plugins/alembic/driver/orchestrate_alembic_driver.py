@@ -246,6 +246,8 @@ class Tracker:
         self.ran = []
         self.transaction_per_migration = False
         self.limits = None
+        self.locks_sql = None  # rehearse: read the revision's table locks before its transaction commits
+        self.locks_seen = set()
 
     def started(self, step):
         rev = step.revision
@@ -294,15 +296,36 @@ class Tracker:
         revision = self.current or rev
         ms = int((time.monotonic() - self.started_at) * 1000) if self.started_at else 0
         self.ran.append(revision)
+        fields = {}
+        if self.locks_sql and step.is_upgrade:
+            fields["locks"] = self.read_locks(ctx)
         self.events.emit(
             "revision-applied" if step.is_upgrade else "revision-reverted",
             revision=revision,
             file=self.current_file,
             duration_ms=ms,
             heads=sorted(heads or ()),
+            **fields
         )
         self.current = None
         self.current_file = None
+
+
+    def read_locks(self, ctx):
+        """The table locks the migration's own connection holds now: on_version_apply runs inside the
+        revision's transaction, after its version row, before the commit. With one transaction for
+        every revision, a lock an earlier revision took is still held: each is reported once, by the
+        revision that took it first."""
+        try:
+            rows = ctx.connection.exec_driver_sql(self.locks_sql).fetchall()
+        except Exception as e:  # noqa: B902 - a lock report must never fail the migration
+            return [["", "", "unreadable: %s: %s" % (type(e).__name__, _first_line(e))]]
+        locks = [[str(a), str(b), str(c)] for a, b, c in rows]
+        if self.transaction_per_migration:
+            return locks
+        fresh = [l for l in locks if tuple(l) not in self.locks_seen]
+        self.locks_seen.update(tuple(l) for l in locks)
+        return fresh
 
 
 TRACKER = Tracker()
@@ -455,6 +478,7 @@ def run_job(spec, events, fork_started=None):
         fork_ms=round((started - fork_started) * 1000, 3) if fork_started else None,
     )
     limits = Limits(spec.get("limits") or {})
+    TRACKER.locks_sql = spec.get("relation_locks_sql")
     root = os.path.abspath(spec["cwd"])
     try:
         install_connection_hooks(limits, events, (spec.get("env") or {}).get("PGAPPNAME"))

@@ -1,0 +1,115 @@
+// `orchestrate rehearse`: `up` on a shadow copy of each target (engine/rehearse_engine), reported as
+// `up` reports, plus the locks each migration took. Exit 0 would succeed, 3 would fail, 1 the
+// rehearsal itself failed, 2 usage or manifest, 130 interrupted (docs/rehearse.md).
+#include <algorithm>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/manifest_loading.h"
+#include "cli/printer_factory.h"
+#include "cli/selection.h"
+#include "cli/session_open.h"
+#include "engine/cancel_hub.h"
+#include "engine/rehearse_engine.h"
+#include "report/formats.h"
+#include "status/run_logs.h"
+#include "util/text.h"
+
+namespace orch {
+
+namespace {
+
+void print_rehearsal(const RehearseOutcome& r, const std::string& target, std::ostream& out) {
+  out << "rehearsal of " << target << ": copy " << format_duration(r.copy.dump + r.copy.restore) << " (dump "
+      << format_duration(r.copy.dump) << ", restore " << format_duration(r.copy.restore) << "), run "
+      << format_duration(r.run) << "\n";
+  if (!r.locks.empty()) out << "locks taken (read from pg_locks before each migration committed):\n";
+  for (const auto& l : r.locks) out << "  " << l.text << "\n";
+  for (const auto& t : r.missing_data) out << "warning: [rehearsal] data names " << t << ", which " << target << " does not have\n";
+  for (const auto& f : r.roundtrip) {
+    out << "roundtrip: " << (f.service.empty() ? "" : f.service + ": ") << f.what << "\n";
+    for (const auto& d : f.diff) out << "    " << d << "\n";
+  }
+  if (!r.kept.empty()) out << "kept the shadow database: " << r.kept << "\n";
+  if (r.exit_code == exit_code::kOk)
+    out << "rehearse: `up` would succeed on " << target << "\n";
+  else if (r.exit_code == exit_code::kFindings && !r.roundtrip.empty())
+    out << "rehearse: `up` would succeed on " << target << ", but its revisions do not roundtrip (above)\n";
+  else if (r.exit_code == exit_code::kFindings)
+    out << "rehearse: `up` would FAIL on " << target << " (the failures above are what `up` would print)\n";
+  out << "not seen by a rehearsal: failures that depend on the target's rows (a unique index over duplicates, "
+         "SET NOT NULL over nulls) unless [rehearsal] data names those tables\n";
+}
+
+void emit_rehearsal(const GlobalOptions& g, const std::string& run_id, const std::string& target, const RehearseOutcome& r) {
+  if (!g.stream) return;
+  nlohmann::ordered_json locks = nlohmann::ordered_json::array();
+  for (const auto& l : r.locks) locks.push_back({{"text", l.text}, {"finding", l.finding}, {"denied", l.denied}});
+  g.stream->emit("rehearsal-finished", run_id, target,
+                 {{"exit_code", r.exit_code}, {"dump_ms", r.copy.dump.count()}, {"restore_ms", r.copy.restore.count()},
+                  {"run_ms", r.run.count()}, {"locks", locks}, {"error", r.error ? r.error->text() : ""}});
+}
+
+}  // namespace
+
+int run_rehearse(const GlobalOptions& g, const RehearseOptions& o) {
+  auto loaded = load_for_command(g);
+  if (!loaded) return exit_code::kUsage;
+  auto selected = select_services(loaded->manifest, o.up.only);
+  if (!selected) return exit_code::kUsage;
+  return rehearse_targets(g, *loaded, *selected, o);
+}
+
+int rehearse_targets(const GlobalOptions& g, const LoadedManifest& loaded, const std::vector<int>& selected,
+                     const RehearseOptions& o) {
+  const Manifest& m = loaded.manifest;
+  auto reports = parse_report_targets(o.up.reports);
+  if (!reports) {
+    print_error(reports.error());
+    return exit_code::kUsage;
+  }
+  RehearseConfig cfg;
+  cfg.up.selected = selected;
+  cfg.up.whole_run = o.up.only.empty();
+  cfg.up.jobs = o.up.jobs > 0 ? o.up.jobs : m.max_parallel.value_or(4);
+  cfg.up.run_id = new_run_id();
+  cfg.shadow_url = o.shadow_url;
+  cfg.keep = o.keep;
+  cfg.roundtrip = o.roundtrip;
+
+  CancelHub hub;
+  SignalWatcher watcher(hub, [](int) { std::cerr << "\ninterrupted: stopping the rehearsal and dropping its shadow database\n"; });
+  RehearseEngine engine(m, cfg, hub);
+  int worst = exit_code::kOk;
+  bool several = loaded.targets.size() > 1;
+  for (const auto& target : loaded.targets) {
+    if (hub.cancelled()) break;
+    std::unique_ptr<StatusPrinter> printer;
+    RehearseOutcome r = engine.run(
+        target,
+        [&](const StatusReport* before) -> StatusPrinter& {
+          printer = make_printer(g, m, selected, target.name, cfg.up.run_id, use_dashboard(g) ? before : nullptr);
+          return *printer;
+        },
+        [](const std::string& note) { std::cerr << note << "\n"; });
+    if (printer) finish_printer(*printer);
+    if (g.stream && r.ran && !r.up.error) g.stream->run_finished(r.up.report, r.up.exit_code);
+    emit_rehearsal(g, cfg.up.run_id, target.name, r);
+    if (several) std::cout << "\n== target " << target.name << "\n";
+    if (r.ran && !r.up.error) {
+      render_table(r.up.report, std::cout, want_color_stdout(g));
+      if (auto w = write_reports(reports_for_target(*reports, target.name, several), nullptr, &r.up.report); !w) {
+        print_error(w.error());
+        r.exit_code = std::max(r.exit_code, static_cast<int>(exit_code::kFailed));
+      }
+    }
+    if (r.error) print_error(*r.error);
+    if (r.exit_code != exit_code::kInterrupted && (r.ran || r.exit_code == exit_code::kFindings)) print_rehearsal(r, target.name, std::cout);
+    worst = r.exit_code == exit_code::kInterrupted || worst == exit_code::kOk ? r.exit_code : std::max(worst, r.exit_code);
+    if (r.exit_code == exit_code::kInterrupted) break;
+  }
+  return worst;
+}
+
+}  // namespace orch

@@ -1,0 +1,162 @@
+#include "engine/rehearse_engine.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+#include "db/database.h"
+#include "db/db.h"
+#include "engine/shadow_database.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+namespace {
+constexpr int kOk = 0, kFailed = 1, kUsage = 2, kWouldFail = 3, kInterrupted = 130;
+
+Error interrupted() { return Error{"interrupted; the target was not changed and no shadow database is left", "", "", kInterrupted}; }
+
+// Removes the dump (it holds the version rows and [rehearsal] data) whichever way the copy ends.
+struct RemoveFile {
+  std::filesystem::path p;
+  ~RemoveFile() {
+    std::error_code ec;
+    std::filesystem::remove(p, ec);
+  }
+};
+}  // namespace
+
+Status rehearsable(const Manifest& m, const std::vector<int>& selected) {
+  for (int i : selected) {
+    const ServiceSpec& s = m.services[i];
+    for (const auto& [k, v] : s.env)
+      if (k == "DATABASE_URL" || starts_with(v, "postgres"))
+        return Error{"service " + s.name + " sets " + k + " in its env: a rehearsal would migrate that database, not the shadow",
+                     s.pos.str(), "let the service read DATABASE_URL, which orchestrate points at the shadow", kUsage};
+  }
+  return ok();
+}
+
+Result<std::string> RehearseEngine::shadow_server(const ResolvedTarget& target) const {
+  if (!cfg_.shadow_url.empty()) return normalise_database_url(cfg_.shadow_url);
+  if (!m_.rehearsal.server.spec.empty()) return resolve_database(m_.rehearsal.server);
+  return target.url;
+}
+
+RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterFactory& printer_for, const NoteFn& note) {
+  RehearseOutcome out;
+  auto fail = [&](Error e) {
+    out.exit_code = e.exit_code == kOk ? kFailed : e.exit_code;
+    out.error = std::move(e);
+    return out;
+  };
+  if (auto ok_ = rehearsable(m_, cfg_.up.selected); !ok_) return fail(ok_.error());
+  auto server = shadow_server(target);
+  if (!server) return fail(server.error());
+  const bool separate = *server != target.url;
+  CopyPlan plan;
+  TableSizes sizes;
+  try {
+    // Read-only for the whole session: nothing said on it can change the target.
+    auto db = connect_db(target.url, "orchestrate/rehearse");
+    db->query("SET default_transaction_read_only = on");
+    plan = plan_copy(*db, m_);
+    sizes = read_table_sizes(*db);
+    if (separate) {
+      auto other = connect_db(*server, "orchestrate/rehearse");
+      auto obstacles = restore_obstacles(*db, *other);
+      if (!obstacles.empty())
+        return fail(Error{"the shadow's server cannot hold a copy of target " + target.name + ": " + join(obstacles, "; "),
+                          secrets::redact_url(*server),
+                          "create them on that server, or rehearse on the target's own server (leave out --shadow-url "
+                          "and [rehearsal] server)"});
+    }
+  } catch (const DbError& e) {
+    return fail(Error{"cannot read the target: " + first_error_line(e.what()), secrets::redact_url(target.url)});
+  }
+  out.missing_data = plan.missing_data;
+  if (hub_.cancelled()) return fail(interrupted());
+  std::filesystem::path dump = m_.dir / ".orchestrate" / "rehearsal" / (cfg_.up.run_id + ".dump");
+  std::error_code ec;
+  std::filesystem::create_directories(dump.parent_path(), ec);
+  RemoveFile cleanup{dump};
+  auto dumped = dump_target(target.url, plan, dump, hub_);
+  if (!dumped) return fail(dumped.error().exit_code == kInterrupted ? interrupted() : dumped.error());
+  out.copy.dump = *dumped;
+  auto shadow = ShadowDatabase::create(*server, cfg_.up.run_id, note);
+  if (!shadow) return fail(shadow.error());
+  note("rehearsal: copied " + target.name + "'s schema and version rows; restoring them into " + (*shadow)->name() +
+       " on " + (separate ? secrets::redact_url(*server) : std::string("the target's server")));
+  auto restored = restore_into((*shadow)->url(), dump, hub_);
+  if (!restored) return fail(restored.error().exit_code == kInterrupted ? interrupted() : restored.error());
+  out.copy.restore = *restored;
+  std::map<std::string, std::vector<std::string>> before;  // --roundtrip: each service's schema before the run
+  for (int i : cfg_.roundtrip ? cfg_.up.selected : std::vector<int>{})
+    if (auto d = schema_dump((*shadow)->url(), m_.services[i].schema, hub_)) before[m_.services[i].name] = *d;
+  std::vector<MigrationLocks> taken;
+  run_in_shadow(target, (*shadow)->url(), sizes, printer_for, note, out, taken);
+  if (cfg_.roundtrip && out.exit_code == kOk) run_roundtrip((*shadow)->url(), before, taken, note, out);
+  if (cfg_.keep && out.exit_code != kInterrupted) {
+    (*shadow)->keep();
+    out.kept = secrets::redact_url((*shadow)->url());
+  } else if (auto dropped = (*shadow)->drop(); !dropped) {
+    note("warning: " + dropped.error().text() + "; " + dropped.error().hint);
+  }
+  return out;
+}
+
+void RehearseEngine::run_in_shadow(const ResolvedTarget& target, const std::string& shadow_url, const TableSizes& sizes,
+                                   const PrinterFactory& printer_for, const NoteFn& note, RehearseOutcome& out,
+                                   std::vector<MigrationLocks>& taken) {
+  UpConfig cfg = cfg_.up;
+  cfg.record_locks = true;
+  cfg.command = "rehearse";
+  UpEngine engine(m_, cfg, hub_);
+  std::unique_ptr<LockRecorder> recorder;
+  ResolvedTarget shadow{target.name, shadow_url, false};
+  auto t0 = std::chrono::steady_clock::now();
+  out.ran = true;
+  out.up = engine.run(
+      shadow,
+      [&](const StatusReport* before) -> StatusPrinter& {
+        recorder = std::make_unique<LockRecorder>(printer_for(before));
+        return *recorder;
+      },
+      note);
+  out.run = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  if (recorder) taken = recorder->taken();
+  out.locks = describe_locks(taken, sizes, target.name, m_.lint);
+  bool denied = std::any_of(out.locks.begin(), out.locks.end(), [](const LockLine& l) { return l.denied; });
+  const int up_rc = out.up.exit_code;
+  if (up_rc == kInterrupted || hub_.cancelled()) {
+    out.exit_code = kInterrupted;
+  } else if (out.up.error) {
+    // Refused before anything ran: a denied lint finding is what `up` would refuse too (3); anything
+    // else (the shadow's lock, its connection) is the rehearsal's own failure.
+    out.exit_code = out.up.error->exit_code == kWouldFail ? kWouldFail : kFailed;
+    out.error = out.up.error;
+  } else if (up_rc != kOk || denied) {
+    out.exit_code = kWouldFail;
+  } else {
+    out.exit_code = kOk;
+  }
+}
+
+void RehearseEngine::run_roundtrip(const std::string& shadow_url, const std::map<std::string, std::vector<std::string>>& before,
+                                   const std::vector<MigrationLocks>& taken, const NoteFn& note, RehearseOutcome& out) {
+  note("rehearsal: --roundtrip: downgrading what was applied, in reverse dependency order, then upgrading again");
+  RoundtripInput in{m_, cfg_.up, out.up.report, taken, before};
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    out.roundtrip = roundtrip(in, shadow_url, hub_);
+  } catch (const DbError& e) {
+    out.roundtrip.push_back({"", "the roundtrip could not use the shadow: " + first_error_line(e.what()), {}});
+  }
+  out.run += std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
+  if (hub_.cancelled()) out.exit_code = kInterrupted;
+  else if (!out.roundtrip.empty()) out.exit_code = kWouldFail;
+}
+
+}  // namespace orch

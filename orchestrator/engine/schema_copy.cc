@@ -1,0 +1,96 @@
+#include "engine/schema_copy.h"
+
+#include <algorithm>
+#include <set>
+
+#include "db/db.h"
+#include "engine/pg_tools.h"
+#include "migration_kind.h"
+#include "util/secrets.h"
+#include "util/text.h"
+
+namespace orch {
+
+namespace {
+
+// A pg_dump pattern that matches exactly this table: both names quoted, quotes doubled.
+std::string exact_pattern(const std::string& schema, const std::string& table) {
+  auto q = [](const std::string& s) { return "\"" + replace_all(s, "\"", "\"\"") + "\""; };
+  return q(schema) + "." + q(table);
+}
+
+}  // namespace
+
+CopyPlan plan_copy(Db& target, const Manifest& m) {
+  std::set<std::pair<std::string, std::string>> keep;
+  for (const auto& s : m.services)
+    if (migration_kind(s.runner).tracks_versions()) keep.insert({s.version_schema, s.version_table});
+  std::set<std::string> named(m.rehearsal.data.begin(), m.rehearsal.data.end());
+  std::set<std::string> found;
+  CopyPlan plan;
+  Rows rows = target.query(
+      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1, 2",
+      {}, TxKind::ReadOnly);
+  for (const auto& r : rows) {
+    const std::string &schema = r[0].str(), &table = r[1].str();
+    bool data = keep.count({schema, table}) || schema == "orchestrate" || named.count(schema + "." + table);
+    if (named.count(schema + "." + table)) found.insert(schema + "." + table);
+    (data ? plan.with_data : plan.without_data).push_back(exact_pattern(schema, table));
+  }
+  for (const auto& n : m.rehearsal.data)
+    if (!found.count(n)) plan.missing_data.push_back(n);
+  return plan;
+}
+
+std::vector<std::string> restore_obstacles(Db& target, Db& shadow_server) {
+  std::vector<std::string> out;
+  Rows ext = target.query("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", {}, TxKind::ReadOnly);
+  std::set<std::string> available;
+  for (const auto& r : shadow_server.query("SELECT name FROM pg_available_extensions")) available.insert(r[0].str());
+  for (const auto& r : ext)
+    if (!available.count(r[0].str())) out.push_back("extension " + r[0].str() + " is not available there");
+  // Roles the restored GRANTs and policies name (owners do not matter: the restore uses --no-owner).
+  Rows roles = target.query(
+      "SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_class c, aclexplode(c.relacl) a WHERE a.grantee <> 0 "
+      "UNION SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_namespace n, aclexplode(n.nspacl) a WHERE a.grantee <> 0 "
+      "UNION SELECT DISTINCT pg_get_userbyid(r) FROM pg_policy p, unnest(p.polroles) r WHERE r <> 0 ORDER BY 1",
+      {}, TxKind::ReadOnly);
+  std::set<std::string> present;
+  for (const auto& r : shadow_server.query("SELECT rolname FROM pg_roles")) present.insert(r[0].str());
+  for (const auto& r : roles)
+    if (!present.count(r[0].str())) out.push_back("role " + r[0].str() + " does not exist there");
+  return out;
+}
+
+Result<Millis> dump_target(const std::string& target_url, const CopyPlan& plan, const std::filesystem::path& dump_file,
+                           CancelHub& hub) {
+  std::vector<std::string> args = {"--format=custom", "--no-owner", "--file=" + dump_file.string()};
+  for (const auto& p : plan.without_data) args.push_back("--exclude-table-data=" + p);
+  auto dumped = run_pg_tool("pg_dump", args, target_url, kReadOnlyOptions, hub);
+  if (!dumped) {
+    Error e = dumped.error();
+    if (e.exit_code != 130) e.message = "copying the target's schema: " + e.message;
+    return e;
+  }
+  return dumped->duration;
+}
+
+Result<Millis> restore_into(const std::string& shadow_url, const std::filesystem::path& dump_file, CancelHub& hub) {
+  auto restored = run_pg_tool("pg_restore", {"--no-owner", "--exit-on-error", "--single-transaction", dump_file.string()},
+                              shadow_url, "", hub);
+  if (!restored) {
+    Error e = restored.error();
+    if (e.exit_code != 130) {
+      e.message = "restoring the target's schema into the shadow database: " + e.message;
+      e.where = secrets::redact_url(shadow_url);
+      e.hint = "the shadow's server needs the target's extensions and roles; rehearse on the target's own server "
+               "(the default) or create them there";
+    }
+    return e;
+  }
+  return restored->duration;
+}
+
+}  // namespace orch

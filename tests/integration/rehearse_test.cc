@@ -1,0 +1,253 @@
+// `orchestrate rehearse` on real databases: the real `up` in a shadow copy of the target, what it
+// would print, the locks each migration took with the target's own sizes, and a target that is never
+// changed; Ctrl-C, a killed rehearsal's leftover, and a shadow on a second PostgreSQL.
+#include <csignal>
+#include <regex>
+#include <thread>
+
+#include "harness.h"
+
+using namespace itest;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Debian's interpreter, which has Alembic (a pyenv python3 earlier on PATH may not).
+std::string header() {
+  return "[project]\nname = \"rehearse\"\ndatabase = \"env:DATABASE_URL\"\n\n"
+         "[runners.alembic]\ncommand = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n";
+}
+
+std::string sql_service(const std::string& name, const std::string& extra = "") {
+  return "\n[services." + name + "]\nschema = \"" + name + "\"\nrunner = \"sql\"\npath = \"" + name + "\"\n" + extra;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(text.substr(start, nl - start));
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
+// What a rehearsal must leave as it was: the schema as pg_dump writes it, and every version row.
+std::string fingerprint(const TestDatabase& db, const std::vector<std::string>& version_tables) {
+  auto dump = run_shell("/usr/lib/postgresql/15/bin/pg_dump --schema-only --dbname=\"$URL\"", {{"URL", db.url()}}, ".");
+  std::string out;
+  for (const auto& line : split_lines(dump.output))  // pg_dump's \restrict key is new every time
+    if (line.rfind("\\restrict", 0) != 0 && line.rfind("\\unrestrict", 0) != 0) out += line + "\n";
+  for (const auto& t : version_tables) out += "\n" + t + ": " + db.scalar("SELECT string_agg(t::text, ',' ORDER BY t::text) FROM " + t + " t");
+  return out;
+}
+
+// The shadow database a rehearsal said it restored into.
+std::string shadow_named_in(const std::string& output) {
+  std::smatch m;
+  std::regex re("(orchestrate_rehearsal_[0-9a-z_]+)");
+  return std::regex_search(output, m, re) ? m[1].str() : "";
+}
+
+bool database_exists(const std::string& name) {
+  TestDatabase probe;  // any connection to the server will do
+  return probe.scalar("SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") == "1";
+}
+
+// orders.orders with 50,000 rows and fresh statistics, applied by `up`.
+void applied_orders(const TestDatabase& db, const TempDir& dir, const std::string& extra = "") {
+  dir.write("orders/0001_create.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, customer bigint);\n");
+  dir.write("services.toml", header() + extra + sql_service("orders"));
+  auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  db.exec("INSERT INTO orders.orders SELECT g, g % 100 FROM generate_series(1, 50000) g");
+  db.exec("ANALYZE orders.orders");
+}
+
+}  // namespace
+
+TEST(Rehearse, OnlineFailureThatCheckMissesExitsThreeWithUpsErrorAndTheTargetIsUnchanged) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-fail");
+  applied_orders(db, dir);
+  std::string fixture = (source_dir() / "tests" / "fixtures" / "failing_alembic").string();
+  dir.write("services.toml", header() + sql_service("orders") + "\n[services.broken]\nschema = \"broken\"\nrunner = \"alembic\"\npath = \"" +
+                                 fixture + "\"\n");
+  auto check = run_orchestrate({"check"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(check.code, 0) << check.output;  // offline mode renders the INSERT happily
+  const std::string before = fingerprint(db, {"orders.orchestrate_migrations"});
+
+  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 3) << r.output;
+  const std::string error = "failing_alembic/migrations/versions/bb02_fill_vouchers.py:15: revision bb02: ProgrammingError: "
+                            "relation \"vouchers_that_do_not_exist\" does not exist";
+  EXPECT_NE(r.output.find(error), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rehearse: `up` would FAIL on default"), std::string::npos) << r.output;
+  EXPECT_EQ(fingerprint(db, {"orders.orchestrate_migrations"}), before);
+  EXPECT_FALSE(db.table_exists("broken.alembic_version"));
+  std::string shadow = shadow_named_in(r.output);
+  ASSERT_FALSE(shadow.empty()) << r.output;
+  EXPECT_FALSE(database_exists(shadow));
+
+  // `up` then prints the very same error.
+  auto up = run_orchestrate({"--no-dashboard", "up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(up.code, 1) << up.output;
+  EXPECT_NE(up.output.find(error), std::string::npos) << up.output;
+}
+
+TEST(Rehearse, ReportsEachMigrationsLocksWithTheTargetsRowCountAndDenyMakesItAFailure) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-locks");
+  applied_orders(db, dir);
+  dir.write("orders/0002_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
+  dir.write("orders/0003_index.sql", "CREATE INDEX orders_customer ON orders (customer);\n");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("orders/0002_note.sql takes AccessExclusiveLock on orders.orders (~50k rows, "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("on default): blocks reads and writes until its transaction commits [access-exclusive-on-large-table]"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("orders/0003_index.sql takes ShareLock on orders.orders (~50k rows, "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("orchestrate_migrations ("), std::string::npos) << r.output;  // the ledger's own row is not reported
+  EXPECT_FALSE(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'") == "1");
+
+  dir.write("services.toml", header() + "\n[lint]\ndeny = [\"access-exclusive-on-large-table\"]\n" + sql_service("orders"));
+  r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM orders.orchestrate_migrations"), "1");
+}
+
+TEST(Rehearse, CtrlCExitsOneThirtyAndLeavesNoShadow) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-int");
+  applied_orders(db, dir);
+  dir.write("orders/0002_slow.sql", "SELECT pg_sleep(30);\n");
+  Orchestrate run({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  auto [r, took] = signal_when(run, "applying 0002_slow.sql", 500ms, SIGINT);
+  EXPECT_EQ(r.code, 130) << r.output;
+  EXPECT_LT(took, 15s);
+  std::string shadow = shadow_named_in(r.output);
+  ASSERT_FALSE(shadow.empty()) << r.output;
+  EXPECT_FALSE(database_exists(shadow));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM orders.orchestrate_migrations"), "1");
+}
+
+TEST(Rehearse, AKilledRehearsalsShadowIsDroppedByTheNext) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-kill");
+  applied_orders(db, dir);
+  dir.write("orders/0002_slow.sql", "SELECT pg_sleep(30);\n");
+  std::string shadow;
+  {
+    Orchestrate run({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+    auto [r, took] = signal_when(run, "applying 0002_slow.sql", 300ms, SIGKILL);
+    shadow = shadow_named_in(r.output);
+  }
+  ASSERT_FALSE(shadow.empty());
+  // The killed run's sessions end with it (the server notices at once: the socket closed).
+  for (int i = 0; i < 50 && database_exists(shadow); ++i) {
+    TestDatabase probe;
+    if (probe.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + shadow + "'") == "0") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(database_exists(shadow));
+  dir.write("orders/0002_slow.sql", "SELECT 1;\n");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}, {"ORCHESTRATE_REHEARSAL_STALE_AFTER", "0s"}},
+                           dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("dropped " + shadow + ", left on "), std::string::npos) << r.output;
+  EXPECT_FALSE(database_exists(shadow));
+}
+
+TEST(Rehearse, ShadowUrlPutsTheShadowOnASecondServerAndNamesWhatItLacks) {
+  REQUIRE_DATABASE();
+  TempDir state("rehearse-pg2");
+  std::map<std::string, std::string> env2 = {{"ORCHESTRATE_PG_STATE", (state.path() / "pg2.env").string()}};
+  auto started = run_shell("\"$SRC\"/scripts/dev-postgres.sh start 2>/dev/null", {{"SRC", source_dir().string()}, {"ORCHESTRATE_PG_STATE", env2.begin()->second}}, ".");
+  ASSERT_EQ(started.code, 0) << started.output;
+  std::string second = started.output.substr(0, started.output.find('\n'));
+  struct Stop {
+    std::string state, src;
+    ~Stop() { run_shell("\"$SRC\"/scripts/dev-postgres.sh stop", {{"SRC", src}, {"ORCHESTRATE_PG_STATE", state}}, "."); }
+  } stop{env2.begin()->second, source_dir().string()};
+
+  TestDatabase db;
+  TempDir dir("rehearse-shadow-url");
+  applied_orders(db, dir);
+  dir.write("orders/0002_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse", "--shadow-url", second}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  std::string port = second.substr(second.rfind(':') + 1, second.rfind('/') - second.rfind(':') - 1);
+  EXPECT_NE(r.output.find("into " + shadow_named_in(r.output) + " on postgresql://postgres@127.0.0.1:" + port + "/"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("(~50k rows, "), std::string::npos) << r.output;  // sizes still come from the target
+  auto left = run_shell("/usr/lib/postgresql/15/bin/psql -Atc \"SELECT count(*) FROM pg_database WHERE datname LIKE 'orchestrate_rehearsal_%'\" \"$URL\"",
+                        {{"URL", second}}, ".");
+  EXPECT_EQ(left.output, "0\n") << left.output;
+
+  // A role the target's GRANTs name and the second server lacks: said before anything is restored.
+  db.exec("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rehearse_reader') THEN CREATE ROLE rehearse_reader; END IF; END$$");
+  db.exec("GRANT SELECT ON orders.orders TO rehearse_reader");
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--shadow-url", second}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot hold a copy of target default: role rehearse_reader does not exist there"), std::string::npos)
+      << r.output;
+  db.exec("REVOKE SELECT ON orders.orders FROM rehearse_reader");
+}
+
+TEST(Rehearse, TheExamplesRlsPhaseIsRehearsedWithItsCoverage) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, source_dir());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("rehearse: `up` would succeed on default"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("RLS phase applied: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("RLS verified: all 12 tables in users, habits, journal, meals, movements, practices have RLS enabled"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(db.table_exists("users.alembic_version"));  // the target itself is untouched
+}
+
+TEST(Rehearse, RoundtripReportsADowngradeThatForgetsAColumnWithTheSchemaDifference) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-roundtrip");
+  applied_orders(db, dir);
+  dir.write("orders/0002_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
+  dir.write("orders/0002_note.down.sql", "SELECT 1;  -- forgets to drop the column\n");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse", "--roundtrip"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("roundtrip: orders: downgrading orders/0002_note.sql does not restore schema orders as it was"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("+     note text"), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM orders.orchestrate_migrations"), "1");
+
+  dir.write("orders/0002_note.down.sql", "ALTER TABLE orders DROP COLUMN note;\n");
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--roundtrip"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("\nroundtrip: "), std::string::npos) << r.output;
+}
+
+TEST(Rehearse, UpRehearseWithAFailingRehearsalChangesNothing) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-up");
+  applied_orders(db, dir);
+  dir.write("orders/0002_fine.sql", "CREATE TABLE fine (id int);\n");
+  dir.write("orders/0003_bad.sql", "ALTER TABLE orders ADD COLUMN customer int;  -- it exists already\n");
+  auto r = run_orchestrate({"--no-dashboard", "up", "--rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("0003_bad.sql"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("up --rehearse: the rehearsal did not pass (exit 3); nothing was changed"), std::string::npos) << r.output;
+  EXPECT_FALSE(db.table_exists("orders.fine"));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM orders.orchestrate_migrations"), "1");
+
+  dir.write("orders/0003_bad.sql", "ALTER TABLE orders ADD COLUMN total numeric;\n");
+  r = run_orchestrate({"--no-dashboard", "up", "--rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(db.table_exists("orders.fine"));
+}
