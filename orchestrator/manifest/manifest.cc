@@ -281,7 +281,8 @@ class ManifestParser {
     if (r) s.runner = *r;
     if (const ManifestKind* kind = find_kind(s.runner)) return kind;
     std::string guess = closest_match(s.runner, kind_names());
-    L.error(L.pos(*t.get("runner")), "unknown runner \"" + s.runner + "\" for service " + s.name,
+    const toml::node* rn = t.get("runner");
+    L.error(rn ? L.pos(*rn) : s.pos, "unknown runner \"" + s.runner + "\" for service " + s.name,
             guess.empty() ? "use one of: " + join(kind_names(), ", ") : "did you mean \"" + guess + "\"?");
     return nullptr;
   }

@@ -66,8 +66,13 @@ void add_unique(std::vector<std::string>& into, const std::vector<std::string>& 
 void check_kind_keys(const ManifestKind* self, const ManifestAttrs& t, bool runner_table,
                      const std::vector<const ManifestKind*>& kinds, ManifestDiagnostics& errors) {
   std::vector<std::string> own = self ? keys_of(*self, runner_table) : std::vector<std::string>{};
+  // The closest key among every kind's (a typo of another kind's key then learns whose it is); the
+  // list of what is known here is this table's own.
   std::vector<std::string> every = runner_table ? std::vector<std::string>{} : common_service_keys();
+  std::vector<std::string> here = every;
+  add_unique(here, own);
   for (const auto* k : kinds) add_unique(every, keys_of(*k, runner_table));
+  if (!self) here = every;
   for (const auto& a : t.attrs) {
     if (std::find(own.begin(), own.end(), a.key) != own.end()) continue;
     std::vector<std::string> readers;  // the kinds that do read it
@@ -85,7 +90,7 @@ void check_kind_keys(const ManifestKind* self, const ManifestAttrs& t, bool runn
     if (!readers.empty()) continue;  // an unknown runner: its own error is enough
     std::string guess = closest_match(a.key, every);
     errors.error(a.key_pos, "unknown key \"" + a.key + "\" in " + t.where,
-                 guess.empty() ? "known keys here: " + join(every, ", ") : "did you mean \"" + guess + "\"?");
+                 guess.empty() ? "known keys here: " + join(here, ", ") : "did you mean \"" + guess + "\"?");
   }
 }
 

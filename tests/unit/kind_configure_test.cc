@@ -103,6 +103,7 @@ TEST_F(KindConfigure, AlembicConfigMustExistInThePath) {
   EXPECT_EQ(errs[0].pos.str(), "services.toml:9:10");
   EXPECT_EQ(errs[0].message, "alembic config \"other.ini\" not found in svc");
   fs::remove(dir_ / "svc" / "alembic.ini");
+  spec_.config = "alembic.ini";
   auto missing = configure(alembic_, {});
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_EQ(missing[0].pos.str(), spec_.path_pos.str()) << "without config, the error is at path";
