@@ -50,8 +50,8 @@ TEST(Rollout, HaltsOnTheFailingWaveThenResumes) {
   auto r = run_orchestrate({"rollout"}, {}, dir.path());
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("wave canary exceeded its error budget: 1 failed, 0 allowed"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("db3: meals: "), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("relation \"foods\" already exists"), std::string::npos);
+  // meals has a table and no ledger there: up refuses it before anything runs (what status already knows).
+  EXPECT_NE(r.output.find("db3: refusing to run: meals is tables-without-version"), std::string::npos) << r.output;
   for (int i = 3; i < 6; ++i) EXPECT_FALSE(touched(*dbs[i])) << "db" << i + 1 << " of wave three was touched";
   EXPECT_TRUE(touched(*dbs[0]));
   EXPECT_EQ(count_of(r.output, "not-reached"), 3) << r.output;
