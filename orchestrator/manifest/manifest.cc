@@ -34,6 +34,7 @@ const char* to_string(RunnerKind k) {
     case RunnerKind::Alembic: return "alembic";
     case RunnerKind::Sql: return "sql";
     case RunnerKind::Command: return "command";
+    case RunnerKind::Supabase: return "supabase";
   }
   return "?";
 }
@@ -297,11 +298,13 @@ class ManifestParser {
         s.runner = RunnerKind::Sql;
       else if (runner == "command")
         s.runner = RunnerKind::Command;
+      else if (runner == "supabase")
+        s.runner = RunnerKind::Supabase;
       else {
         known_runner = false;
         std::string guess = closest_match(runner, runner_names);
         L.error(L.pos(*t->get("runner")), "unknown runner \"" + runner + "\" for service " + s.name,
-                guess.empty() ? "use one of: alembic, sql, command" : "did you mean \"" + guess + "\"?");
+                guess.empty() ? "use one of: alembic, sql, command, supabase" : "did you mean \"" + guess + "\"?");
       }
     }
     if (auto sc = L.get_string(*t, "schema", where, true)) {
@@ -445,6 +448,7 @@ class ManifestParser {
     // Where the version information lives, so status can read it without starting the tool.
     s.version_schema = s.schema;
     s.version_table = s.runner == RunnerKind::Sql ? "orchestrate_migrations" : "alembic_version";
+    if (s.runner == RunnerKind::Supabase) s.version_schema = "supabase_migrations", s.version_table = "schema_migrations";
     if (auto vt = L.get_string(*t, "version_table", where, false)) {
       // `name` or `schema.name`, each part a non-empty identifier (PostgreSQL truncates past 63 bytes).
       auto parts = split(*vt, '.');
@@ -814,8 +818,8 @@ class ManifestParser {
   const toml::table* services_table = nullptr;
   // [runners.KIND]: defaults shared by every service of that runner.
   std::map<std::string, std::vector<std::string>> runner_commands = {
-      {"alembic", {"python3", "-m", "alembic"}}, {"sql", {}}, {"command", {}}};
-  const std::vector<std::string> runner_names = {"alembic", "sql", "command"};
+      {"alembic", {"python3", "-m", "alembic"}}, {"sql", {}}, {"command", {}}, {"supabase", {}}};
+  const std::vector<std::string> runner_names = {"alembic", "sql", "command", "supabase"};
   const std::vector<std::string> service_keys = {
       "schema", "runner", "path", "depends_on", "env", "timeout", "config", "command", "version_table", "exclusive",
       "rls", "lock_timeout", "lock_retries", "statement_timeout", "python", "target"};

@@ -30,7 +30,7 @@ struct DatabaseRef {
   SourcePos pos;
 };
 
-enum class RunnerKind { Alembic, Sql, Command };
+enum class RunnerKind { Alembic, Sql, Command, Supabase };
 const char* to_string(RunnerKind k);
 
 // How long a statement may wait for a lock, how often to try again, and a bound on any one statement
