@@ -85,7 +85,9 @@ TEST(SqlSteps, UpExecutesTheStatementsPlanPrints) {
     EXPECT_EQ(executed(db), printed(script)) << script;
     EXPECT_EQ(db.count("INSERT INTO \"ledgers\".\"orchestrate_migrations\""), 1);
     // A transactional file is one round trip: its statements and its row in one message.
-    if (!m.no_transaction) EXPECT_EQ(db.log.size(), 1u);
+    if (!m.no_transaction) {
+      EXPECT_EQ(db.log.size(), 1u);
+    }
     // A transactional file and its row commit together; a no-transaction file's row has its own.
     EXPECT_EQ(script.rfind("BEGIN;\n", 0) == 0, !m.no_transaction) << script;
   }
