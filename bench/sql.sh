@@ -4,7 +4,8 @@
 #   orchestrate up (sql runner)
 #   one psql session, each file in BEGIN/COMMIT with its ledger insert (the floor)
 #   one `psql -1 -f` process per file
-#   sqitch deploy of the same changes, when sqitch is installed
+#   sql-migrate up (Debian's sql-migrate) and sqitch deploy of the same changes, when installed
+# Goals: orchestrate <= 0.9x sql-migrate and <= 1.1x the one-session floor.
 # then one seed file of STATEMENTS INSERTs (default 100,000), `orchestrate up` (read, parse, lint, apply in
 # one transaction, ledger row) against `psql -1 -f` of the same file: within 1.5x is the goal, and a
 # tenth of the file must take about a tenth of the time (linear, not quadratic).
@@ -53,7 +54,18 @@ if command -v sqitch >/dev/null; then
   done
 fi
 
-o=() s=() p=() q=()
+have_sqlmigrate=0
+if command -v sql-migrate >/dev/null; then
+  have_sqlmigrate=1
+  mkdir -p "$work/sm/migrations"
+  for f in "$work"/tiny/*.sql; do
+    { echo "-- +migrate Up"; echo "SET LOCAL search_path TO tiny, public;"; cat "$f"; } >"$work/sm/migrations/$(basename "$f")"
+  done
+  printf 'bench:\n  dialect: postgres\n  datasource: ${DATABASE_URL}\n  dir: migrations\n  table: sql_migrate_ledger\n' \
+    >"$work/sm/dbconfig.yml"
+fi
+
+o=() s=() p=() q=() g=()
 for ((i = 1; i <= rounds; i++)); do
   url=$(fresh_db bench_o); t=$(now_ms); (cd "$work" && DATABASE_URL=$url "$ORCH" up >/dev/null); o+=($(($(now_ms) - t)))
   url=$(fresh_db bench_s); t=$(now_ms); "$PSQL" -q -X -v ON_ERROR_STOP=1 -f "$work/session.sql" "$url" >/dev/null; s+=($(($(now_ms) - t)))
@@ -69,7 +81,11 @@ for ((i = 1; i <= rounds; i++)); do
     url=$(fresh_db bench_q); "$PSQL" -q -X "$url" -c "CREATE SCHEMA tiny" >/dev/null
     t=$(now_ms); (cd "$work/sq" && sqitch deploy "db:pg:${url#postgresql:}" >/dev/null); q+=($(($(now_ms) - t)))
   fi
-  echo "round $i: orchestrate ${o[-1]} ms, psql session ${s[-1]} ms, psql per file ${p[-1]} ms${q:+, sqitch ${q[-1]} ms}" >&2
+  if ((have_sqlmigrate)); then
+    url=$(fresh_db bench_g); "$PSQL" -q -X "$url" -c "CREATE SCHEMA tiny" >/dev/null
+    t=$(now_ms); (cd "$work/sm" && DATABASE_URL="$url?sslmode=disable" sql-migrate up -env=bench >/dev/null); g+=($(($(now_ms) - t)))
+  fi
+  echo "round $i: orchestrate ${o[-1]} ms, psql session ${s[-1]} ms, psql per file ${p[-1]} ms${q:+, sqitch ${q[-1]} ms}${g:+, sql-migrate ${g[-1]} ms}" >&2
 done
 mo=$(median "${o[@]}") ms=$(median "${s[@]}") mp=$(median "${p[@]}")
 per() { awk -v t="$1" -v n="$count" 'BEGIN { printf "%.2f", t / n }'; }
@@ -80,11 +96,20 @@ printf '  %-40s %8s ms  %6s ms/migration\n' "orchestrate up (sql runner)" "$mo" 
 if ((have_sqitch)); then
   mq=$(median "${q[@]}"); printf '  %-40s %8s ms  %6s ms/migration\n' "sqitch deploy" "$mq" "$(per "$mq")"
 else
-  echo "  sqitch deploy: not installed (apt-get install sqitch to compare)"
+  echo "  sqitch deploy: not installed, skipped (apt-get install sqitch to compare)"
+fi
+if ((have_sqlmigrate)); then
+  mg=$(median "${g[@]}"); printf '  %-40s %8s ms  %6s ms/migration\n' "sql-migrate up" "$mg" "$(per "$mg")"
+else
+  echo "  sql-migrate up: not installed, skipped (apt-get install sql-migrate to compare)"
 fi
 echo
 r=$(ratio "$mo" "$ms")
-printf '  sql/psql_session  = %s  (goal <= 1.3: %s)\n' "$r" "$(verdict "$r" 1.3)"
+printf '  sql/psql_session  = %s  (goal <= 1.1: %s)\n' "$r" "$(verdict "$r" 1.1)"
+if ((have_sqlmigrate)); then
+  r=$(ratio "$mo" "$mg")
+  printf '  sql/sql-migrate   = %s  (goal <= 0.9: %s)\n' "$r" "$(verdict "$r" 0.9)"
+fi
 printf '  sql/psql_per_file = %s\n' "$(ratio "$mo" "$mp")"
 
 # One large seed file.

@@ -5,6 +5,7 @@
 #include "command/command_kind.h"
 #include "migration_kind.h"
 #include "sql/sql_kind.h"
+#include "supabase/supabase_kind.h"
 
 namespace orch {
 
@@ -12,7 +13,8 @@ const std::vector<const MigrationKind*>& migration_kinds() {
   static const AlembicKind alembic;
   static const SqlKind sql;
   static const CommandKind command;
-  static const std::vector<const MigrationKind*> all = {&alembic, &sql, &command};
+  static const SupabaseKind supabase;
+  static const std::vector<const MigrationKind*> all = {&alembic, &sql, &command, &supabase};
   return all;
 }
 

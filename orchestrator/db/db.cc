@@ -1,5 +1,7 @@
 #include "db/db.h"
 
+#include "util/sql_text.h"
+
 #include <charconv>
 
 namespace orch {
@@ -16,6 +18,8 @@ long long Field::as_int() const {
 }
 
 bool Field::as_bool() const { return v_ && (*v_ == "t" || *v_ == "true"); }
+
+std::string Db::quote_literal(const std::string& value) const { return sql_literal(value); }
 
 Rows Db::query(const std::string& sql, const Params& params, TxKind kind) {
   auto tx = begin(kind);

@@ -70,6 +70,10 @@ class Db {
   // One transaction at a time per session.
   virtual std::unique_ptr<Tx> begin(TxKind kind = TxKind::ReadWrite) = 0;
   virtual std::string quote_name(const std::string& identifier) const = 0;
+  // A value as a string literal the way this connection quotes it (libpq's PQescapeLiteral), for a
+  // message that must hold its values (a file and its ledger row in one round trip). Fakes get the
+  // standard-conforming form.
+  virtual std::string quote_literal(const std::string& value) const;
   // Asks the server to cancel the statement now running; safe from another thread.
   virtual void cancel() = 0;
   // The TCP port of our end of the connection; nullopt for a Unix socket (or a fake).

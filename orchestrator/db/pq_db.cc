@@ -85,6 +85,7 @@ class PqDb : public Db {
     return std::make_unique<PqTx<pqxx::work>>(*conn_);
   }
   std::string quote_name(const std::string& identifier) const override { return conn_->quote_name(identifier); }
+  std::string quote_literal(const std::string& value) const override { return conn_->quote(value); }
   void cancel() override {
     try {
       conn_->cancel_query();

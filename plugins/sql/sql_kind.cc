@@ -19,7 +19,11 @@
 
 namespace orch {
 
-std::unique_ptr<ServiceRunner> SqlKind::make_runner(RunnerContext ctx) const { return std::make_unique<SqlRunner>(ctx); }
+std::unique_ptr<ServiceRunner> SqlKind::make_runner(RunnerContext ctx) const {
+  SqlRunner::Options opt;
+  opt.rules = rules_;
+  return std::make_unique<SqlRunner>(ctx, opt);
+}
 
 std::string SqlKind::version_rows_sql(const std::string& rel) const {
   return "SELECT version::text, " + catalog::iso_utc("applied_at") + ", checksum FROM " + rel;
@@ -44,7 +48,7 @@ void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceSta
     if (it == applied.end()) {
       out.pending.push_back(mig.version_text);
       out.pending_messages.push_back(mig.name);
-    } else if (it->second->checksum != mig.checksum) {
+    } else if (!it->second->checksum.empty() && it->second->checksum != mig.checksum) {
       out.state = service_state::kError;
       out.detail = s.path_text + "/" + mig.path.filename().string() + " was changed after it was applied";
     }
@@ -70,29 +74,18 @@ void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceSta
   out.state = out.pending.empty() ? service_state::kUpToDate : service_state::kPending;
 }
 
-// The pending files as one script that does what `up` would: the same transactions, search_path and
-// ledger rows (the statement the runner executes, with its values inlined).
+// The pending files as one script that does what `up` would: the steps the runner executes
+// (sql_steps.h), with the ledger's values inlined as literals.
 Result<std::string> SqlKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string&) const {
-  std::ostringstream o;
   SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
-  const std::string qs = quote_identifier(s.version_schema), qt = quote_identifier(s.version_table);
-  o << "CREATE SCHEMA IF NOT EXISTS " << quote_identifier(s.schema) << ";\n";
-  if (s.version_schema != s.schema) o << "CREATE SCHEMA IF NOT EXISTS " << qs << ";\n";
-  o << ledger_ddl(qs, qt) << ";\n";
+  const QuoteFn q = [](const std::string& x) { return quote_identifier(x); };
+  std::string o = render_prepare(prepare_steps(s, rules_, q));
   for (const auto& mig : set.migrations) {
     if (std::find(st.pending.begin(), st.pending.end(), mig.version_text) == st.pending.end()) continue;
-    o << "\n-- " << s.path_text << "/" << mig.path.filename().string() << "\n";
-    if (!mig.no_transaction) o << "BEGIN;\nSET LOCAL search_path TO " << quote_identifier(s.schema) << ", public;\n";
-    else o << "SET search_path TO " << quote_identifier(s.schema) << ", public;\n";
-    o << mig.contents;
-    if (!mig.contents.empty() && mig.contents.back() != '\n') o << "\n";
-    o << ";\n"
-      << inline_parameters(ledger_insert_sql(qs, qt), {std::to_string(mig.version), sql_literal(mig.name),
-                                                       sql_literal(mig.checksum), "0", "'orchestrate plan --sql'"})
-      << ";\n";
-    o << (mig.no_transaction ? "RESET search_path;\n" : "COMMIT;\n");
+    o += "\n-- " + s.path_text + "/" + mig.path.filename().string() + "\n";
+    o += render_steps(file_steps(s, mig, rules_, "orchestrate plan --sql", q), sql_literal);
   }
-  return o.str();
+  return o;
 }
 
 Result<std::vector<LintSource>> SqlKind::lint_sources(const ServiceSpec& s, const ServiceStatus* st,
@@ -109,11 +102,13 @@ Result<std::vector<LintSource>> SqlKind::lint_sources(const ServiceSpec& s, cons
 namespace {
 
 // The ledger's versions, newest first; empty when there is no ledger.
-std::vector<long long> applied_versions(Db& db, const std::string& ledger) {
+std::vector<long long> applied_versions(Db& db, const ServiceSpec& s, const FileLedger& ledger) {
   std::vector<long long> applied;
+  const QuoteFn q = [&db](const std::string& x) { return db.quote_name(x); };
   auto tx = db.begin(TxKind::ReadOnly);
-  if (!tx->query("SELECT to_regclass($1) IS NOT NULL", {ledger})[0][0].as_bool()) return applied;
-  for (const auto& r : tx->query("SELECT version FROM " + ledger + " ORDER BY version DESC")) applied.push_back(r[0].as_int());
+  if (!tx->query("SELECT to_regclass($1) IS NOT NULL", {q(s.version_schema) + "." + q(s.version_table)})[0][0].as_bool())
+    return applied;
+  for (const auto& r : tx->query(ledger.versions_desc_sql(s, q))) applied.push_back(r[0].as_int());
   tx->commit();
   return applied;
 }
@@ -125,7 +120,7 @@ std::vector<long long> applied_versions(Db& db, const std::string& ledger) {
 Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const {
   SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   Db& db = ctx.db;
-  const std::string ledger = db.quote_name(s.version_schema) + "." + db.quote_name(s.version_table);
+  const QuoteFn q = [&db](const std::string& x) { return db.quote_name(x); };
   std::vector<const SqlMigration*> files;
   long long to_version = -1;
   if (to != "-1" && to != "base") {
@@ -133,7 +128,7 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
     if (!v) return v.error();
     to_version = *v;
   }
-  for (long long v : applied_versions(db, ledger)) {
+  for (long long v : applied_versions(db, s, *rules_.ledger)) {
     if (to == "-1" && !files.empty()) break;
     if (to_version >= 0 && v <= to_version) break;
     auto it = std::find_if(set.migrations.begin(), set.migrations.end(), [v](const SqlMigration& m) { return m.version == v; });
@@ -149,9 +144,10 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
     ctx.line("reverting " + mig->path.filename().string() + " with " + mig->down_path.filename().string());
     try {
       auto tx = db.begin();
-      tx->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
+      if (rules_.search_path) tx->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
       tx->exec(read_text_file(mig->down_path));
-      tx->query("DELETE FROM " + ledger + " WHERE version = $1", {std::to_string(mig->version)});
+      const LedgerWrite forget = rules_.ledger->forget(s, *mig, q);
+      tx->query(forget.sql, Params(forget.values.begin(), forget.values.end()));
       tx->commit();
     } catch (const std::exception& e) {
       int rel = error_line(e.what());
@@ -171,18 +167,18 @@ Status SqlKind::baseline(const ServiceSpec& s, const std::string& to, bool, Step
     upto = *v;
   }
   Db& db = ctx.db;
-  const std::string qs = db.quote_name(s.version_schema), qt = db.quote_name(s.version_table);
+  const QuoteFn q = [&db](const std::string& x) { return db.quote_name(x); };
+  const std::string who = "baseline (orchestrate " ORCHESTRATE_VERSION ", run " + ctx.run_id + ")";
   try {
     auto tx = db.begin();
-    tx->exec("CREATE SCHEMA IF NOT EXISTS " + qs);
-    tx->exec(ledger_ddl(qs, qt));
+    for (const auto& st : prepare_steps(s, rules_, q)) tx->exec(st);
     size_t n = 0;
     for (const auto& mig : set.migrations) {
       if (mig.version > upto) break;
-      n += tx->query(ledger_insert_sql(qs, qt) + " ON CONFLICT (version) DO NOTHING RETURNING version",
-                     {std::to_string(mig.version), mig.name, mig.checksum, "0",
-                      "baseline (orchestrate " ORCHESTRATE_VERSION ", run " + ctx.run_id + ")"})
-               .size();
+      RecordFacts facts{"0", who, {}};
+      if (rules_.ledger->keeps_statements()) facts.statements = ledger_statements(mig);
+      const LedgerWrite w = rules_.ledger->record_if_missing(s, mig, facts, q);
+      n += tx->query(w.sql, Params(w.values.begin(), w.values.end())).size();
     }
     tx->commit();
     ctx.line("recorded " + std::to_string(n) + " file(s) up to " + to + " as applied");

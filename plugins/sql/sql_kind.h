@@ -1,12 +1,15 @@
 #pragma once
 // The `sql` kind: NNNN_name.sql files applied natively, a ledger table of applied files.
 #include "migration_kind.h"
+#include "sql/sql_ledger.h"
 #include "sql/sql_manifest.h"
+#include "sql/sql_steps.h"
 
 namespace orch {
 
 class SqlKind : public MigrationKind {
  public:
+  SqlKind() : rules_{&orchestrate_ledger(), true} {}
   const ManifestKind& manifest() const override { return manifest_; }
   std::unique_ptr<ServiceRunner> make_runner(RunnerContext ctx) const override;
   std::string version_rows_sql(const std::string& quoted_rel) const override;
@@ -19,6 +22,11 @@ class SqlKind : public MigrationKind {
   bool knows_version(const ServiceSpec& s, const std::string& to) const override;
   std::vector<Finding> check_files(const ServiceSpec& s, const std::filesystem::path& root) const override;
   ProbeResult probe(const ServiceSpec& s) const override;
+
+ protected:
+  // Another kind of SQL files (supabase): the same applier with its own ledger.
+  explicit SqlKind(SqlApplyRules rules) : rules_(rules) {}
+  SqlApplyRules rules_;
 
  private:
   SqlManifest manifest_;

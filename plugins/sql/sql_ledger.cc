@@ -1,5 +1,7 @@
 #include "sql/sql_ledger.h"
 
+#include <cctype>
+
 namespace orch {
 
 std::string ledger_ddl(const std::string& qs, const std::string& qt) {
@@ -14,18 +16,66 @@ std::string ledger_ddl(const std::string& qs, const std::string& qt) {
          ")";
 }
 
-std::string ledger_insert_sql(const std::string& qs, const std::string& qt) {
-  return "INSERT INTO " + qs + "." + qt + " (version, name, checksum, duration_ms, applied_by) VALUES ($1, $2, $3, $4, $5)";
+namespace {
+std::string table_of(const ServiceSpec& s, const QuoteFn& q) { return q(s.version_schema) + "." + q(s.version_table); }
+}  // namespace
+
+std::vector<std::string> OrchestrateLedger::create_sql(const ServiceSpec& s, const QuoteFn& q) const {
+  std::vector<std::string> out;
+  if (s.version_schema != s.schema) out.push_back("CREATE SCHEMA IF NOT EXISTS " + q(s.version_schema));
+  out.push_back(ledger_ddl(q(s.version_schema), q(s.version_table)));
+  return out;
+}
+
+std::string OrchestrateLedger::read_sql(const ServiceSpec& s, const QuoteFn& q) const {
+  return "SELECT version, name, checksum FROM " + table_of(s, q) + " ORDER BY version";
+}
+
+LedgerWrite OrchestrateLedger::record(const ServiceSpec& s, const SqlMigration& m, const RecordFacts& f,
+                                      const QuoteFn& q) const {
+  return {"INSERT INTO " + table_of(s, q) + " (version, name, checksum, duration_ms, applied_by) VALUES ($1, $2, $3, " +
+              f.duration_sql + ", $4)",
+          {std::to_string(m.version), m.name, m.checksum, f.applied_by}};
+}
+
+LedgerWrite OrchestrateLedger::record_if_missing(const ServiceSpec& s, const SqlMigration& m, const RecordFacts& f,
+                                                 const QuoteFn& q) const {
+  LedgerWrite w = record(s, m, f, q);
+  w.sql += " ON CONFLICT (version) DO NOTHING RETURNING version";
+  return w;
+}
+
+LedgerWrite OrchestrateLedger::forget(const ServiceSpec& s, const SqlMigration& m, const QuoteFn& q) const {
+  return {"DELETE FROM " + table_of(s, q) + " WHERE version = $1", {std::to_string(m.version)}};
+}
+
+std::string OrchestrateLedger::versions_desc_sql(const ServiceSpec& s, const QuoteFn& q) const {
+  return "SELECT version FROM " + table_of(s, q) + " ORDER BY version DESC";
+}
+
+const FileLedger& orchestrate_ledger() {
+  static const OrchestrateLedger ledger;
+  return ledger;
 }
 
 std::string inline_parameters(std::string sql, const std::vector<std::string>& literals) {
-  // Highest first, so $1 does not match the start of $10.
-  for (size_t i = literals.size(); i-- > 0;) {
-    const std::string mark = "$" + std::to_string(i + 1);
-    for (size_t at = 0; (at = sql.find(mark, at)) != std::string::npos; at += literals[i].size())
-      sql.replace(at, mark.size(), literals[i]);
+  // One pass over the statement, so a value that itself holds "$2" (a function body in Supabase's
+  // statements) is never substituted again, and $1 does not match the start of $10.
+  std::string out;
+  for (size_t i = 0; i < sql.size();) {
+    size_t j = i + 1;
+    while (sql[i] == '$' && j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
+    if (j > i + 1 && j - i <= 6) {
+      size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
+      if (n >= 1 && n <= literals.size()) {
+        out += literals[n - 1];
+        i = j;
+        continue;
+      }
+    }
+    out += sql[i++];
   }
-  return sql;
+  return out;
 }
 
 std::string version_label(const SqlMigrationSet& set, long long v) {
@@ -40,7 +90,7 @@ LedgerVerdict validate_ledger(const std::string& path_text, const SqlMigrationSe
   for (const auto& m : set.migrations) {
     auto it = applied.find(m.version);
     if (it != applied.end()) {
-      if (it->second.checksum != m.checksum) {
+      if (!it->second.checksum.empty() && it->second.checksum != m.checksum) {
         v.error = path_text + "/" + m.path.filename().string() + " was changed after it was applied (ledger sha256 " +
                   it->second.checksum.substr(0, 12) + "…, file now " + m.checksum.substr(0, 12) + "…)";
         v.details = {"never edit an applied migration: restore the file and add a new NNNN_name.sql with the change"};

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/file_ledger.h"
 #include "sql/sql_migrations.h"
 
 namespace orch {
@@ -16,13 +17,22 @@ struct LedgerRow {
 };
 using Ledger = std::map<long long, LedgerRow>;  // version -> row
 
+// The `sql` kind's ledger, <version_schema>.<version_table> (orchestrate_migrations by default): the
+// file's checksum, its duration and who applied it.
+class OrchestrateLedger : public FileLedger {
+ public:
+  std::vector<std::string> create_sql(const ServiceSpec& s, const QuoteFn& q) const override;
+  std::string read_sql(const ServiceSpec& s, const QuoteFn& q) const override;
+  LedgerWrite record(const ServiceSpec& s, const SqlMigration& m, const RecordFacts& f, const QuoteFn& q) const override;
+  LedgerWrite record_if_missing(const ServiceSpec& s, const SqlMigration& m, const RecordFacts& f,
+                                const QuoteFn& q) const override;
+  LedgerWrite forget(const ServiceSpec& s, const SqlMigration& m, const QuoteFn& q) const override;
+  std::string versions_desc_sql(const ServiceSpec& s, const QuoteFn& q) const override;
+};
+const FileLedger& orchestrate_ledger();
+
 // The ledger's DDL, shared with status, check and down.
 std::string ledger_ddl(const std::string& quoted_schema, const std::string& quoted_table);
-
-// The row recorded with each applied file, as a statement with parameters $1..$5 (version, name,
-// checksum, duration_ms, applied_by). `up` executes it with parameters; `plan --sql` prints it with
-// the values inlined as literals by inline_parameters().
-std::string ledger_insert_sql(const std::string& quoted_schema, const std::string& quoted_table);
 
 // `sql` with $1..$N replaced by the given SQL literals (for printing, never for executing).
 std::string inline_parameters(std::string sql, const std::vector<std::string>& literals);
@@ -33,7 +43,7 @@ struct LedgerVerdict {
   std::vector<std::string> warnings;  // e.g. a ledger version whose file is gone
 };
 
-// Before applying anything: an edited applied file (checksum drift) or a never-applied file older
+// Before applying anything: an edited applied file (checksum drift, when the ledger keeps checksums) or a never-applied file older
 // than the newest applied one (out of order) stops the service untouched.
 LedgerVerdict validate_ledger(const std::string& path_text, const SqlMigrationSet& set, const Ledger& applied);
 

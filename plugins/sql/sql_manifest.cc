@@ -31,7 +31,9 @@ void SqlManifest::read_service(ServiceSpec& s, const KindInput& in, ManifestDiag
   auto quiet = ManifestDiagnostics::quiet();  // [runners.sql] was checked once
   if (const std::string* size = quiet.string(in.defaults, "max_file_size"))
     s.max_file_bytes = parse_file_size(*size).value_or(kDefaultMaxSqlFileBytes);
-  default_version_table(s, s.schema, "orchestrate_migrations");
+  default_ledger(s);
 }
+
+void SqlManifest::default_ledger(ServiceSpec& s) const { default_version_table(s, s.schema, "orchestrate_migrations"); }
 
 }  // namespace orch

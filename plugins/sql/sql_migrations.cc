@@ -10,7 +10,9 @@
 #include <fstream>
 #include <map>
 #include <limits>
+#include <mutex>
 #include <regex>
+#include <unordered_map>
 
 #include "util/numbers.h"
 #include "util/sql_split.h"
@@ -47,6 +49,25 @@ std::string refusal(const SqlMigration& mig) {
   if (!parsed && parsed.error().exit_code == 130) return " interrupted while parsing; nothing of it ran";
   if (!parsed) return "";
   return found;
+}
+
+// refusal() once per file contents in a process: `up` reads a service's files for its state, for the
+// lint gate and in its runner, and parsing is what those reads cost. Keyed by the sha256 and the
+// no-transaction mark (which decides what is checked); an interrupted parse is never remembered.
+std::string refusal_once(const SqlMigration& mig) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::string> seen;
+  const std::string key = mig.checksum + (mig.no_transaction ? "n" : "t");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = seen.find(key); it != seen.end()) return it->second;
+  }
+  std::string why = refusal(mig);
+  if (why.find("interrupted while parsing") == std::string::npos) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.emplace(key, why);
+  }
+  return why;
 }
 
 // "3 KiB", "4.5 MiB", "133 MiB": a size as an error shows it.
@@ -133,7 +154,7 @@ SqlMigrationSet read_sql_migrations(const fs::path& dir, size_t max_file_bytes) 
     mig.checksum = sha256_hex(mig.contents);
     std::string first = mig.contents.substr(0, mig.contents.find('\n'));
     mig.no_transaction = trim(first) == "-- orchestrate:no-transaction";
-    if (std::string why = refusal(mig); !why.empty()) {
+    if (std::string why = refusal_once(mig); !why.empty()) {
       set.errors.push_back(fname + ":" + why);
       continue;
     }

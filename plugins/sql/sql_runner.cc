@@ -16,6 +16,7 @@
 #include "db/lock_blocker.h"
 #include "report/status_report.h"
 #include "sql/sql_migrations.h"
+#include "sql/sql_steps.h"
 #include "util/duration.h"
 #include "util/identity.h"
 #include "util/lock_retry.h"
@@ -45,7 +46,6 @@ using EmitFn = std::function<void(std::string)>;
 // Posts a typed event (RunEvents) to the scheduler's thread, from the pool.
 using TypedFn = std::function<void(std::function<void(RunEvents&)>)>;
 // Runs inside a file's transaction just before it commits (rehearse reads pg_locks there).
-using BeforeCommit = std::function<void(Tx&)>;
 
 std::string applied_by(const std::string& run_id) {
   const std::string who = std::getenv("JOB_COMPLETION_INDEX") ? applied_by_name() : os_user_name() + "@" + host_name();
@@ -53,15 +53,12 @@ std::string applied_by(const std::string& run_id) {
 }
 
 // Creates the schema and the ledger when missing and reads what it holds.
-Ledger prepare_ledger(Db& db, const ServiceSpec& s) {
-  const std::string qs = db.quote_name(s.version_schema), qt = db.quote_name(s.version_table);
+Ledger prepare_ledger(Db& db, const ServiceSpec& s, const SqlApplyRules& rules) {
+  const QuoteFn q = [&db](const std::string& x) { return db.quote_name(x); };
   Ledger applied;
   auto tx = db.begin();
-  tx->exec("CREATE SCHEMA IF NOT EXISTS " + db.quote_name(s.schema));
-  if (s.version_schema != s.schema) tx->exec("CREATE SCHEMA IF NOT EXISTS " + qs);
-  tx->exec(ledger_ddl(qs, qt));
-  for (const auto& row : tx->query("SELECT version, name, checksum FROM " + qs + "." + qt + " ORDER BY version"))
-    applied[row[0].as_int()] = {row[1].str(), row[2].str()};
+  for (const auto& st : prepare_steps(s, rules, q)) tx->exec(st);
+  for (const auto& row : tx->query(rules.ledger->read_sql(s, q))) applied[row[0].as_int()] = {row[1].str(), row[2].str()};
   tx->commit();
   return applied;
 }
@@ -103,44 +100,6 @@ void rebuild_invalid_indexes(Db& db, const ServiceSpec& s, const SqlMigration& m
   }
 }
 
-// The file's limits, for its transaction (local) or for its session (no-transaction files).
-void set_limits(Tx& tx, const LockPolicy& locks, bool local) {
-  auto ms = [](const std::optional<Millis>& d) { return d ? std::to_string(d->count()) + "ms" : std::string("0"); };
-  tx.query("SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
-           {ms(locks.lock_timeout), ms(locks.statement_timeout), local ? "true" : "false"});
-}
-
-// One attempt: the no-transaction statements from `next` on (each committed as it runs), then the
-// transaction that holds the file (unless no-transaction) and its ledger row. Throws what the server says.
-void attempt_file(Db& db, const ServiceSpec& s, const SqlMigration& m, const std::vector<SqlStatement>& stmts,
-                  size_t& next, int& line_base, long long started_ms, const std::string& who, RunResult& r,
-                  const BeforeCommit& before_commit) {
-  const auto t0 = std::chrono::steady_clock::now();
-  if (m.no_transaction) {
-    auto session = db.begin(TxKind::Autocommit);
-    set_limits(*session, s.locks, false);
-    session->exec("SET search_path TO " + db.quote_name(s.schema) + ", public");
-    for (; next < stmts.size(); ++next) {
-      line_base = stmts[next].line;
-      session->exec(stmts[next].text);
-    }
-    line_base = 1;
-  }
-  auto w = db.begin();
-  set_limits(*w, s.locks, true);
-  if (!m.no_transaction) {
-    w->exec("SET LOCAL search_path TO " + db.quote_name(s.schema) + ", public");
-    w->exec(m.contents);
-  }
-  auto ms = started_ms + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  w->query(ledger_insert_sql(db.quote_name(s.version_schema), db.quote_name(s.version_table)),
-           {std::to_string(m.version), m.name, m.checksum, std::to_string(ms), who});
-  if (before_commit) before_commit(*w);
-  w->commit();
-  ++r.applied;
-  r.after = {m.version_text};
-}
-
 // A failed file in the report: where (file:line), the server's words, and what was kept.
 void describe_failure(const std::exception& e, const ServiceSpec& s, const SqlMigration& m, int line_base, RunResult& r,
                       const EmitFn& emit) {
@@ -163,10 +122,12 @@ void describe_failure(const std::exception& e, const ServiceSpec& s, const SqlMi
   }
   int rel = error_line(what);
   int line = rel ? line_base + rel - 1 : line_base;
+  auto lines = split(m.contents, '\n');
+  // A LINE outside the file is the ledger row's or orchestrate's own setup: no line of the file to show.
+  if (rel && (line < 1 || line > static_cast<int>(lines.size()))) rel = 0, line = 1;
   std::string where = s.path_text + "/" + fname;
   if (rel || m.no_transaction) where += ":" + std::to_string(line);
   r.error = where + ": " + first_error_line(what);
-  auto lines = split(m.contents, '\n');
   if (rel && line >= 1 && line <= static_cast<int>(lines.size()))
     r.details.push_back(std::to_string(line) + " | " + trim(lines[line - 1]));
   r.details.push_back(m.no_transaction
@@ -203,19 +164,14 @@ void describe_gave_up(const ServiceSpec& s, const SqlMigration& m, int line_base
 // Applies one file and its ledger row. A lock timeout rolls the file's transaction back, so the file is
 // tried again after a backoff (util/lock_retry.h), up to lock_retries times; in a no-transaction file
 // only the statement that timed out is. Returns false with r.error/details filled on failure.
-bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::string& who, SqlRunner::Job& state,
-                RunResult& r, const EmitFn& emit, const TypedFn& typed) {
+bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const SqlRunner::Options& opt, const std::string& who,
+                SqlRunner::Job& state, RunResult& r, const EmitFn& emit, const TypedFn& typed) {
   const ServiceSpec& s = *job.service;
   const std::string fname = m.path.filename().string();
   emit("applying " + fname + (m.no_transaction ? " (no transaction)" : ""));
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<SqlStatement> stmts;
-  if (m.no_transaction) {
-    rebuild_invalid_indexes(db, s, m, emit);
-    // CREATE INDEX CONCURRENTLY and friends refuse transactions, even the implicit one of a
-    // multi-statement query: one statement at a time.
-    stmts = split_sql(m.contents);
-  }
+  if (m.no_transaction) rebuild_invalid_indexes(db, s, m, emit);
+  const FileSteps steps = file_steps(s, m, opt.rules, who, [&db](const std::string& x) { return db.quote_name(x); });
   size_t next = 0;
   int line_base = 1;
   bool ok = false;
@@ -235,9 +191,15 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
   auto end = retry.run(
       [&](int attempt) {
         try {
-          BeforeCommit hook;
-          if (state.record_locks) hook = [&state](Tx& tx) { state.last_locks = held_relation_locks(tx); };
-          attempt_file(db, s, m, stmts, next, line_base, 0, who, r, hook);
+          BeforeCommit hook = opt.before_commit;
+          if (state.record_locks)
+            hook = [&state, &opt](Tx& tx, const SqlMigration& file) {
+              state.last_locks = held_relation_locks(tx);
+              if (opt.before_commit) opt.before_commit(tx, file);
+            };
+          execute_steps(db, steps, s.locks, next, line_base, hook);
+          ++r.applied;
+          r.after = {m.version_text};
           auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
           emit("applied " + fname + " in " + format_duration(ms) +
                (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : ""));
@@ -272,7 +234,8 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const std::str
 }
 
 // Runs on the pool. `emit` posts a line to the io_context.
-RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit, const TypedFn& typed) {
+RunResult apply_sql(const RunJob& job, const SqlRunner::Options& opt, SqlRunner::Job& state, const EmitFn& emit,
+                    const TypedFn& typed) {
   const ServiceSpec& s = *job.service;
   RunResult r;
   // The run's session already read the ledger and the files: nothing to do means no connection at all.
@@ -311,7 +274,7 @@ RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit
 
   Ledger applied;
   try {
-    applied = prepare_ledger(*db, s);
+    applied = prepare_ledger(*db, s, opt.rules);
   } catch (const std::exception& e) {
     r.outcome = state.cancelled ? Outcome::Interrupted : Outcome::Failed;
     r.error = "cannot prepare the ledger " + s.version_schema + "." + s.version_table + ": " + first_error_line(e.what());
@@ -336,7 +299,7 @@ RunResult apply_sql(const RunJob& job, SqlRunner::Job& state, const EmitFn& emit
       if (state.timed_out) r.error = "timed out after " + format_duration(*job.timeout);
       return r;
     }
-    if (!apply_file(*db, job, m, who, state, r, emit, typed)) return r;
+    if (!apply_file(*db, job, m, opt, who, state, r, emit, typed)) return r;
   }
   r.outcome = r.applied > 0 ? Outcome::Applied : Outcome::UpToDate;
   if (r.applied == 0) emit("all " + std::to_string(set.migrations.size()) + " files already applied");
@@ -372,7 +335,7 @@ void SqlRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
     auto emit = [&io, on_line](std::string l) { boost::asio::post(io, [on_line, l] { on_line(l); }); };
     RunEvents* events = job.events;
     auto typed = [&io, events](std::function<void(RunEvents&)> f) { boost::asio::post(io, [events, f] { f(*events); }); };
-    RunResult r = apply_sql(job, *state, emit, typed);
+    RunResult r = apply_sql(job, opt_, *state, emit, typed);
     boost::asio::post(io, [this, state, timer, on_done, r]() mutable {
       if (timer) timer->cancel();
       {

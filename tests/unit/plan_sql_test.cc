@@ -67,7 +67,7 @@ TEST(PlanSql, SqlServiceScriptDoesWhatTheRunnerDoes) {
   EXPECT_NE(o.find("CREATE TABLE IF NOT EXISTS \"meals\".\"orchestrate_migrations\""), std::string::npos);
   EXPECT_NE(o.find("-- meals/0001_create.sql\nBEGIN;\nSET LOCAL search_path TO \"meals\", public;\nCREATE TABLE meals (id int)\n;\n"
                    "INSERT INTO \"meals\".\"orchestrate_migrations\" (version, name, checksum, duration_ms, applied_by) "
-                   "VALUES (1, 'create', '"),
+                   "VALUES ('1', 'create', '"),
             std::string::npos)
       << o;
   EXPECT_NE(o.find("-- meals/0002_index.sql\nSET search_path TO \"meals\", public;\n"), std::string::npos) << o;
