@@ -28,6 +28,9 @@ struct DriverJobSpec {
   std::optional<Millis> statement_timeout;  // nullopt: leave env.py's own alone
   std::optional<Millis> timeout;
   bool fork = true;
+  // Where orchestrate reads the version (the manifest's version_table): the driver fails the job before
+  // any revision runs when env.py's migration context would write it elsewhere. Empty: not checked.
+  std::string version_schema, version_table;
 };
 
 struct DriverJobHandlers {
