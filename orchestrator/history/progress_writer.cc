@@ -21,7 +21,7 @@ long long ms_between(Clock::time_point a, Clock::time_point b) {
 // The sql kind's checksum is the sha256 of the file's contents (its ledger keeps the same); the other
 // kinds have none.
 std::string file_checksum(const ServiceSpec& s, const std::string& file) {
-  if (s.runner != RunnerKind::Sql || file.empty()) return "";
+  if (s.runner != "sql" || file.empty()) return "";
   std::ifstream in(s.path / file, std::ios::binary);
   if (!in) return "";
   std::ostringstream buf;
@@ -294,7 +294,7 @@ void ProgressWriter::write(const std::vector<Step>& steps, bool first, TimePoint
   std::vector<std::vector<std::string>> s(16), m(11);
   for (const auto& st : steps) {
     const ServiceSpec& spec = *st.spec;
-    std::vector<std::string> row = {spec.name, to_string(spec.runner), spec.schema, to_pg_array(st.before),
+    std::vector<std::string> row = {spec.name, spec.runner, spec.schema, to_pg_array(st.before),
                                     to_pg_array(st.after), std::to_string(st.applied), std::to_string(st.duration_ms),
                                     st.state, st.error, std::to_string(st.lock_timeouts),
                                     std::to_string(ms_between(st.started, now)), st.current,
