@@ -151,14 +151,17 @@ _READ_LIMITS = (
 )
 
 
-def _read_limits(dbapi_conn):
+def _fetch_one(dbapi_conn, sql):
     cur = dbapi_conn.cursor()
     try:
-        cur.execute(_READ_LIMITS)
-        row = cur.fetchone()
+        cur.execute(sql)
+        return cur.fetchone()
     finally:
         cur.close()
-    return row
+
+
+def _read_limits(dbapi_conn):
+    return _fetch_one(dbapi_conn, _READ_LIMITS)
 
 
 def _end_transaction(dbapi_conn, commit):
@@ -184,12 +187,7 @@ _READ_IDENTITY = (
 
 
 def _read_identity(dbapi_conn):
-    cur = dbapi_conn.cursor()
-    try:
-        cur.execute(_READ_IDENTITY)
-        row = cur.fetchone()
-    finally:
-        cur.close()
+    row = _fetch_one(dbapi_conn, _READ_IDENTITY)
     _end_transaction(dbapi_conn, False)
     return {"database": row[0], "host": row[1], "port": row[2], "server_port": row[3], "started": row[4]}
 
@@ -501,12 +499,7 @@ def _current_schema(migration_ctx):
     dbapi = getattr(conn, "connection", None)
     if dbapi is None:
         return None
-    cur = dbapi.cursor()
-    try:
-        cur.execute("SELECT current_schema()")
-        row = cur.fetchone()
-    finally:
-        cur.close()
+    row = _fetch_one(dbapi, "SELECT current_schema()")
     return row[0] if row else None
 
 
