@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kinds.h"
 #include "manifest/manifest.h"
 #include "scaffold/manifest_text.h"
 #include "scaffold/project_scan.h"
