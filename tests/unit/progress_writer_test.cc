@@ -27,7 +27,7 @@ ServiceSpec service(const std::string& name) {
   ServiceSpec s;
   s.name = name;
   s.schema = name;
-  s.runner = RunnerKind::Alembic;
+  s.runner = "alembic";
   return s;
 }
 
