@@ -1,6 +1,8 @@
 #include "manifest/database_ref.h"
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <regex>
 
 #include "util/db_url.h"
@@ -16,6 +18,33 @@ std::string normalise_database_url(const std::string& url) {
   // An unencoded '@', '/' or '?' in the password is encoded, so libpq and the children's SQLAlchemy
   // read the password whole (util/db_url.h).
   return encode_userinfo(std::regex_replace(url, scheme, "postgresql://"));
+}
+
+namespace {
+
+// The driver suffix each resolved URL had (postgresql+asyncpg://…): children get it back, orchestrate's own
+// libpq connections use the normalised form.
+std::mutex suffix_mutex;
+std::map<std::string, std::string>& suffixes() {
+  static std::map<std::string, std::string> m;
+  return m;
+}
+
+void remember_suffix(const std::string& given, const std::string& normalised) {
+  static const std::regex scheme(R"(^(?:postgres|postgresql)(\+[A-Za-z0-9_]+)://)");
+  std::smatch m;
+  if (!std::regex_search(given, m, scheme)) return;
+  std::lock_guard<std::mutex> lock(suffix_mutex);
+  suffixes()[normalised] = m[1].str();
+}
+
+}  // namespace
+
+std::string url_for_children(const std::string& url) {
+  std::lock_guard<std::mutex> lock(suffix_mutex);
+  auto it = suffixes().find(url);
+  if (it == suffixes().end() || !starts_with(url, "postgresql://")) return url;
+  return "postgresql" + it->second + url.substr(std::string("postgresql").size());
 }
 
 Result<std::string> resolve_database(const DatabaseRef& ref) {
@@ -49,7 +78,9 @@ Result<std::string> resolve_database(const DatabaseRef& ref) {
     url = spec;
   }
   secrets::remember_url(url);
+  const std::string given = url;
   url = normalise_database_url(url);
+  remember_suffix(given, url);
   if (!starts_with(url, "postgresql://")) {
     // A file's contents are never quoted: a wrong path could point at anything (/proc/self/environ).
     std::string shown = starts_with(spec, "file:")      ? "the contents of " + spec.substr(5)

@@ -21,4 +21,8 @@ Result<std::string> resolve_database(const DatabaseRef& ref);
 // postgres://, postgresql+psycopg2:// and friends become postgresql://, the form libpq and SQLAlchemy share.
 std::string normalise_database_url(const std::string& url);
 
+// The URL a child process gets as DATABASE_URL: a resolved URL with the SQLAlchemy driver suffix the user
+// wrote back on it (postgresql+asyncpg://…, for an async env.py); any other URL as it is.
+std::string url_for_children(const std::string& url);
+
 }  // namespace orch

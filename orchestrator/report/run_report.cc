@@ -112,15 +112,18 @@ void render_table(const RunReport& report, std::ostream& out, bool color) {
 
   render_rls_summary(report.rls, out, color);
 
+  std::vector<std::string> logs;  // the log file of each service that did not finish
   for (const auto& s : report.services) {
     const RunResult& r = s.result;
     if (r.outcome != Outcome::Failed && r.outcome != Outcome::Interrupted) continue;
     out << '\n' << (r.outcome == Outcome::Failed ? "FAILED " : "INTERRUPTED ") << s.name << ": "
         << secrets::scrub(r.error) << '\n';
     for (const auto& d : r.details) out << "    " << secrets::scrub(d) << '\n';
+    logs.push_back(s.name + ".log");
   }
-  if (!report.log_dir.empty() && (report.count(Outcome::Failed) || report.count(Outcome::Interrupted)))
-    out << "\nfull output: " << report.log_dir << "/<service>.log\n";
+  if (!report.log_dir.empty() && !logs.empty())
+    out << "\nfull output: " << report.log_dir << "/"
+        << (logs.size() == 1 ? logs[0] : "{" + join(logs, ",") + "}") << '\n';
   if (report.interrupted)
     out << "\ninterrupted: services that did not finish rolled back their current migration; run `orchestrate up` again to finish.\n";
 }

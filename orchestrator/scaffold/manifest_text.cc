@@ -74,6 +74,9 @@ std::string service_block(const FoundService& s, const std::vector<std::string>&
   if (s.schema_source.empty()) o << "   # check this: guessed from the folder name";
   else o << "   # from " << comment(s.schema_source);
   o << "\n";
+  if (!s.version_table.empty())
+    o << "version_table = " << quoted(s.version_table)
+      << "   # env.py sets no version_table_schema: Alembic keeps its version on the search_path\n";
   if (!s.python.empty()) o << "python = " << quoted(s.python) << "   # found " << comment(s.python_source) << "\n";
   if (!s.pythonpath.empty())
     o << "env = { PYTHONPATH = " << quoted(s.pythonpath) << " }   # check this: where what env.py imports is\n";

@@ -72,6 +72,14 @@ void read_alembic(const fs::path& dir, const fs::path& root, const ScanOptions& 
     s.schema = m[1].str();
     s.schema_source = "version_table_schema in env.py";
   }
+  // An env.py that configures the context itself without version_table_schema (and without a search_path
+  // of its own) has Alembic keep its version in public.alembic_version, not in the service's schema.
+  if (env.find("configure(") != std::string::npos && env.find("version_table_schema") == std::string::npos &&
+      env.find("search_path") == std::string::npos)
+    s.version_table = "public.alembic_version";
+  else if (env.find("search_path") != std::string::npos && !std::regex_search(env, m, literal))
+    s.notes.push_back("check this: env.py sets a search_path and no literal version_table_schema: Alembic keeps its "
+                      "version in the first schema of that search_path; say which with version_table = \"SCHEMA.alembic_version\"");
   python_of(dir, root, o, s);
   EnvPyFacts facts = read_env_py(env_py, dir, root);
   s.pythonpath = facts.pythonpath;
@@ -95,11 +103,42 @@ bool poetry_on_path() {
   return false;
 }
 
+// The folder's name as a person calls it: "." and a trailing slash name the folder itself.
+static std::string folder_name(const fs::path& dir) {
+  fs::path p = fs::absolute(dir).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename().string();
+}
+
 std::vector<FoundService> scan_project(const fs::path& root, const ScanOptions& options) {
   static const std::set<std::string> skip = {".git", ".venv", "venv", "node_modules", "__pycache__", "build",
                                              ".orchestrate", ".tox", ".mypy_cache", "site-packages"};
   std::vector<FoundService> out;
   std::vector<fs::path> alembic_dirs;
+  // One folder: an Alembic project (alembic.ini) or a folder of numbered .sql files, or neither.
+  auto consider = [&](const fs::path& dir) {
+    bool inside_alembic = std::any_of(alembic_dirs.begin(), alembic_dirs.end(), [&](const fs::path& a) {
+      return dir.string().rfind(a.string() + "/", 0) == 0;
+    });
+    std::error_code ec;
+    FoundService s;
+    s.name = folder_name(dir);
+    s.path = dir == root ? "." : fs::relative(dir, root).generic_string();
+    // Regular files only: a FIFO named alembic.ini would hang the read (read_text_file refuses it too).
+    if (fs::is_regular_file(dir / "alembic.ini", ec)) {
+      alembic_dirs.push_back(dir);
+      read_alembic(dir, root, options, s);
+    } else if (dir != root && !inside_alembic && !numbered_sql_files(dir).empty()) {
+      read_sql(dir, s);
+    } else {
+      return;
+    }
+    if (generic_name(s.name)) s.name = s.runner == "sql" && !s.schema.empty() ? s.schema : folder_name(dir / "..");
+    if (s.schema.empty()) s.schema = guess_schema(s.name);
+    out.push_back(s);
+  };
+  // The folder itself first (`init` inside a project whose alembic.ini is right there: path = ".").
+  consider(root);
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -110,25 +149,7 @@ std::vector<FoundService> scan_project(const fs::path& root, const ScanOptions& 
       it.disable_recursion_pending();
       continue;
     }
-    bool inside_alembic = std::any_of(alembic_dirs.begin(), alembic_dirs.end(), [&](const fs::path& a) {
-      return dir.string().rfind(a.string() + "/", 0) == 0;
-    });
-    FoundService s;
-    s.name = dir.filename().string();
-    s.path = fs::relative(dir, root).generic_string();
-    // Regular files only: a FIFO named alembic.ini would hang the read (read_text_file refuses it too).
-    if (fs::is_regular_file(dir / "alembic.ini", ec)) {
-      alembic_dirs.push_back(dir);
-      read_alembic(dir, root, options, s);
-    } else if (!inside_alembic && !numbered_sql_files(dir).empty()) {
-      read_sql(dir, s);
-    } else {
-      continue;
-    }
-    if (generic_name(s.name) && dir != root)
-      s.name = s.runner == "sql" && !s.schema.empty() ? s.schema : dir.parent_path().filename().string();
-    if (s.schema.empty()) s.schema = guess_schema(s.name);
-    out.push_back(s);
+    consider(dir);
   }
   std::sort(out.begin(), out.end(), [](const FoundService& a, const FoundService& b) { return a.path < b.path; });
   return out;

@@ -16,6 +16,7 @@ struct FoundService {
   std::string schema_source;    // where the schema came from; "" when guessed from the folder name
   std::string python;           // "venv", "poetry" or ""
   std::string python_source;    // what was found (".venv/bin/python", "pyproject.toml with [tool.poetry]")
+  std::string version_table;    // "public.alembic_version" when env.py leaves it on the search_path; "" otherwise
   std::string pythonpath;       // env PYTHONPATH (relative to path) that finds what env.py imports; "" if none needed
   std::vector<std::string> notes;  // what decides success, read from env.py or the .sql files: comments at the service
 };

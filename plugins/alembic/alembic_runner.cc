@@ -159,6 +159,7 @@ void describe_driver_failure(const ServiceSpec& s, const UpgradeAttempt& a, RunR
                 f.missing_module + "', which the project imports: set python = \"venv\" | \"poetry\" | PATH for " + s.name +
                 " (the interpreter with the project's dependencies), or env = { PYTHONPATH = \"…\" } for the project's own "
                 "package");
+  if (!f.hint.empty()) d.push_back("hint: " + f.hint);
   for (auto& line : d) line = secrets::scrub(line);
   r.details = std::move(d);
 }

@@ -75,6 +75,7 @@ DriverFailure failure_of(const json& j) {
   f.statement_position = static_cast<int>(num(j, "statement_position"));
   f.missing_module = str(j, "missing_module");
   f.python = str(j, "python");
+  f.hint = str(j, "hint");
   return f;
 }
 

@@ -49,6 +49,7 @@ struct DriverFailure {
   int statement_position = 0;
   std::string missing_module;       // ImportError: what the interpreter lacks
   std::string python;               // and which interpreter that is
+  std::string hint;                 // what to do, when the driver itself stopped the job (wrong database, version table)
 };
 
 struct DriverEvent {

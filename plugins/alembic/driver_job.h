@@ -29,6 +29,9 @@ struct DriverJobSpec {
   std::optional<Millis> timeout;
   bool fork = true;
   std::string relation_locks_sql;  // rehearse: each revision-applied event carries the locks this query returns
+  // Where orchestrate reads the version (the manifest's version_table): the driver fails the job before
+  // any revision runs when env.py's migration context would write it elsewhere. Empty: not checked.
+  std::string version_schema, version_table;
 };
 
 struct DriverJobHandlers {

@@ -41,6 +41,8 @@ DriverJobSpec driver_spec_for(const ServiceSpec& s, std::vector<std::string> arg
   spec.lock_timeout = s.locks.lock_timeout;
   spec.statement_timeout = s.locks.statement_timeout;
   spec.timeout = s.timeout;
+  spec.version_schema = s.version_schema;
+  spec.version_table = s.version_table;
   return spec;
 }
 

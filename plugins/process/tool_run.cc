@@ -4,13 +4,14 @@
 
 #include <cstdlib>
 
+#include "manifest/database_ref.h"
 #include "process/failure_summary.h"
 
 namespace orch {
 
 EnvList child_environment(const ServiceSpec& s, const std::string& database_url, const std::string& run_id) {
   EnvList env = {
-      {"DATABASE_URL", database_url},
+      {"DATABASE_URL", url_for_children(database_url)},  // with the user's +asyncpg / +psycopg suffix
       {"ORCHESTRATE_SERVICE", s.name},
       {"ORCHESTRATE_SCHEMA", s.schema},
       {"ORCHESTRATE_RUN_ID", run_id},

@@ -62,6 +62,64 @@ class MergeConnectParams(unittest.TestCase):
         self.assertEqual(limits.settings(), {"lock_timeout": "2000ms"})
 
 
+class TargetCheck(unittest.TestCase):
+    """env.py's connection is compared with the target server-side; without a reference connection, with the
+    URL's database name only."""
+
+    SEEN = {"database": "other", "host": "127.0.0.1", "port": 5433, "server_port": "5433", "started": "1.5"}
+
+    def target(self, identity):
+        t = driver.Target("postgresql://u:secret@127.0.0.1:5432/app")
+        t.identity = identity
+        return t
+
+    def test_another_database_is_named_with_host_and_port_never_the_password(self):
+        ref = dict(self.SEEN, database="app", port=5432, server_port="5432", started="9.0")
+        problem = self.target(ref).mismatch(self.SEEN)
+        self.assertEqual(problem, "env.py connected to other on 127.0.0.1:5433, not to the target app on 127.0.0.1:5432")
+        self.assertNotIn("secret", problem)
+
+    def test_the_same_server_through_a_proxy_is_the_target(self):
+        seen = dict(self.SEEN, database="app", host="10.0.0.9", port=6432)
+        self.assertIsNone(self.target(dict(self.SEEN, database="app")).mismatch(seen))
+
+    def test_without_a_reference_connection_the_database_name_decides(self):
+        self.assertIn("not to the target app", self.target({}).mismatch(self.SEEN))
+        self.assertIsNone(self.target({}).mismatch(dict(self.SEEN, database="app")))
+
+
+class VersionTableCheck(unittest.TestCase):
+    class Ctx:
+        as_sql = False
+        connection = None
+
+        def __init__(self, table, schema):
+            self.version_table, self.version_table_schema = table, schema
+
+    class Sink:
+        def __init__(self):
+            self.seen = []
+
+        def emit(self, type_, **fields):
+            self.seen.append((type_, fields))
+
+    def tearDown(self):
+        driver.VERSION_TABLE.clear()
+
+    def test_another_schema_fails_with_the_manifest_line_to_write(self):
+        driver.VERSION_TABLE.update({"schema": "svc", "table": "alembic_version"})
+        with self.assertRaises(driver.VersionTableMismatch) as cm:
+            driver.check_version_table(self.Ctx("alembic_version", "public"), self.Sink())
+        self.assertIn("orchestrate reads svc.alembic_version", str(cm.exception))
+        self.assertIn('version_table = "public.alembic_version"', cm.exception.hint)
+
+    def test_the_same_table_passes_and_is_reported(self):
+        driver.VERSION_TABLE.update({"schema": "svc", "table": "alembic_version"})
+        sink = self.Sink()
+        driver.check_version_table(self.Ctx("alembic_version", "svc"), sink)
+        self.assertEqual(sink.seen[0][0], "version-table")
+
+
 class Failures(unittest.TestCase):
     def test_sqlstate_is_found_through_the_wrapping(self):
         class Orig(Exception):

@@ -118,6 +118,8 @@ TEST(Up, FailingAlembicRevisionRollsBackAndSkipsDependents) {
   EXPECT_FALSE(db.table_exists("broken.alembic_version"));
   // The whole output is kept per service.
   EXPECT_NE(r.output.find("full output: "), std::string::npos);
+  EXPECT_NE(r.output.find("/broken.log\n"), std::string::npos) << "the one failed service's file, by name: " << r.output;
+  EXPECT_EQ(r.output.find("<service>"), std::string::npos) << r.output;
   bool logged = false;
   for (const auto& e : fs::recursive_directory_iterator(dir.path() / ".orchestrate" / "logs"))
     if (e.path().filename() == "broken.log") logged = read_all(e.path()).find("Traceback") != std::string::npos;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kinds.h"
 #include "manifest/manifest.h"
 #include "scaffold/manifest_text.h"
 #include "scaffold/project_scan.h"
@@ -105,6 +106,34 @@ TEST_F(ScaffoldRepoTest, PoetryWithoutPoetryFallsBackToTheSharedInterpreterAndSa
   auto with = scan_project(root_, ScanOptions{true});
   EXPECT_EQ(with[0].python, "poetry");
   EXPECT_FALSE(has(with[0].notes, "Poetry")) << all(with[0].notes);
+}
+
+// F6: `init` run in the folder that holds alembic.ini itself.
+TEST_F(ScaffoldRepoTest, TheFolderItselfHoldingAlembicIniIsTheServiceAtDot) {
+  poetry_service("habits_service", "habits");
+  for (const fs::path& root : {root_ / "habits_service" / "alembic", root_ / "habits_service" / "alembic" / ""}) {
+    auto found = scan_project(root, ScanOptions{false});
+    ASSERT_EQ(found.size(), 1u) << root;
+    EXPECT_EQ(found[0].path, ".");
+    EXPECT_EQ(found[0].runner, "alembic");
+    EXPECT_EQ(found[0].name, "habits_service") << "alembic/ is named after the folder holding it";
+  }
+}
+
+// F1: a stock env.py (no version_table_schema) keeps the version in public.alembic_version.
+TEST_F(ScaffoldRepoTest, AnEnvPyWithoutVersionTableSchemaGetsThePublicVersionTable) {
+  write("songs/alembic.ini", "[alembic]\nscript_location = migrations\n");
+  write("songs/migrations/env.py", "import os\nfrom alembic import context\ncontext.configure(url=os.environ['DATABASE_URL'])\n");
+  auto found = scan_project(root_);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].version_table, "public.alembic_version");
+  ScaffoldInput in;
+  in.project = "repo";
+  in.services = found;
+  EXPECT_NE(render_manifest(in).find("version_table = \"public.alembic_version\""), std::string::npos) << render_manifest(in);
+  // One that names its schema keeps the default (<schema>.alembic_version).
+  write("songs/migrations/env.py", "from alembic import context\ncontext.configure(version_table_schema='songs')\n");
+  EXPECT_EQ(scan_project(root_)[0].version_table, "");
 }
 
 TEST_F(ScaffoldRepoTest, EnvPyThatImportsTheAppIsCommentedAtTheService) {

@@ -13,6 +13,11 @@ orchestrate sends this file on the interpreter's stdin, so it is not a file on d
 it "<orchestrate alembic driver>", and the condensed traceback leaves its frames out.
 
 What every job gets, whatever env.py does:
+  - the target's URL (DATABASE_URL) as the Alembic Config's sqlalchemy.url and
+    config.attributes["sqlalchemy.url"], before env.py runs, so a stock env.py migrates the target;
+  - a check of every connection env.py opens against the target (database, server) and of the
+    migration context's version table against the one orchestrate reads: either differing fails the job
+    before any revision runs;
   - the manifest's lock_timeout (and statement_timeout, unless "off") merged into every connection the
     migration opens: appended to libpq's `options` (psycopg2, psycopg) or asyncpg's `server_settings`
     before connecting, then verified on the connection and SET (and committed, so no later rollback
@@ -146,14 +151,17 @@ _READ_LIMITS = (
 )
 
 
-def _read_limits(dbapi_conn):
+def _fetch_one(dbapi_conn, sql):
     cur = dbapi_conn.cursor()
     try:
-        cur.execute(_READ_LIMITS)
-        row = cur.fetchone()
+        cur.execute(sql)
+        return cur.fetchone()
     finally:
         cur.close()
-    return row
+
+
+def _read_limits(dbapi_conn):
+    return _fetch_one(dbapi_conn, _READ_LIMITS)
 
 
 def _end_transaction(dbapi_conn, commit):
@@ -164,6 +172,106 @@ def _end_transaction(dbapi_conn, commit):
             dbapi_conn.rollback()
     except Exception:
         pass
+
+
+class WrongDatabase(Exception):
+    """env.py connected to another database than the target orchestrate runs the job for."""
+
+    hint = None
+
+
+_READ_IDENTITY = (
+    "SELECT current_database(), host(inet_server_addr()), inet_server_port(), current_setting('port'),"
+    " extract(epoch from pg_postmaster_start_time())::text"
+)
+
+
+def _read_identity(dbapi_conn):
+    row = _fetch_one(dbapi_conn, _READ_IDENTITY)
+    _end_transaction(dbapi_conn, False)
+    return {"database": row[0], "host": row[1], "port": row[2], "server_port": row[3], "started": row[4]}
+
+
+def _where(ident):
+    """database on host:port, as a person reads it (no user, no password)."""
+    host = ident.get("host") or "local socket"
+    port = ident.get("port") or ident.get("server_port")
+    return "%s on %s%s" % (ident.get("database"), host, ":%s" % port if port else "")
+
+
+class Target:
+    """The database orchestrate runs this job for (DATABASE_URL, which it sets), and its identity as the
+    server sees it, read once through libpq on a connection of our own: env.py's connections are compared
+    with it server-side (database, server start time, port), so a pooler or proxy in between does not
+    count as a different database, and another cluster or database does."""
+
+    def __init__(self, url):
+        self.url = url
+        self.identity = None
+        self.from_url = {}
+        if url:
+            try:
+                from sqlalchemy.engine import make_url
+
+                u = make_url(url)
+                self.from_url = {"database": u.database, "host": u.host, "port": u.port}
+            except Exception:
+                pass
+
+    def read(self):
+        if self.identity is not None or not self.url:
+            return self.identity
+        try:
+            import re
+
+            import psycopg2
+
+            libpq_url = re.sub(r"^(postgres|postgresql)(\+\w+)?://", "postgresql://", self.url)
+            conn = psycopg2.connect(libpq_url, application_name="orchestrate/target-check")
+            try:
+                self.identity = _read_identity(conn)
+            finally:
+                conn.close()
+        except Exception:
+            self.identity = {}  # no psycopg2, or no connection: compare with the URL's database only
+        return self.identity
+
+    def mismatch(self, seen):
+        """A sentence naming what env.py reached vs the target, or None when it is the target."""
+        ref = self.read()
+        if ref:
+            same = (seen["database"] == ref["database"] and seen["started"] == ref["started"]
+                    and seen["server_port"] == ref["server_port"])
+            target = ref
+        else:
+            want = self.from_url.get("database")
+            same = not want or seen["database"] == want
+            target = self.from_url
+        if same:
+            return None
+        return "env.py connected to %s, not to the target %s" % (_where(seen), _where(target))
+
+
+TARGET = Target(None)
+
+
+def check_target(dbapi_conn, events):
+    """Fails the job, before any revision runs, when env.py's connection is not the target's database."""
+    if not TARGET.url:
+        return
+    try:
+        seen = _read_identity(dbapi_conn)
+    except Exception as e:  # cannot tell: say so, never guess either way
+        events.emit("target-check", error="%s: %s" % (type(e).__name__, _first_line(e)))
+        return
+    problem = TARGET.mismatch(seen)
+    events.emit("target-check", database=seen["database"], host=seen["host"], port=seen["port"],
+                same=problem is None)
+    if problem:
+        err = WrongDatabase(problem + ": nothing was migrated")
+        err.hint = ("make env.py connect to the URL orchestrate gives it: os.environ['DATABASE_URL'], or "
+                    "config.get_main_option('sqlalchemy.url'), which orchestrate sets to the target's URL")
+        raise err
 
 
 def verify_connection(dbapi_conn, limits, events):
@@ -218,6 +326,7 @@ def install_connection_hooks(limits, events, app_name):
         return None  # let the dialect connect
 
     def on_connect(dbapi_conn, conn_rec):
+        check_target(dbapi_conn, events)
         verify_connection(dbapi_conn, limits, events)
 
     def on_error(ctx):
@@ -360,9 +469,88 @@ def install_revision_hooks(events, limits):
             theirs = (theirs,)
         kw["on_version_apply"] = tuple(theirs) + (TRACKER.applied,)
         TRACKER.transaction_per_migration = bool(kw.get("transaction_per_migration", False))
-        return original_configure(self, *args, **kw)
+        out = original_configure(self, *args, **kw)
+        check_version_table(self.get_context(), events)
+        return out
 
     environment.EnvironmentContext.configure = configure
+
+
+# ---------------------------------------------------------------------------------------------------
+# The target's URL for a stock env.py
+
+
+def give_target_url(config, url):
+    """What a stock env.py reads its URL from, set to the target's before env.py runs: the main option
+    sqlalchemy.url (engine_from_config, async_engine_from_config; `%` doubled for configparser) and
+    config.attributes["sqlalchemy.url"] (read first by some templates). Never printed."""
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["sqlalchemy.url"] = url
+
+
+def install_target_url(url):
+    if not url:
+        return
+    from alembic import config as alembic_config
+
+    original = alembic_config.CommandLine.run_cmd
+
+    def run_cmd(self, config, options):
+        give_target_url(config, url)
+        return original(self, config, options)
+
+    alembic_config.CommandLine.run_cmd = run_cmd
+
+
+# ---------------------------------------------------------------------------------------------------
+# The version table
+
+
+class VersionTableMismatch(Exception):
+    """Alembic would write its version where orchestrate does not read it."""
+
+    hint = None
+
+
+VERSION_TABLE = {}  # what orchestrate reads: {"schema": ..., "table": ...} from the job
+
+
+def _current_schema(migration_ctx):
+    """The schema an unqualified version table lands in, read on the DBAPI connection underneath, so that
+    SQLAlchemy's own transaction state (autobegin of a future connection) is left as env.py made it."""
+    conn = getattr(migration_ctx, "connection", None)
+    dbapi = getattr(conn, "connection", None)
+    if dbapi is None:
+        return None
+    row = _fetch_one(dbapi, "SELECT current_schema()")
+    return row[0] if row else None
+
+
+def check_version_table(migration_ctx, events):
+    """Fails the job, before any revision runs, when env.py's migration context keeps its version in
+    another table than the one orchestrate reads (status, down and the no-op check would all be wrong)."""
+    if migration_ctx is None or getattr(migration_ctx, "as_sql", False):
+        return  # offline (--sql): no database to write to
+    table = getattr(migration_ctx, "version_table", "alembic_version")
+    schema = getattr(migration_ctx, "version_table_schema", None)
+    try:
+        resolved = schema or _current_schema(migration_ctx)
+    except Exception as e:
+        events.emit("version-table", table=table, schema=schema, error="%s: %s" % (type(e).__name__, _first_line(e)))
+        return
+    events.emit("version-table", table=table, schema=schema, resolved_schema=resolved)
+    want_schema, want_table = VERSION_TABLE.get("schema"), VERSION_TABLE.get("table")
+    if not want_table or resolved is None or (resolved, table) == (want_schema, want_table):
+        return
+    service = os.environ.get("ORCHESTRATE_SERVICE") or "the service"
+    how = "version_table_schema=%r" % schema if schema else "no version_table_schema: the search_path's first schema"
+    err = VersionTableMismatch(
+        "env.py's context.configure keeps Alembic's version in %s.%s (%s), but orchestrate reads %s.%s for %s: "
+        "nothing was migrated" % (resolved, table, how, want_schema, want_table, service))
+    err.hint = ('add version_table = "%s.%s" to [services.%s] in the manifest, or pass '
+                'version_table_schema="%s", version_table="%s" to context.configure in env.py'
+                % (resolved, table, service, want_schema, want_table))
+    raise err
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -440,6 +628,8 @@ def describe_failure(exc, root):
     if position:
         fields["statement_position"] = int(position)
     missing = _missing_module(exc)
+    if getattr(exc, "hint", None):
+        fields["hint"] = exc.hint
     if missing:
         fields["missing_module"] = missing
         fields["python"] = sys.executable
@@ -480,9 +670,14 @@ def run_job(spec, events, fork_started=None):
     limits = Limits(spec.get("limits") or {})
     TRACKER.locks_sql = spec.get("relation_locks_sql")
     root = os.path.abspath(spec["cwd"])
+    global TARGET
+    TARGET = Target(os.environ.get("DATABASE_URL"))
+    VERSION_TABLE.clear()
+    VERSION_TABLE.update(spec.get("version_table") or {})
     try:
         install_connection_hooks(limits, events, (spec.get("env") or {}).get("PGAPPNAME"))
         install_revision_hooks(events, limits)
+        install_target_url(TARGET.url)
         import alembic.config
 
         alembic.config.main(argv=["--raiseerr"] + list(spec["argv"]), prog="alembic")
