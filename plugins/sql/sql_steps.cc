@@ -86,7 +86,10 @@ std::string limit_ms(const std::optional<Millis>& d) { return d ? std::to_string
 // first, so the server's LINE n maps back to the file.
 std::string one_message(const Db& db, const FileSteps& f, const LockPolicy& locks, int& lines_before) {
   std::string o = "BEGIN;\nSET LOCAL lock_timeout = " + db.quote_literal(limit_ms(locks.lock_timeout)) +
-                  ";\nSET LOCAL statement_timeout = " + db.quote_literal(limit_ms(locks.statement_timeout)) + ";\n";
+                  ";\nSET LOCAL statement_timeout = " + db.quote_literal(limit_ms(locks.statement_timeout)) + ";\n" +
+                  // The message ends in COMMIT: without this, the server would run it to the end, and commit,
+                  // after a killed orchestrate (and race the worker that takes the target over). PostgreSQL 14+.
+                  "SET LOCAL client_connection_check_interval = '1s';\n";
   for (const auto& st : f.setup) o += st + ";\n";
   lines_before = static_cast<int>(std::count(o.begin(), o.end(), '\n'));
   for (const auto& st : f.statements) o += st.text + "\n;\n";

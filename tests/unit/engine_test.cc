@@ -148,7 +148,7 @@ TEST(RunSession, BusyLockIsExitFourNamingTheHolderAndRecordsNothing) {
 
 TEST(RunSession, HistoryFailureIsAWarningNotAFailure) {
   auto db = std::make_unique<FakeDb>();
-  db->on("to_regclass('orchestrate.run_steps')", [](const Params&) -> Rows { throw DbError("permission denied for database", "42501"); });
+  db->on("to_regclass('orchestrate.", [](const Params&) -> Rows { throw DbError("permission denied for database", "42501"); });
   std::vector<std::string> notes;
   RunSession session(std::move(db), SessionSpec{}, [&](const std::string& n) { notes.push_back(n); });
   session.record_start();

@@ -171,7 +171,7 @@ TEST_F(KindConfigure, CommandNeedsACommandOfItsOwnOrTheRunnersTables) {
 TEST(KindRegistry, KindsAreLookedUpByTheirRunnerName) {
   std::vector<std::string> names;
   for (const auto* k : manifest_kinds()) names.push_back(k->name());
-  EXPECT_EQ(names, (std::vector<std::string>{"alembic", "sql", "command"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"alembic", "sql", "command", "supabase"}));
 }
 
 }  // namespace

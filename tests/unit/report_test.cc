@@ -155,7 +155,7 @@ TEST(Reports, JsonKeyOrderIsStable) {
   auto j = status_to_json(sample_status());
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "project", "target", "generated_at", "services", "rls", "clean"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "project", "target", "generated_at", "services", "rls", "run_in_progress", "clean"}));
 }
 
 TEST(Reports, ReportTargetsParse) {

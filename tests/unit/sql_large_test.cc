@@ -119,7 +119,7 @@ TEST(SqlLarge, MaxFileSizeIsReadFromRunnersSql) {
   const fs::path file = fs::temp_directory_path() / "services.toml";
   auto parse = [&](const std::string& size) {
     return parse_manifest("[project]\nname = \"p\"\ndatabase = \"env:X\"\n[runners.sql]\nmax_file_size = \"" + size +
-                              "\"\n[services.c]\nschema = \"c\"\nrunner = \"command\"\ncommand = [\"true\"]\n",
+                              "\"\n[services.c]\nschema = \"c\"\nrunner = \"sql\"\npath = \".\"\n",
                           file);
   };
   EXPECT_EQ(parse("256MiB").services[0].max_file_bytes, 256u << 20);
