@@ -19,7 +19,7 @@ flags=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-saniti
        -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -I"$root/orchestrator" -I"$root/plugins")
 link=(-fsanitize=fuzzer,address,undefined)
 sql_sources="orchestrator/util/sql_split.cc orchestrator/util/parse_tree_json.cc orchestrator/util/interrupt.cc orchestrator/lint/linter.cc orchestrator/lint/statement_rules.cc
-  orchestrator/lint/lint_rules.cc orchestrator/lint/table_catalog.cc orchestrator/db/db.cc"
+  orchestrator/lint/lint_rules.cc orchestrator/lint/table_catalog.cc orchestrator/db/db.cc orchestrator/util/sql_text.cc"
 declare -A sources=(
   [numbers]="orchestrator/util/numbers.cc orchestrator/util/duration.cc"
   [revision_reader]="plugins/alembic/revision_reader.cc plugins/alembic/revision_graph.cc orchestrator/util/text.cc"

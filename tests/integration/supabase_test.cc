@@ -118,7 +118,7 @@ TEST(Supabase, BaselineRecordsWithoutRunningAndDownNeedsADownFile) {
   ASSERT_EQ(base.code, 0) << base.output;
   EXPECT_EQ(db.scalar(kMigrationList), "20240101120000");
   EXPECT_FALSE(db.table_exists("app.notes"));  // recorded, not run
-  db.exec("CREATE SCHEMA app; CREATE TABLE app.notes (id bigint primary key, body text)");
+  db.exec("CREATE SCHEMA IF NOT EXISTS app; CREATE TABLE app.notes (id bigint primary key, body text)");
   ASSERT_EQ(orch(db, {"up"}, dir).code, 0);
   EXPECT_EQ(db.scalar(kMigrationList), "20240101120000,20240102093000");
 
