@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "db/db.h"
+#include "util/catalog_sql.h"
 
 namespace orch {
 
@@ -29,7 +30,8 @@ std::vector<MigrationLocks> LockRecorder::taken() const {
 TableSizes read_table_sizes(Db& target) {
   TableSizes out;
   Rows rows = target.query(
-      "SELECT n.nspname, c.relname, c.reltuples::float8, pg_total_relation_size(c.oid), pg_relation_size(c.oid) "
+      "SELECT n.nspname, c.relname, c.reltuples::float8, " + catalog::unblocked_size("pg_total_relation_size") + ", " +
+          catalog::unblocked_size("pg_relation_size") + " "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
       "AND n.nspname NOT LIKE 'pg\\_%'",

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "db/db.h"
+#include "util/catalog_sql.h"
 
 namespace orch {
 
@@ -13,7 +14,7 @@ std::optional<TableFacts> DbTableCatalog::table(const std::string& schema, const
   if (auto it = tables_.find(key); it != tables_.end()) return it->second;
   TableFacts t;
   Rows rows = db_.query(
-      "SELECT c.reltuples::float8, pg_total_relation_size(c.oid), "
+      "SELECT c.reltuples::float8, " + catalog::unblocked_size("pg_total_relation_size") + ", "
       "       (SELECT string_agg(pg_get_constraintdef(k.oid), E'\\n') FROM pg_constraint k "
       "         WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated) "
       "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
