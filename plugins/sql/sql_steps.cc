@@ -68,10 +68,18 @@ FileSteps file_steps(const ServiceSpec& s, const SqlMigration& m, const SqlApply
 
 namespace {
 
+// Without a connection check, a statement keeps running after a killed orchestrate: to its end, and
+// a transaction's COMMIT with it (racing the worker that takes the target over), or a rehearsal's
+// pg_sleep holding its shadow database. PostgreSQL 14+ has the setting; older servers skip it (no
+// row in pg_settings) instead of failing on an unknown name. $3 is whether it is local.
+constexpr const char* kCheckConnection =
+    "SELECT set_config(name, '1s', $3::bool) FROM pg_settings WHERE name = 'client_connection_check_interval'";
+
 // The file's limits, for its transaction (local) or for its session (no-transaction files).
 void set_limits(Tx& tx, const LockPolicy& locks, bool local) {
   auto ms = [](const std::optional<Millis>& d) { return d ? std::to_string(d->count()) + "ms" : std::string("0"); };
-  tx.query("SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
+  tx.query("SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool), (" +
+               std::string(kCheckConnection) + ")",
            {ms(locks.lock_timeout), ms(locks.statement_timeout), local ? "true" : "false"});
 }
 
@@ -87,9 +95,8 @@ std::string limit_ms(const std::optional<Millis>& d) { return d ? std::to_string
 std::string one_message(const Db& db, const FileSteps& f, const LockPolicy& locks, int& lines_before) {
   std::string o = "BEGIN;\nSET LOCAL lock_timeout = " + db.quote_literal(limit_ms(locks.lock_timeout)) +
                   ";\nSET LOCAL statement_timeout = " + db.quote_literal(limit_ms(locks.statement_timeout)) + ";\n" +
-                  // The message ends in COMMIT: without this, the server would run it to the end, and commit,
-                  // after a killed orchestrate (and race the worker that takes the target over). PostgreSQL 14+.
-                  "SET LOCAL client_connection_check_interval = '1s';\n";
+                  // The message ends in COMMIT: see kCheckConnection.
+                  "SELECT set_config(name, '1s', true) FROM pg_settings WHERE name = 'client_connection_check_interval';\n";
   for (const auto& st : f.setup) o += st + ";\n";
   lines_before = static_cast<int>(std::count(o.begin(), o.end(), '\n'));
   for (const auto& st : f.statements) o += st.text + "\n;\n";

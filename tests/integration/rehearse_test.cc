@@ -147,7 +147,7 @@ TEST(Rehearse, AKilledRehearsalsShadowIsDroppedByTheNext) {
     shadow = shadow_named_in(r.output);
   }
   ASSERT_FALSE(shadow.empty());
-  // The killed run's sessions end with it (the server notices at once: the socket closed).
+  // The killed run's sessions end within a second: the executor sets client_connection_check_interval.
   for (int i = 0; i < 50 && database_exists(shadow); ++i) {
     TestDatabase probe;
     if (probe.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + shadow + "'") == "0") break;
