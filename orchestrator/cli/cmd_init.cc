@@ -7,7 +7,7 @@
 #include "cli/check_printers.h"
 #include "cli/commands.h"
 #include "cli/confirm.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include <algorithm>
 #include "engine/check_engine.h"
 #include "scaffold/manifest_text.h"
@@ -17,6 +17,12 @@
 namespace orch {
 
 namespace {
+
+struct InitOptions {
+  std::string dir = ".";
+  bool force = false;
+  std::string from_script;  // the shell script it replaces: the order of services
+};
 
 // The script's order, and depends_on for each consecutive pair the user confirms (never invented).
 void from_script(const InitOptions& o, ScaffoldInput& in) {
@@ -32,9 +38,7 @@ void from_script(const InitOptions& o, ScaffoldInput& in) {
   }
 }
 
-}  // namespace
-
-int run_init(const GlobalOptions& g, const InitOptions& o) {
+int run_init(const InitOptions& o) {
   const std::filesystem::path root = std::filesystem::weakly_canonical(std::filesystem::absolute(o.dir));
   const std::filesystem::path out = root / "services.toml";
   if (std::filesystem::exists(out) && !o.force) {
@@ -67,6 +71,17 @@ int run_init(const GlobalOptions& g, const InitOptions& o) {
     std::cerr << e.what();
     return exit_code::kFindings;
   }
+}
+
+}  // namespace
+
+CommandRun define_init(CLI::App& c, CommandEnv&) {
+  auto o = std::make_shared<InitOptions>();
+  c.add_option("dir", o->dir, "the repository (default: .)");
+  c.add_flag("--force", o->force, "overwrite an existing services.toml");
+  c.add_option("--from-script", o->from_script,
+               "the shell script it replaces: its MIGRATIONS=(…) array or for-loop gives the order");
+  return [o] { return run_init(*o); };
 }
 
 }  // namespace orch

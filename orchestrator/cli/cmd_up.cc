@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/confirm.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "cli/selection.h"
@@ -15,6 +15,17 @@
 #include "util/text.h"
 
 namespace orch {
+
+namespace {
+
+struct UpOptions {
+  int jobs = 0;  // 0: the manifest's max_parallel, else 4
+  std::vector<std::string> only;
+  bool fail_fast = false;
+  std::string lock_wait = "60s";
+  std::vector<std::string> reports;  // FORMAT:PATH
+  bool yes = false;                  // protected targets without a prompt
+};
 
 int run_up(const GlobalOptions& g, const UpOptions& o) {
   auto loaded = load_for_command(g);
@@ -76,6 +87,19 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
     if (r.exit_code == exit_code::kInterrupted) break;
   }
   return worst;
+}
+
+}  // namespace
+
+CommandRun define_up(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<UpOptions>();
+  c.add_option("-j,--jobs", o->jobs, "services migrated at once (default: max_parallel, else 4)")->check(CLI::Range(1, 256));
+  c.add_option("--only", o->only, "these services and their dependencies (comma-separated)")->delimiter(',');
+  c.add_flag("--fail-fast", o->fail_fast, "start nothing new after the first failure");
+  c.add_option("--lock-wait", o->lock_wait, "how long to wait for another run's lock")->capture_default_str();
+  c.add_option("--report", o->reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+  c.add_flag("-y,--yes", o->yes, "change protected targets without asking (required for them without a terminal)");
+  return [o, &g = env.g] { return run_up(g, *o); };
 }
 
 }  // namespace orch
