@@ -13,6 +13,7 @@
 #include "migration_kind.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "db/db_error.h"
 
 namespace orch {
 
@@ -127,7 +128,7 @@ void check_database(const Manifest& m, const std::string& url, const std::string
   try {
     c = connect_db(url, "orchestrate/check");
   } catch (const std::exception& e) {
-    sink.found({Severity::Error, "database " + shown, "unreachable: " + secrets::scrub(first_error_line(e.what())),
+    sink.found({Severity::Error, "database " + shown, db_error(e, "unreachable").message,
                 "is PostgreSQL running, and is the database in " + m.database.pos.str() + " right?", ""});
     return;
   }
@@ -149,7 +150,7 @@ void check_database(const Manifest& m, const std::string& url, const std::string
     else
       sink.ok("run lock", "free");
   } catch (const std::exception& e) {
-    sink.found({Severity::Error, "database " + shown, first_error_line(e.what()), "", ""});
+    sink.found({Severity::Error, "database " + shown, db_error(e, "").message, "", ""});
     return;
   }
   StatusReport st = inspect_status(m, c.get(), shown, target);

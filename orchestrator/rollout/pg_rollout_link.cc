@@ -9,6 +9,7 @@
 #include "rollout/pg_rollout_store.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "db/db_error.h"
 
 namespace orch {
 
@@ -41,7 +42,7 @@ bool PgRolloutStore::with_db(const std::function<void(Db&)>& f) {
       f(*db_);
       return true;
     } catch (const DbError& e) {
-      const std::string what = secrets::scrub(first_error_line(e.what()));
+      const std::string what = db_error(e, "").message;
       if (!unreachable(e) || attempt >= 10) {
         give_up("the rollout state database failed: " + what);
         return false;
@@ -83,7 +84,7 @@ bool PgRolloutStore::reconnect(const std::string& why) {
            std::to_string(mine_.size()) + " of " + std::to_string(held) + " claim(s) kept");
       return true;
     } catch (const DbError& e) {
-      last = secrets::scrub(first_error_line(e.what()));
+      last = db_error(e, "").message;
     } catch (const std::exception& e) {
       last = secrets::scrub(e.what());
     }
