@@ -25,16 +25,17 @@ void target_not_ready(const StatusReport& r, WaitUntil until, const std::string&
     std::string why;
     for (const auto& s : r.services)
       if (s.state == service_state::kUnreachable) why = s.detail;
-    out.push_back({"unreachable" + where, "the database" + where + " to accept connections (" +
-                                              secrets::scrub(first_error_line(why)) + "); trying again until the timeout"});
+    out.push_back({"unreachable" + where,
+                   "the database" + where + " to accept connections (" + secrets::scrub(first_error_line(why)) + ")",
+                   "; trying again until the timeout"});
     return;
   }
   for (const auto& s : r.services)
-    if (!s.at_head()) out.push_back({s.name + where + " " + s.state, service_text(s) + where});
+    if (!s.at_head()) out.push_back({s.name + where + " " + s.state, service_text(s) + where, ""});
   if (until != WaitUntil::Rls) return;
-  if (!r.rls.error.empty()) out.push_back({"rls-error" + where, "RLS coverage" + where + ": " + r.rls.error});
-  else if (!r.rls.checked) out.push_back({"rls-unchecked" + where, "RLS coverage" + where + ": not verified yet"});
-  else if (!r.rls.ok()) out.push_back({"rls" + where, "RLS" + where + ": " + r.rls.problem_summary()});
+  if (!r.rls.error.empty()) out.push_back({"rls-error" + where, "RLS coverage" + where + ": " + r.rls.error, ""});
+  else if (!r.rls.checked) out.push_back({"rls-unchecked" + where, "RLS coverage" + where + ": not verified yet", ""});
+  else if (!r.rls.ok()) out.push_back({"rls" + where, "RLS" + where + ": " + r.rls.problem_summary(), ""});
 }
 
 }  // namespace
@@ -57,7 +58,7 @@ WaitResult wait_until_ready(const std::function<std::vector<StatusReport>()>& re
     std::set<std::string> now;
     for (const auto& w : res.waiting) {
       now.insert(w.key);
-      if (!announced.count(w.key)) say("waiting for " + w.text);
+      if (!announced.count(w.key)) say("waiting for " + w.text + w.meanwhile);
     }
     if (res.waiting.empty()) {
       say("ready after " + format_duration(res.waited));

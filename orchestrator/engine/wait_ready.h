@@ -26,6 +26,7 @@ struct WaitConfig {
 struct NotReady {
   std::string key;
   std::string text;
+  std::string meanwhile;  // said after `text` when it is announced ("; trying again until the timeout")
 };
 
 // Pure: what one reading of every target still waits for, in target then manifest order. Target names
