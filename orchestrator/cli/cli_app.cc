@@ -1,5 +1,7 @@
 #include "cli/cli_app.h"
 
+#include "util/exit_codes.h"
+
 namespace orch {
 
 void define_cli(CLI::App& app, Cli& c) {
@@ -12,21 +14,13 @@ void define_cli(CLI::App& app, Cli& c) {
   app.add_flag("--no-dashboard", c.g.no_dashboard, "plain timestamped lines even on a terminal");
   app.add_option("--events", c.g.events,
                  "up, rollout, down, rls: also write JSON-lines events to PATH (- for stdout; people's output then goes to stderr)");
-  define_changing_commands(app, c);
-  define_reading_commands(app, c);
-  c.version = app.add_subcommand("version", "print the version");
-  c.init = app.add_subcommand("init", "write a commented services.toml for the migrations found in DIR, then check it");
-  c.init->add_option("dir", c.init_opts.dir, "the repository (default: .)");
-  c.init->add_flag("--force", c.init_opts.force, "overwrite an existing services.toml");
-  c.init->add_option("--from-script", c.init_opts.from_script,
-                     "the shell script it replaces: its MIGRATIONS=(…) array or for-loop gives the order");
-  c.completion = app.add_subcommand("completion", "print a shell completion script: completion bash|zsh|fish");
-  c.completion->add_option("shell", c.completion_opts.shell, "bash, zsh or fish")->check(CLI::IsMember({"bash", "zsh", "fish"}));
-  c.completion->add_option("--names", c.completion_opts.names, "print the manifest's services or targets, one per line")
-      ->check(CLI::IsMember({"services", "targets"}));
-  c.completion->add_flag("--man", c.completion_opts.man, "print the manual page (troff)");
+  CommandEnv env{c.g, app};
+  for (const CommandDef& d : command_table()) {
+    CLI::App* sub = app.add_subcommand(d.name, d.description);
+    c.commands.emplace_back(sub, d.define(*sub, env));
+  }
   app.footer(
-      "Exit codes: 0 ok, 1 failed, 2 usage or manifest error, 3 findings, 4 lock busy, 130 interrupted.\n"
+      "Exit codes: 0 ok, 1 failed, 2 usage or manifest error, 3 findings, 4 lock busy, 5 wait timed out, 130 interrupted.\n"
       "Environment (docs/environment.md):\n"
       "  DATABASE_URL and the like        whatever the manifest's env:NAME references name\n"
       "  NO_COLOR                         no colour and no live view\n"
@@ -45,6 +39,12 @@ void define_cli(CLI::App& app, Cli& c) {
       "  PGPASSWORD, PGPASSFILE, PGSERVICEFILE and libpq's other PG* variables\n"
       "                                   libpq reads them; the passwords they give are masked in every output\n"
       "Run `orchestrate COMMAND --help` for a command's options.");
+}
+
+int run_selected(Cli& c) {
+  for (auto& [sub, run] : c.commands)
+    if (*sub) return run();
+  return exit_code::kUsage;
 }
 
 }  // namespace orch

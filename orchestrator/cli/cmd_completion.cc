@@ -7,7 +7,7 @@
 
 #include "cli/cli_app.h"
 #include "cli/completion.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "kinds.h"
 #include "manifest/manifest.h"
 #include "targets/targets_file.h"
@@ -37,7 +37,11 @@ int print_names(const GlobalOptions& g, const std::string& what) {
   return exit_code::kOk;
 }
 
-}  // namespace
+struct CompletionOptions {
+  std::string shell;   // bash | zsh | fish
+  std::string names;   // --names services|targets: what the scripts complete, read from the manifest
+  bool man = false;    // --man: the manual page (the build writes docs/orchestrate.1 with it)
+};
 
 int run_completion(const CLI::App& app, const GlobalOptions& g, const CompletionOptions& o) {
   if (!o.names.empty()) return print_names(g, o.names);
@@ -51,6 +55,17 @@ int run_completion(const CLI::App& app, const GlobalOptions& g, const Completion
     return exit_code::kUsage;
   }
   return exit_code::kOk;
+}
+
+}  // namespace
+
+CommandRun define_completion(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<CompletionOptions>();
+  c.add_option("shell", o->shell, "bash, zsh or fish")->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  c.add_option("--names", o->names, "print the manifest's services or targets, one per line")
+      ->check(CLI::IsMember({"services", "targets"}));
+  c.add_flag("--man", o->man, "print the manual page (troff)");
+  return [o, &g = env.g, &app = env.app] { return run_completion(app, g, *o); };
 }
 
 }  // namespace orch

@@ -1,11 +1,11 @@
-// `orchestrate down` and `orchestrate baseline`: the two commands that move a service's recorded
-// version backwards or by decree. Both list what they will do, ask on a terminal (or need --yes), take
-// the run lock and record a run (engine/down_engine).
+// `orchestrate down`: moves a service's recorded version backwards (and its dependents' with --cascade).
+// Like `baseline`, it lists what it will do, asks on a terminal (or needs --yes), takes the run lock
+// and records a run (engine/down_engine).
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/confirm.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/selection.h"
 #include "cli/session_open.h"
@@ -22,10 +22,13 @@ namespace orch {
 
 namespace {
 
-void print_now_at(const ServiceStatus& ss) {
-  std::cout << ss.name << ": now at " << format_revisions(ss.current) << " (" << ss.state
-            << (ss.pending.empty() ? "" : ", " + std::to_string(ss.pending.size()) + " pending") << ")\n";
-}
+struct DownOptions {
+  std::string service;
+  std::string to;  // empty: one step; "base"; a revision
+  bool cascade = false;
+  bool yes = false;
+  std::string lock_wait = "60s";
+};
 
 void list_down_steps(const Manifest& m, int target, bool cascade, const std::vector<DownStep>& steps,
                      const StatusReport& st) {
@@ -41,8 +44,6 @@ void list_down_steps(const Manifest& m, int target, bool cascade, const std::vec
               << what << "\n";
   }
 }
-
-}  // namespace
 
 int run_down(const GlobalOptions& g, const DownOptions& o) {
   auto loaded = load_for_command(g, true, "down");
@@ -69,38 +70,22 @@ int run_down(const GlobalOptions& g, const DownOptions& o) {
                              [&](const ServiceSpec& s, const std::string& l) { printer.service_line(s, l); });
   session->reset();
   std::cout << "\n";
-  for (const auto& step : steps) print_now_at(done.after.services[step.service]);
+  for (const auto& step : steps) std::cout << now_at_line(done.after.services[step.service]) << "\n";
   const int code = done.ok() ? exit_code::kOk : exit_code::kFailed;
   if (g.stream) g.stream->steps_finished(done.report, code);
   return code;
 }
 
-int run_baseline(const GlobalOptions& g, const BaselineOptions& o) {
-  auto loaded = load_for_command(g, true, "baseline");
-  if (!loaded) return exit_code::kUsage;
-  const Manifest& m = loaded->manifest;
-  int idx = service_index_or_explain(m, o.service, "");
-  if (idx < 0) return exit_code::kUsage;
-  const ServiceSpec& s = m.services[idx];
-  StatusReport st = inspect_status(m, loaded->database_url, loaded->target_name);
-  if (auto ok = check_baseline(m, idx, o.to, o.force, st.services[idx]); !ok) {
-    print_error(ok.error());
-    return ok.error().exit_code;
-  }
-  std::cout << "will record " << s.name << " as being at " << o.to << " without running any migration\n";
-  if (auto asked = confirm("baseline " + s.name, o.yes); !asked) return asked.error().exit_code;
-  PlainPrinter printer(std::cout, 11, want_color(1));
-  auto session = open_session(*loaded, new_run_id(), "baseline", o.lock_wait, printer);
-  if (!session) return session.error().exit_code;
-  auto done = run_baseline(**session, m, idx, o.to, o.force, st.services[idx],
-                           [&](const ServiceSpec& sv, const std::string& l) { printer.service_line(sv, l); });
-  session->reset();
-  if (!done.ok()) {
-    std::cerr << "error: baseline of " << s.name << " failed: " << done.report.services.front().result.error << "\n";
-    return exit_code::kFailed;
-  }
-  print_now_at(done.after.services[idx]);
-  return exit_code::kOk;
+}  // namespace
+
+CommandRun define_down(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<DownOptions>();
+  c.add_option("service", o->service, "the service")->required();
+  c.add_option("--to", o->to, "a revision (alembic) or version (sql), or base");
+  c.add_flag("--cascade", o->cascade, "downgrade every dependent first, in reverse dependency order");
+  c.add_flag("-y,--yes", o->yes, "do not ask for confirmation (required without a terminal)");
+  c.add_option("--lock-wait", o->lock_wait, "how long to wait for another run's lock")->capture_default_str();
+  return [o, &g = env.g] { return run_down(g, *o); };
 }
 
 }  // namespace orch

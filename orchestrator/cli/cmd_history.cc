@@ -4,19 +4,29 @@
 #include <regex>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "db/database.h"
 #include "db/db.h"
+#include "db/db_error.h"
 #include "history/history.h"
 #include "history/history_query.h"
 #include "history/history_report.h"
 #include "util/duration.h"
+#include "util/exit_codes.h"
 #include "util/secrets.h"
 
 namespace orch {
 
 namespace {
+
+struct HistoryOptions {
+  int limit = 20;
+  std::string format = "table";
+  std::string run_id;   // one run's services and migrations
+  std::string service;  // one service's migrations across runs
+  bool failed = false;
+  std::string since;    // a duration ("2h", "7d") or a date/time
+};
 
 // --since: a duration back from now, or a date with an optional time.
 bool parse_since(const std::string& text, HistoryFilter& f) {
@@ -61,8 +71,6 @@ int show(const std::string& project, const HistoryOptions& o, Db& c, const Histo
   return exit_code::kOk;
 }
 
-}  // namespace
-
 int run_history(const GlobalOptions& g, const HistoryOptions& o) {
   auto loaded = load_for_command(g, true, "history");
   if (!loaded) return exit_code::kUsage;
@@ -78,10 +86,23 @@ int run_history(const GlobalOptions& g, const HistoryOptions& o) {
     auto c = connect_db(loaded->database_url, "orchestrate/history");
     return show(loaded->manifest.project_name, o, *c, f);
   } catch (const std::exception& e) {
-    std::cerr << "error: cannot read the history on " << secrets::redact_url(loaded->database_url) << ": "
-              << secrets::scrub(first_error_line(e.what())) << "\n";
+    std::cerr << "error: " << db_error(e, "cannot read the history on " + secrets::redact_url(loaded->database_url)).message
+              << "\n";
     return exit_code::kFailed;
   }
+}
+
+}  // namespace
+
+CommandRun define_history(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<HistoryOptions>();
+  c.add_option("--limit", o->limit, "how many runs")->capture_default_str()->check(CLI::Range(1, 100000));
+  c.add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  c.add_option("run", o->run_id, "one run: its services, then its migrations");
+  c.add_option("--service", o->service, "one service's migrations across runs");
+  c.add_flag("--failed", o->failed, "only runs (or migrations) that failed");
+  c.add_option("--since", o->since, "only since then: a duration (2h, 7d) or a date (2026-11-30)");
+  return [o, &g = env.g] { return run_history(g, *o); };
 }
 
 }  // namespace orch

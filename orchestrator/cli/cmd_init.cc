@@ -7,7 +7,7 @@
 #include "cli/check_printers.h"
 #include "cli/commands.h"
 #include "cli/confirm.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include <algorithm>
 #include "engine/check_engine.h"
 #include "kinds.h"
@@ -20,6 +20,12 @@
 namespace orch {
 
 namespace {
+
+struct InitOptions {
+  std::string dir = ".";
+  bool force = false;
+  std::string from_script;  // the shell script it replaces: the order of services
+};
 
 // With a script: its services, in its order, are the manifest; the others become comments. depends_on
 // for each consecutive pair the user confirms (never invented).
@@ -61,9 +67,7 @@ bool write_rls_files(const std::filesystem::path& root, const InitOptions& o, co
   return true;
 }
 
-}  // namespace
-
-int run_init(const GlobalOptions& g, const InitOptions& o) {
+int run_init(const InitOptions& o) {
   const std::filesystem::path root = std::filesystem::weakly_canonical(std::filesystem::absolute(o.dir));
   const std::filesystem::path out = root / "services.toml";
   if (std::filesystem::exists(out) && !o.force) {
@@ -103,6 +107,17 @@ int run_init(const GlobalOptions& g, const InitOptions& o) {
     std::cerr << e.what();
     return exit_code::kFindings;
   }
+}
+
+}  // namespace
+
+CommandRun define_init(CLI::App& c, CommandEnv&) {
+  auto o = std::make_shared<InitOptions>();
+  c.add_option("dir", o->dir, "the repository (default: .)");
+  c.add_flag("--force", o->force, "overwrite an existing services.toml");
+  c.add_option("--from-script", o->from_script,
+               "the shell script it replaces: its MIGRATIONS=(…) array or for-loop gives the order");
+  return [o] { return run_init(*o); };
 }
 
 }  // namespace orch

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/session_open.h"
 #include "engine/plan_engine.h"
@@ -11,7 +11,15 @@
 
 namespace orch {
 
-int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
+namespace {
+
+struct PlanCliOptions {
+  bool sql = false;
+  std::string format = "text";
+  int jobs = 0;
+};
+
+int run_plan(const GlobalOptions& g, const PlanCliOptions& o) {
   auto loaded = load_for_command(g, true, "plan");
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
@@ -38,6 +46,16 @@ int run_plan(const GlobalOptions& g, const PlanOptionsCli& o) {
     render_plan_text(m, *plan, std::cout);
   }
   return exit_code::kOk;
+}
+
+}  // namespace
+
+CommandRun define_plan(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<PlanCliOptions>();
+  c.add_flag("--sql", o->sql, "print the SQL that would run (Alembic offline mode, sql files, RLS), for review");
+  c.add_option("--format", o->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  c.add_option("-j,--jobs", o->jobs, "as for up")->check(CLI::Range(1, 256));
+  return [o, &g = env.g] { return run_plan(g, *o); };
 }
 
 }  // namespace orch

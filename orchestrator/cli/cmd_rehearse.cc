@@ -5,15 +5,16 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "cli/selection.h"
 #include "cli/session_open.h"
+#include "cli/up_options.h"
 #include "engine/cancel_hub.h"
 #include "engine/rehearse_engine.h"
 #include "report/formats.h"
 #include "status/run_logs.h"
+#include "util/exit_codes.h"
 #include "util/text.h"
 
 namespace orch {
@@ -51,8 +52,6 @@ void emit_rehearsal(const GlobalOptions& g, const std::string& run_id, const std
                   {"run_ms", r.run.count()}, {"locks", locks}, {"error", r.error ? r.error->text() : ""}});
 }
 
-}  // namespace
-
 int run_rehearse(const GlobalOptions& g, const RehearseOptions& o) {
   auto loaded = load_for_command(g);
   if (!loaded) return exit_code::kUsage;
@@ -60,6 +59,8 @@ int run_rehearse(const GlobalOptions& g, const RehearseOptions& o) {
   if (!selected) return exit_code::kUsage;
   return rehearse_targets(g, *loaded, *selected, o);
 }
+
+}  // namespace
 
 int rehearse_targets(const GlobalOptions& g, const LoadedManifest& loaded, const std::vector<int>& selected,
                      const RehearseOptions& o) {
@@ -110,6 +111,19 @@ int rehearse_targets(const GlobalOptions& g, const LoadedManifest& loaded, const
     if (r.exit_code == exit_code::kInterrupted) break;
   }
   return worst;
+}
+
+CommandRun define_rehearse(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<RehearseOptions>();
+  c.add_option("-j,--jobs", o->up.jobs, "services migrated at once (default: max_parallel, else 4)")->check(CLI::Range(1, 256));
+  c.add_option("--only", o->up.only, "these services and their dependencies (comma-separated)")->delimiter(',');
+  c.add_option("--shadow-url", o->shadow_url,
+               "create the shadow database on this server instead of the target's (overrides [rehearsal] server)");
+  c.add_flag("--keep", o->keep, "keep the shadow database afterwards and print its URL");
+  c.add_flag("--roundtrip", o->roundtrip,
+             "then downgrade the new revisions (reverse dependency order) and upgrade again; the schema must come back");
+  c.add_option("--report", o->up.reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+  return [o, &g = env.g] { return run_rehearse(g, *o); };
 }
 
 }  // namespace orch

@@ -2,19 +2,29 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/session_open.h"
 #include "db/db.h"
 #include "db/database.h"
+#include "db/db_error.h"
 #include "history/history.h"
 #include "report/formats.h"
+#include "report/run_outcome.h"
 #include "report/run_report.h"
 #include "rls/rls_phase.h"
 #include "status/plain_printer.h"
 #include "status/run_logs.h"
 
 namespace orch {
+
+namespace {
+
+struct RlsOptions {
+  bool verify_only = false;
+  std::string lock_wait = "60s";
+  std::vector<std::string> reports;
+};
 
 int run_rls(const GlobalOptions& g, const RlsOptions& o) {
   auto loaded = load_for_command(g, true, "rls");
@@ -45,7 +55,7 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
       report.rls.coverage = verify_rls(*c, m);
     } catch (const std::exception& e) {
       report.rls.state = RlsState::Failed;
-      report.rls.reason = "cannot connect: " + first_error_line(e.what());
+      report.rls.reason = db_error(e, "cannot connect").message;
     }
   } else {
     auto session = open_session(*loaded, report.run_id, "rls", o.lock_wait, printer);
@@ -54,12 +64,22 @@ int run_rls(const GlobalOptions& g, const RlsOptions& o) {
     report.rls = apply_rls((*session)->db(), m, RlsRetry{{}, [&printer](const std::string& t) { printer.note(t); },
                                                                  [&printer](const LockWait& w) { printer.rls_lock_waiting(w); }});
     report.finished_at = iso8601_now();
-    (*session)->record_end(report, report.rls.ok() ? "succeeded" : "failed");
+    (*session)->record_end(report, to_string(run_outcome(report)));
   }
   render_rls_summary(report.rls, std::cout, want_color(1));
   if (g.stream) g.stream->run_finished(report, report.rls.ok() ? exit_code::kOk : exit_code::kFailed);
   if (auto written = write_reports(*reports, nullptr, &report); !written) print_error(written.error());
   return report.rls.ok() ? exit_code::kOk : exit_code::kFailed;
+}
+
+}  // namespace
+
+CommandRun define_rls(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<RlsOptions>();
+  c.add_flag("--verify", o->verify_only, "only verify coverage; change nothing");
+  c.add_option("--lock-wait", o->lock_wait, "how long to wait for another run's lock")->capture_default_str();
+  c.add_option("--report", o->reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+  return [o, &g = env.g] { return run_rls(g, *o); };
 }
 
 }  // namespace orch

@@ -4,7 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/confirm.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "status/plain_printer.h"
@@ -20,8 +20,21 @@
 
 namespace orch {
 
+namespace {
+
+struct RolloutOptions {
+  std::string resume;  // a run id
+  std::string run_id;  // --run-id: create or join this rollout (every worker runs the same command)
+  std::string watch;   // --watch ID: follow a shared rollout from the state database
+  std::string format = "text";
+  bool pause = false;
+  bool yes = false;
+  int jobs = 0;
+  std::string lock_wait = "60s";
+};
+
 int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
-  if (!o.watch.empty()) return run_rollout_watch(g, o);
+  if (!o.watch.empty()) return run_rollout_watch(g, o.watch, o.format);
   if (!g.targets.empty()) {
     std::cerr << "error: rollout takes its targets from [[rollout.wave]], not --target\n";
     return exit_code::kUsage;
@@ -108,6 +121,22 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
     return exit_code::kFailed;
   }
   return rollout_exit_code(*st, hub.cancelled());
+}
+
+}  // namespace
+
+CommandRun define_rollout(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<RolloutOptions>();
+  c.add_option("--resume", o->resume, "continue a halted or interrupted rollout by its run id");
+  c.add_option("--run-id", o->run_id, "create or join this rollout ([rollout] state: every worker runs the same command)");
+  c.add_option("--watch", o->watch, "follow a shared rollout from its state database until it ends");
+  c.add_option("--format", o->format, "with --watch: text (default) or json (the state, once)")
+      ->check(CLI::IsMember({"text", "json"}));
+  c.add_flag("--pause", o->pause, "ask before each wave after the first, showing the previous wave's results");
+  c.add_flag("-y,--yes", o->yes, "change protected targets without asking");
+  c.add_option("-j,--jobs", o->jobs, "services migrated at once on each target")->check(CLI::Range(1, 256));
+  c.add_option("--lock-wait", o->lock_wait, "how long each target waits for its run lock")->capture_default_str();
+  return [o, &g = env.g] { return run_rollout(g, *o); };
 }
 
 }  // namespace orch

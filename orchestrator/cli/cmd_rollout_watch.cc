@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "cli/rollout_view.h"
@@ -33,7 +33,7 @@ std::string target_line(const WaveOutcome& w, const TargetOutcome& t) {
 
 }  // namespace
 
-int run_rollout_watch(const GlobalOptions& g, const RolloutOptions& o) {
+int run_rollout_watch(const GlobalOptions& g, const std::string& run_id, const std::string& format) {
   auto loaded = load_for_command(g, false);
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
@@ -42,12 +42,12 @@ int run_rollout_watch(const GlobalOptions& g, const RolloutOptions& o) {
     print_error(timings.error());
     return exit_code::kUsage;
   }
-  const bool redraw = o.format != "json" && use_dashboard(g);
+  const bool redraw = format != "json" && use_dashboard(g);
   std::map<std::string, std::string> seen;  // wave/target -> its last line
   std::optional<std::chrono::steady_clock::time_point> unreachable_since;
   for (;;) {
-    auto st = read_shared_rollout(m, o.watch, *timings);
-    if (!st && st.error().exit_code == exit_code::kFailed && o.format != "json") {  // unreachable: as workers do, try again
+    auto st = read_shared_rollout(m, run_id, *timings);
+    if (!st && st.error().exit_code == exit_code::kFailed && format != "json") {  // unreachable: as workers do, try again
       const auto now = std::chrono::steady_clock::now();
       if (!unreachable_since) {
         unreachable_since = now;
@@ -64,7 +64,7 @@ int run_rollout_watch(const GlobalOptions& g, const RolloutOptions& o) {
       return st.error().exit_code;
     }
     unreachable_since.reset();
-    if (o.format == "json") {
+    if (format == "json") {
       std::cout << st->to_json().dump(2) << "\n";
       return exit_code::kOk;
     }

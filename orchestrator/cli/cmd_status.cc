@@ -4,7 +4,7 @@
 
 #include "engine/cancel_hub.h"
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/printer_factory.h"
 #include "cli/manifest_loading.h"
 #include "cli/selection.h"
@@ -17,6 +17,15 @@
 namespace orch {
 
 namespace {
+
+struct StatusOptions {
+  std::string format;  // table | json | markdown; empty: table
+  bool check = false;
+  std::vector<std::string> reports;
+  bool watch = false;
+  std::string interval = "2s";
+  int jobs = 16;  // targets read at once (one connection each)
+};
 
 void render(const std::vector<StatusReport>& rs, const std::string& format, bool color, bool tty) {
   if (format == "json") {
@@ -43,8 +52,6 @@ void render(const std::vector<StatusReport>& rs, const std::string& format, bool
     render_status_matrix_or_summary(rs, std::cout, color, tty ? terminal_width() : 120);
   }
 }
-
-}  // namespace
 
 int run_status(const GlobalOptions& g, const StatusOptions& o) {
   auto loaded = load_for_command(g);
@@ -93,6 +100,19 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
   }
   if (o.check) return clean ? exit_code::kOk : exit_code::kFindings;
   return unreachable ? exit_code::kFailed : exit_code::kOk;
+}
+
+}  // namespace
+
+CommandRun define_status(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<StatusOptions>();
+  c.add_option("--format", o->format, "table (default), json or markdown")->check(CLI::IsMember({"table", "json", "markdown"}));
+  c.add_flag("--check", o->check, "exit 3 when anything is pending, ahead, failing or unprotected; 0 when all is up to date");
+  c.add_option("-j,--jobs", o->jobs, "targets read at once, one connection each")->capture_default_str()->check(CLI::Range(1, 1024));
+  c.add_flag("--watch", o->watch, "redraw until Ctrl-C (the operator's view during a rollout)");
+  c.add_option("--interval", o->interval, "with --watch: how often")->capture_default_str();
+  c.add_option("--report", o->reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+  return [o, &g = env.g] { return run_status(g, *o); };
 }
 
 }  // namespace orch

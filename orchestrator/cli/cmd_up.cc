@@ -3,10 +3,11 @@
 
 #include "cli/commands.h"
 #include "cli/confirm.h"
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
 #include "cli/selection.h"
+#include "cli/up_options.h"
 #include "cli/session_open.h"
 #include "engine/cancel_hub.h"
 #include "engine/up_engine.h"
@@ -15,6 +16,9 @@
 #include "util/text.h"
 
 namespace orch {
+
+namespace {
+
 
 int run_up(const GlobalOptions& g, const UpOptions& o) {
   auto loaded = load_for_command(g);
@@ -85,6 +89,20 @@ int run_up(const GlobalOptions& g, const UpOptions& o) {
     if (r.exit_code == exit_code::kInterrupted) break;
   }
   return worst;
+}
+
+}  // namespace
+
+CommandRun define_up(CLI::App& c, CommandEnv& env) {
+  auto o = std::make_shared<UpOptions>();
+  c.add_option("-j,--jobs", o->jobs, "services migrated at once (default: max_parallel, else 4)")->check(CLI::Range(1, 256));
+  c.add_option("--only", o->only, "these services and their dependencies (comma-separated)")->delimiter(',');
+  c.add_flag("--fail-fast", o->fail_fast, "start nothing new after the first failure");
+  c.add_option("--lock-wait", o->lock_wait, "how long to wait for another run's lock")->capture_default_str();
+  c.add_option("--report", o->reports, "also write a report: json:PATH, markdown:PATH or junit:PATH (repeatable)");
+  c.add_flag("-y,--yes", o->yes, "change protected targets without asking (required for them without a terminal)");
+  c.add_flag("--rehearse", o->rehearse, "rehearse on a shadow copy of every target first; start only if every rehearsal passes");
+  return [o, &g = env.g] { return run_up(g, *o); };
 }
 
 }  // namespace orch

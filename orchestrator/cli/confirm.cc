@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "inspect/status_inspector.h"
 #include "status/terminal_caps.h"
 #include "util/text.h"

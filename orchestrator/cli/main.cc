@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "cli/cli_app.h"
-#include "cli/exit_codes.h"
+#include "cli/session_open.h"
+#include "util/exit_codes.h"
+#include "util/fatal.h"
 
 namespace {
 
@@ -22,27 +24,6 @@ void survive_closed_pipes() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   ::sigaction(SIGPIPE, &sa, nullptr);
-}
-
-int dispatch(const CLI::App& app, orch::Cli& c) {
-  using namespace orch;
-  if (*c.version) {
-    std::cout << "orchestrate " ORCHESTRATE_VERSION "\n";
-    return exit_code::kOk;
-  }
-  if (*c.up) return run_up(c.g, c.up_opts);
-  if (*c.rehearse) return run_rehearse(c.g, c.rehearse_opts);
-  if (*c.status) return run_status(c.g, c.status_opts);
-  if (*c.rls) return run_rls(c.g, c.rls_opts);
-  if (*c.history) return run_history(c.g, c.history_opts);
-  if (*c.check) return run_check(c.g, c.check_opts);
-  if (*c.plan) return run_plan(c.g, c.plan_opts);
-  if (*c.down) return run_down(c.g, c.down_opts);
-  if (*c.rollout) return run_rollout(c.g, c.rollout_opts);
-  if (*c.baseline) return run_baseline(c.g, c.baseline_opts);
-  if (*c.completion) return run_completion(app, c.g, c.completion_opts);
-  if (*c.init) return run_init(c.g, c.init_opts);
-  return exit_code::kUsage;
 }
 
 }  // namespace
@@ -67,7 +48,13 @@ int main(int argc, char** argv) {
     }
     c.g.stream = *stream;
   }
-  int rc = dispatch(app, c);
+  int rc;
+  try {
+    rc = run_selected(c);
+  } catch (const Fatal& f) {  // the tier that ends the command (util/fatal.h)
+    print_error(f.error());
+    return f.error().exit_code;
+  }
   // Events that could not be written (a full disk, a consumer gone) were a warning during the run, which
   // went on and recorded its history; a caller reading the stream must still learn it is incomplete.
   if (c.g.stream && c.g.stream->failed() && rc == exit_code::kOk) rc = exit_code::kFailed;

@@ -41,4 +41,8 @@ int rollout_exit_code(const RolloutState& st, bool interrupted);
 // A rollout that had ended before this worker arrived: its matrix and outcome; returns the exit code.
 int report_ended(const Manifest& m, const RolloutState& st, bool color);
 
+struct GlobalOptions;
+// `rollout --watch RUN_ID [--format text|json]` (cli/cmd_rollout_watch.cc).
+int run_rollout_watch(const GlobalOptions& g, const std::string& run_id, const std::string& format);
+
 }  // namespace orch

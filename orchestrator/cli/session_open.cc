@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "cli/exit_codes.h"
+#include "util/exit_codes.h"
 #include "engine/cancel_hub.h"
 
 namespace orch {

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "db/db.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -54,18 +55,20 @@ SessionProbe probe_session(Db& session, const std::string& url, int probe_ms) {
   return p;
 }
 
-std::optional<std::string> lock_survives(Db& session, int backend_pid, int class_key, int object_key) {
+Status lock_survives(Db& session, int backend_pid, int class_key, int object_key) {
   Row r = session.query(
       "SELECT pg_backend_pid(), (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
       "AND pid = pg_backend_pid() AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2)",
       {std::to_string(class_key), std::to_string(object_key)})[0];
   if (r[0].as_int() != backend_pid)
-    return "the run lock was taken by server process " + std::to_string(backend_pid) + ", but the next transaction ran in " +
-           r[0].str() + ": the connection goes through a transaction-mode pooler";
+    return Error{"the run lock was taken by server process " + std::to_string(backend_pid) +
+                     ", but the next transaction ran in " + r[0].str() + ": the connection goes through a transaction-mode pooler",
+                 "", kPoolerHint, exit_code::kUsage};
   if (r[1].as_int() != 1)
-    return "the run lock did not survive into the next transaction: the connection goes through a transaction-mode "
-           "pooler";
-  return std::nullopt;
+    return Error{"the run lock did not survive into the next transaction: the connection goes through a transaction-mode "
+                 "pooler",
+                 "", kPoolerHint, exit_code::kUsage};
+  return ok();
 }
 
 }  // namespace orch

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "util/result.h"
+
 namespace orch {
 
 class Db;
@@ -22,8 +24,9 @@ struct SessionProbe {
 //    Bounded by `probe_ms`: a session-mode pooler with a full pool makes it wait, which is no evidence.
 SessionProbe probe_session(Db& session, const std::string& url, int probe_ms = 3000);
 
-// After taking the lock: same server process as at the probe, and the lock is held there.
-std::optional<std::string> lock_survives(Db& session, int backend_pid, int class_key, int object_key);
+// After taking the lock: same server process as at the probe, and the lock is held there; else why not
+// (exit 2: a transaction-mode pooler).
+Status lock_survives(Db& session, int backend_pid, int class_key, int object_key);
 
 // What to say and do about it.
 extern const char* const kPoolerHint;

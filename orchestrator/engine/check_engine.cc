@@ -16,6 +16,7 @@
 #include "rls/rls_phase.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "db/db_error.h"
 
 namespace orch {
 
@@ -162,7 +163,7 @@ void check_database(const Manifest& m, const std::string& url, const std::string
     else
       sink.ok("run lock", "free");
   } catch (const std::exception& e) {
-    sink.found({Severity::Error, "database " + shown, first_error_line(e.what()), "", ""});
+    sink.found({Severity::Error, "database " + shown, db_error(e, "").message, "", ""});
     return;
   }
   StatusReport st = inspect_status(m, c.get(), shown, target);

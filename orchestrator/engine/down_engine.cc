@@ -6,6 +6,8 @@
 #include "graph/service_graph.h"
 #include "migration_kind.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
+#include "db/db_error.h"
 
 namespace orch {
 
@@ -67,7 +69,7 @@ StepsOutcome run_down_steps(RunSession& session, const Manifest& m, const std::v
     try {
       st = migration_kind(s.runner).downgrade(s, step.to, ctx);
     } catch (const std::exception& e) {
-      st = Error{first_error_line(e.what()), s.name};
+      st = db_error(e, "", s.name);
     }
     r.outcome = st ? Outcome::Applied : Outcome::Failed;
     if (!st) r.error = st.error().text();
@@ -87,13 +89,13 @@ Status check_baseline(const Manifest& m, int service, const std::string& to, boo
   const ServiceSpec& s = m.services[service];
   const MigrationKind& kind = migration_kind(s.runner);
   if (!kind.tracks_versions())
-    return Error{s.name + " uses the " + s.runner + " runner; orchestrate cannot record its versions", "", "", 2};
+    return Error{s.name + " uses the " + s.runner + " runner; orchestrate cannot record its versions", "", "", exit_code::kUsage};
   if (!st.current.empty() && !force)
     return Error{s.name + " is already versioned (at " + join(st.current, "+") +
                      "); baseline is for schemas created outside migrations",
-                 "", "pass --force to record " + to + " anyway", 2};
+                 "", "pass --force to record " + to + " anyway", exit_code::kUsage};
   if (!kind.knows_version(s, to))
-    return Error{"no revision file of " + s.name + " declares revision " + to, "", "", 2};
+    return Error{"no revision file of " + s.name + " declares revision " + to, "", "", exit_code::kUsage};
   return ok();
 }
 
@@ -107,7 +109,7 @@ StepsOutcome run_baseline(RunSession& session, const Manifest& m, int service, c
   try {
     st = migration_kind(s.runner).baseline(s, to, force, ctx);
   } catch (const std::exception& e) {
-    st = Error{first_error_line(e.what()), s.name};
+    st = db_error(e, "", s.name);
   }
   RunResult r;
   r.outcome = st ? Outcome::Applied : Outcome::Failed;

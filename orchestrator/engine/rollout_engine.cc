@@ -9,6 +9,7 @@
 #include "rollout/barrier_text.h"
 #include "rollout/rollout_store.h"
 #include "util/clock_text.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -26,7 +27,7 @@ Result<WaveTargets> expand_waves(const std::vector<RolloutWave>& waves, const st
         }
       if (!matched)
         return Error{"rollout wave \"" + w.name + "\" names \"" + pattern + "\", which matches no target", w.pos.str(),
-                     "", 2};
+                     "", exit_code::kUsage};
     }
     out.push_back(std::move(ts));
   }

@@ -10,6 +10,9 @@
 #include "util/identity.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "db/db_error.h"
+#include "util/exit_codes.h"
+#include "util/fatal.h"
 
 namespace orch {
 
@@ -22,9 +25,7 @@ Result<std::string> state_url(const Manifest& m) {
 }
 
 Error unreachable(const Manifest& m, const std::string& url, const std::exception& e) {
-  return Error{"cannot reach the rollout state database " + secrets::redact_url(url) + ": " +
-                   secrets::scrub(first_error_line(e.what())),
-               m.rollout_state.pos.str(), "", 1};
+  return db_error(e, "cannot reach the rollout state database " + secrets::redact_url(url), m.rollout_state.pos.str());
 }
 
 // Every state connection, first or after a reconnect, is made here.
@@ -50,8 +51,8 @@ Result<RolloutStart> start_local(const Manifest& m, const WaveTargets& targets, 
   }
   try {
     st = RolloutState::load(req.state_dir, req.resume);
-  } catch (const std::exception& e) {  // the state file's JSON
-    return Error{e.what(), "", "", 2};
+  } catch (const Fatal& e) {  // no such state file, or its JSON is not a rollout's
+    return e.error();
   }
   out.ended = st.outcome == "succeeded";
   if (!out.ended) {
@@ -69,8 +70,8 @@ Result<Millis> env_duration(const char* name, Millis fallback) {
   const char* v = std::getenv(name);
   if (!v || !*v) return fallback;
   auto d = read_duration(v);
-  if (!d) return Error{std::string(name) + "=" + v + ": " + d.error().message, name, "write a duration: 500ms, 10s, 2m", 2};
-  if (d->count() <= 0) return Error{std::string(name) + " must be more than 0", name, "", 2};
+  if (!d) return Error{std::string(name) + "=" + v + ": " + d.error().message, name, "write a duration: 500ms, 10s, 2m", exit_code::kUsage};
+  if (d->count() <= 0) return Error{std::string(name) + " must be more than 0", name, "", exit_code::kUsage};
   return *d;
 }
 
@@ -151,7 +152,7 @@ Result<RolloutStart> start_rollout(const Manifest& m, const WaveTargets& targets
 
 Result<RolloutState> read_shared_rollout(const Manifest& m, const std::string& run_id, const RolloutTimings& timings) {
   if (m.rollout_state.spec.empty())
-    return Error{"--watch reads the shared state database: set [rollout] state", m.file.string(), "", 2};
+    return Error{"--watch reads the shared state database: set [rollout] state", m.file.string(), "", exit_code::kUsage};
   auto url = state_url(m);
   if (!url) return url.error();
   try {

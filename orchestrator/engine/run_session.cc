@@ -7,6 +7,8 @@
 #include "inspect/status_inspector.h"
 #include "util/connect_hint.h"
 #include "util/secrets.h"
+#include "db/db_error.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -25,16 +27,17 @@ Result<std::unique_ptr<RunSession>> RunSession::open(const SessionSpec& spec, co
     db = connect_db(spec.url, "orchestrate/lock " + spec.run_id);
   } catch (const std::exception& e) {
     const std::string why = secrets::scrub(first_error_line(e.what()));
-    return Error{"cannot connect: " + why, secrets::redact_url(spec.url), connect_hint(why), 1};
+    return Error{"cannot connect: " + why, secrets::redact_url(spec.url), connect_hint(why), exit_code::kFailed};
   }
   // Behind a transaction-mode pooler the lock would not protect anything: refuse before taking it.
   SessionProbe probe;
   try {
     probe = probe_session(*db, spec.url);
   } catch (const std::exception& e) {
-    return Error{"cannot read the session: " + secrets::scrub(first_error_line(e.what())), secrets::redact_url(spec.url), "", 1};
+    return db_error(e, "cannot read the session", secrets::redact_url(spec.url));
   }
-  if (probe.pooled) return Error{"refusing to run: " + *probe.pooled + "; nothing was changed", secrets::redact_url(spec.url), kPoolerHint, 2};
+  if (probe.pooled) return Error{"refusing to run: " + *probe.pooled + "; nothing was changed", secrets::redact_url(spec.url), kPoolerHint,
+                                 exit_code::kUsage};
   auto session = std::make_unique<RunSession>(std::move(db), spec, note);
   session->backend_pid_ = probe.backend_pid;
   if (auto st = session->lock(waiter); !st) return st.error();
@@ -53,10 +56,10 @@ Status RunSession::lock(const Waiter& waiter) {
         },
         waiter);
   } catch (const std::exception& e) {
-    return Error{"cannot take the run lock: " + first_error_line(e.what()), secrets::redact_url(spec_.url), "", 1};
+    return db_error(e, "cannot take the run lock", secrets::redact_url(spec_.url));
   }
   if (got == RunLock::Result::Cancelled)
-    return Error{"interrupted while waiting for the run lock; nothing was started", "", "", 130};
+    return Error{"interrupted while waiting for the run lock; nothing was started", "", "", exit_code::kInterrupted};
   if (got == RunLock::Result::Busy) {
     std::optional<LockHolder> h;
     try {
@@ -66,24 +69,24 @@ Status RunSession::lock(const Waiter& waiter) {
     return Error{"another orchestrate run holds the lock of project " + spec_.project +
                      (h ? ": " + h->describe() : std::string()),
                  secrets::redact_url(spec_.url), "wait for it to finish (orchestrate status shows progress), or raise --lock-wait",
-                 4};
+                 exit_code::kLockBusy};
   }
   // The probe saw one server process; the lock must be held by it, and still be in the next transaction.
   if (backend_pid_ == 0) backend_pid_ = lock_->backend_pid();  // not opened through open(): no probe ran
-  std::optional<std::string> lost;
+  Status kept = ok();
   try {
-    lost = lock_->backend_pid() != backend_pid_
-               ? "the session's server process changed from " + std::to_string(backend_pid_) + " to " +
-                     std::to_string(lock_->backend_pid()) + ": the connection goes through a transaction-mode pooler"
+    kept = lock_->backend_pid() != backend_pid_
+               ? Error{"the session's server process changed from " + std::to_string(backend_pid_) + " to " +
+                       std::to_string(lock_->backend_pid()) + ": the connection goes through a transaction-mode pooler"}
                : lock_survives(*db_, backend_pid_, RunLock::class_key(), RunLock::object_key(spec_.project));
-  } catch (const std::exception& e) {
-    lost = "the session was lost right after taking the run lock: " + secrets::scrub(first_error_line(e.what()));
+  } catch (const DbError& e) {
+    kept = db_error(e, "the session was lost right after taking the run lock");
   }
-  if (!lost) return ok();
+  if (kept) return ok();
   lock_->release();
   lock_.reset();
-  return Error{*lost + "; nothing was changed (the lock may stay on the pooler's server connection until it closes)",
-               secrets::redact_url(spec_.url), kPoolerHint, 2};
+  return Error{kept.error().message + "; nothing was changed (the lock may stay on the pooler's server connection until it closes)",
+               secrets::redact_url(spec_.url), kPoolerHint, exit_code::kUsage};
 }
 
 Status RunSession::check_lock() {
@@ -97,7 +100,7 @@ Status RunSession::check_lock() {
     if (held == "1") return ok();
     return Error{"lost the run lock (this session no longer holds it)" + stop, secrets::redact_url(spec_.url)};
   } catch (const std::exception& e) {
-    return Error{"lost the run lock (connection terminated: " + secrets::scrub(first_error_line(e.what())) + ")" + stop,
+    return Error{"lost the run lock (" + db_error(e, "connection terminated").message + ")" + stop,
                  secrets::redact_url(spec_.url)};
   }
 }
@@ -122,7 +125,7 @@ void RunSession::record_start() {
     recorded_run_id_ = rec.run_id;
     recording_ = true;
   } catch (const std::exception& e) {
-    note_("warning: run history not recorded: " + secrets::scrub(first_error_line(e.what())));
+    note_(db_error(e, "warning: run history not recorded").message);
   }
 }
 
@@ -137,7 +140,7 @@ void RunSession::record_end(const RunReport& report, const std::string& outcome)
     }
     record_run_end(*db_, report, outcome);
   } catch (const std::exception& e) {
-    note_("warning: run history not recorded: " + secrets::scrub(first_error_line(e.what())));
+    note_(db_error(e, "warning: run history not recorded").message);
   }
 }
 

@@ -20,12 +20,13 @@
 #include "status/run_logs.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
+#include "report/run_outcome.h"
+#include "db/db_error.h"
 
 namespace orch {
 
 namespace {
-constexpr int kOk = 0, kFailed = 1, kLockBusy = 4, kInterrupted = 130;
-
 bool rls_configured(const Manifest& m) {
   return !m.rls.empty() ||
          std::any_of(m.services.begin(), m.services.end(), [](const ServiceSpec& s) { return !s.rls.empty(); });
@@ -61,8 +62,8 @@ RlsGate rls_gate(bool configured, const RunReport& report, bool whole_run) {
 }
 
 int merge_exit_codes(int so_far, int next) {
-  if (next == kInterrupted || so_far == kOk || (next == kLockBusy && so_far == kFailed))
-    return next == kOk ? so_far : next;
+  if (next == exit_code::kInterrupted || so_far == exit_code::kOk || (next == exit_code::kLockBusy && so_far == exit_code::kFailed))
+    return next == exit_code::kOk ? so_far : next;
   return so_far;
 }
 
@@ -97,8 +98,8 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
     if (static_cast<size_t>(i) < before.services.size()) migration_kind(m_.services[i].runner).prepare(m_.services[i], before.services[i]);
   auto linted = hub_.cancelled() ? Status(ok()) : lint_gate(m_, before, session.db(), target.url, cfg_.selected, note);
   if (hub_.cancelled()) {  // Ctrl-C while the files were read and parsed (a large seed file): nothing started
-    out.error = Error{"interrupted while reading the migrations; nothing was changed", "", "", kInterrupted};
-    out.exit_code = kInterrupted;
+    out.error = Error{"interrupted while reading the migrations; nothing was changed", "", "", exit_code::kInterrupted};
+    out.exit_code = exit_code::kInterrupted;
     report.finished_at = iso8601_now();
     return out;
   }
@@ -132,8 +133,11 @@ UpOutcome UpEngine::run(const ResolvedTarget& target, const PrinterFactory& prin
   }
   report.duration = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
   report.finished_at = iso8601_now();
-  session.record_end(report, report.interrupted ? "interrupted" : (report.ok() ? "succeeded" : "failed"));
-  out.exit_code = report.interrupted ? kInterrupted : (report.ok() ? kOk : kFailed);
+  const RunOutcome outcome = run_outcome(report);
+  session.record_end(report, to_string(outcome));
+  out.exit_code = outcome == RunOutcome::Interrupted ? exit_code::kInterrupted
+                  : outcome == RunOutcome::Succeeded ? exit_code::kOk
+                                                     : exit_code::kFailed;
   return out;
 }
 
@@ -159,13 +163,11 @@ void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, c
   builder.set_job_template(target.url, cfg_.run_id, std::move(stands));
   // Before anything that will change the database starts: is the lock still ours? A service the
   // snapshot shows up to date changes nothing, so a no-op run asks nothing more.
-  builder.set_start_gate([&](const std::vector<int>& ready) -> std::string {
+  builder.set_start_gate([&](const std::vector<int>& ready) -> Status {
     bool changes = std::any_of(ready.begin(), ready.end(), [&](int i) {
       return before.services[i].state != service_state::kUpToDate;
     });
-    if (!changes) return "";
-    auto held = session.check_lock();
-    return held ? "" : held.error().message;
+    return changes ? session.check_lock() : ok();
   });
 
   RunHeader header{cfg_.run_id, m_.project_name, target.name, secrets::redact_url(target.url),
@@ -223,7 +225,7 @@ RlsResult UpEngine::rls_phase(RunSession& session, const RunReport& report, Stat
                               [&printer](const LockWait& w) { printer.rls_lock_waiting(w); }});
   } catch (const std::exception& e) {
     r.state = RlsState::Failed;
-    r.reason = "the RLS phase could not read the database: " + first_error_line(e.what());
+    r.reason = db_error(e, "the RLS phase could not read the database").message;
   }
   return r;
 }

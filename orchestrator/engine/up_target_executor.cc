@@ -1,4 +1,5 @@
 #include "engine/up_target_executor.h"
+#include "util/exit_codes.h"
 
 #include "engine/rehearse_engine.h"
 #include "status/run_logs.h"
@@ -11,9 +12,9 @@ TargetRun summarize_target(const UpOutcome& r) {
   t.history_run_id = r.report.run_id;
   for (const auto& s : r.report.services)
     t.services[s.name] = s.result.outcome == Outcome::Skipped ? "skipped" : to_string(s.result.outcome);
-  if (r.exit_code == 0) {
+  if (r.exit_code == exit_code::kOk) {
     t.state = "succeeded";
-  } else if (r.exit_code == 130) {
+  } else if (r.exit_code == exit_code::kInterrupted) {
     t.state = "interrupted";
     t.detail = "interrupted; its running migrations rolled back";
   } else {

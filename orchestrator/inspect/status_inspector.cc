@@ -113,7 +113,7 @@ void flag_invalid_indexes(const VersionRows& db, ServiceStatus& out) {
 
 }  // namespace
 
-StatusReport inspect_status(const Manifest& m, const std::string& url, const std::string& target) {
+StatusReport inspect_status(const Manifest& m, const std::string& url, const std::string& target, InspectParts parts) {
   std::unique_ptr<Db> c;
   std::string connect_error;
   try {
@@ -121,7 +121,7 @@ StatusReport inspect_status(const Manifest& m, const std::string& url, const std
   } catch (const std::exception& e) {
     connect_error = first_error_line(e.what());
   }
-  return inspect_status(m, c.get(), secrets::redact_url(url), target, connect_error);
+  return inspect_status(m, c.get(), secrets::redact_url(url), target, connect_error, parts);
 }
 
 StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_url, const std::string& target,
@@ -163,11 +163,12 @@ StatusReport inspect_status(const Manifest& m, Db* c, const std::string& shown_u
   return r;
 }
 
-std::vector<StatusReport> inspect_targets(const Manifest& m, const std::vector<ResolvedTarget>& targets, int jobs) {
+std::vector<StatusReport> inspect_targets(const Manifest& m, const std::vector<ResolvedTarget>& targets, int jobs,
+                                          InspectParts parts) {
   std::vector<StatusReport> out(targets.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i; (i = next++) < targets.size();) out[i] = inspect_status(m, targets[i].url, targets[i].name);
+    for (size_t i; (i = next++) < targets.size();) out[i] = inspect_status(m, targets[i].url, targets[i].name, parts);
   };
   std::vector<std::thread> threads;
   for (int i = 0; i < std::min<int>(std::max(1, jobs), static_cast<int>(targets.size())); ++i) threads.emplace_back(worker);

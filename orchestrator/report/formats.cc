@@ -10,6 +10,8 @@
 #include "util/clock_text.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
+#include "report/run_outcome.h"
 
 namespace orch {
 
@@ -80,7 +82,7 @@ ojson run_to_json(const RunReport& r) {
   j["started_at"] = r.started_at;
   j["finished_at"] = r.finished_at;
   j["duration_ms"] = r.duration.count();
-  j["outcome"] = r.interrupted ? "interrupted" : (r.ok() ? "succeeded" : "failed");
+  j["outcome"] = to_string(run_outcome(r));
   ojson services = ojson::array();
   for (const auto& s : r.services) {
     ojson o;
@@ -167,7 +169,7 @@ std::string status_to_markdown(const StatusReport& r) {
 
 std::string run_to_markdown(const RunReport& r) {
   std::ostringstream o;
-  const char* verdict = r.interrupted ? "interrupted" : (r.ok() ? "succeeded" : "failed");
+  const char* verdict = to_string(run_outcome(r));
   o << "### orchestrate up on " << r.target << ": " << verdict << "\n\n";
   o << "| Service | Runner | Schema | Revision | Applied | Duration | State |\n| --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& s : r.services) {
@@ -271,7 +273,7 @@ std::string status_to_junit(const StatusReport& r) {
   for (const auto& s : r.services) {
     Case c;
     c.name = s.name;
-    if (s.state != service_state::kUpToDate && s.state != service_state::kUntracked) {
+    if (!s.at_head()) {
       c.failure = s.name + " is " + s.state;
       c.body = s.detail;
       if (!s.pending.empty()) c.body += (c.body.empty() ? "" : "\n") + std::string("pending: ") + join(s.pending, ", ");
@@ -328,11 +330,11 @@ Result<std::vector<ReportTarget>> parse_report_targets(const std::vector<std::st
     auto colon = s.find(':');
     std::string format = colon == std::string::npos ? s : s.substr(0, colon);
     if (colon == std::string::npos || colon + 1 >= s.size())
-      return Error{"--report \"" + s + "\" needs FORMAT:PATH, e.g. json:status.json", "", "", 2};
+      return Error{"--report \"" + s + "\" needs FORMAT:PATH, e.g. json:status.json", "", "", exit_code::kUsage};
     if (format != "json" && format != "markdown" && format != "junit") {
       std::string guess = closest_match(format, {"json", "markdown", "junit"});
       return Error{"--report format \"" + format + "\" is not one of json, markdown, junit", "",
-                   guess.empty() ? "" : "did you mean \"" + guess + "\"?", 2};
+                   guess.empty() ? "" : "did you mean \"" + guess + "\"?", exit_code::kUsage};
     }
     out.push_back({format, s.substr(colon + 1)});
   }

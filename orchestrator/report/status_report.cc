@@ -11,9 +11,21 @@
 
 namespace orch {
 
-bool StatusReport::clean() const {
+std::string now_at_line(const ServiceStatus& s) {
+  return s.name + ": now at " + format_revisions(s.current) + " (" + s.state +
+         (s.pending.empty() ? "" : ", " + std::to_string(s.pending.size()) + " pending") + ")";
+}
+
+bool ServiceStatus::at_head() const { return state == service_state::kUpToDate || state == service_state::kUntracked; }
+
+bool StatusReport::at_head() const {
   for (const auto& s : services)
-    if (s.state != service_state::kUpToDate && s.state != service_state::kUntracked) return false;
+    if (!s.at_head()) return false;
+  return true;
+}
+
+bool StatusReport::clean() const {
+  if (!at_head()) return false;
   if (rls_configured && rls.checked && !rls.ok()) return false;
   if (rls_configured && !rls.error.empty()) return false;
   return true;

@@ -52,6 +52,9 @@ struct ServiceStatus {
   std::string detail;  // why: the unknown revision, the unreachable error, the hint
   std::string last_applied_at;
   std::optional<LastRunInfo> last_run;
+
+  // Up to date, or a kind that cannot see its versions (untracked): nothing for `up` to do here.
+  bool at_head() const;
 };
 
 struct StatusReport {
@@ -64,11 +67,15 @@ struct StatusReport {
   RlsCoverage rls;
   std::optional<RunInProgress> running;  // a run of this project on this target not finished yet
 
-  // For `status --check`: nothing pending, ahead, failing or uncovered.
+  // Every service at head (`wait --until head`); says nothing of RLS.
+  bool at_head() const;
+  // For `status --check`: at head, and nothing uncovered by RLS.
   bool clean() const;
 };
 
 void render_status_table(const StatusReport& r, std::ostream& out, bool color);
+// "users: now at c2 (pending, 1 pending)": where `down` and `baseline` left a service.
+std::string now_at_line(const ServiceStatus& s);
 
 }  // namespace orch
 

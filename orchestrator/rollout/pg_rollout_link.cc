@@ -9,6 +9,7 @@
 #include "rollout/pg_rollout_store.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "db/db_error.h"
 
 namespace orch {
 
@@ -42,7 +43,7 @@ bool PgRolloutStore::with_db(Link& l, const std::function<void(Db&)>& f) {
       l.used = std::chrono::steady_clock::now();
       return true;
     } catch (const DbError& e) {
-      const std::string what = secrets::scrub(first_error_line(e.what()));
+      const std::string what = db_error(e, "").message;
       if (!unreachable(e) || attempt >= 10) {
         give_up("the rollout state database failed: " + what);
         return false;
@@ -84,7 +85,7 @@ bool PgRolloutStore::reconnect(Link& l, const std::string& why) {
            std::to_string(l.mine.size()) + " of " + std::to_string(held) + " claim(s) kept");
       return true;
     } catch (const DbError& e) {
-      last = secrets::scrub(first_error_line(e.what()));
+      last = db_error(e, "").message;
     } catch (const std::exception& e) {
       last = secrets::scrub(e.what());
     }

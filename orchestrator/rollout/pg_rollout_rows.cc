@@ -7,6 +7,7 @@
 #include "rollout/rollout_shape.h"
 #include "rollout/rollout_store.h"
 #include "util/catalog_sql.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -53,7 +54,7 @@ Status ensure_rollout_schema(Db& db) {
     if (v > kRolloutSchemaVersion)
       return Error{"the rollout state database has schema version " + std::to_string(v) + "; this orchestrate knows " +
                        std::to_string(kRolloutSchemaVersion) + " (it is older than the workers that made the rollout)",
-                   "orchestrate_rollout", "run every worker from the same release, or a newer orchestrate", 2};
+                   "orchestrate_rollout", "run every worker from the same release, or a newer orchestrate", exit_code::kUsage};
     if (v == kRolloutSchemaVersion) return ok();
   }
   tx->exec(kTables);

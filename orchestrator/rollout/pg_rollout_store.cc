@@ -6,6 +6,7 @@
 #include "db/db.h"
 #include "rollout/rollout_shape.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -28,14 +29,14 @@ Result<std::unique_ptr<PgRolloutStore>> PgRolloutStore::open(Connect connect, co
   lock_run(*tx, initial.run_id);
   Rows found = tx->query("SELECT shape::text, outcome FROM orchestrate_rollout.rollouts WHERE run_id = $1", {initial.run_id});
   if (found.empty()) {
-    if (resume) return Error{"no rollout " + initial.run_id + " in the state database", "--resume", "", 2};
+    if (resume) return Error{"no rollout " + initial.run_id + " in the state database", "--resume", "", exit_code::kUsage};
     create(*tx, initial, shape, worker);
     store->created_ = true;
   } else {
     auto theirs = nlohmann::json::parse(found[0][0].str());
     if (auto diff = shape_differences(shape, theirs); !diff.empty())
       return Error{"this worker's manifest differs from rollout " + initial.run_id + "'s: " + join(diff, "; "),
-                   "--run-id " + initial.run_id, "run every worker from the same release (image, manifest and targets)", 2};
+                   "--run-id " + initial.run_id, "run every worker from the same release (image, manifest and targets)", exit_code::kUsage};
     // --resume reopens an ended rollout once: the first resumer flips it to running, the others join.
     if (resume && found[0][1].str() != "running") {
       tx->query("UPDATE orchestrate_rollout.targets SET state = 'pending', detail = '', orphan_since = NULL "
@@ -60,7 +61,7 @@ PgRolloutStore::~PgRolloutStore() {
 
 Result<RolloutState> PgRolloutStore::read(Db& db, const std::string& run_id, Millis takeover_after, Millis wait) {
   if (!db.query("SELECT to_regclass('orchestrate_rollout.rollouts') IS NOT NULL")[0][0].as_bool())
-    return Error{"the state database holds no rollouts yet", run_id, "", 2};
+    return Error{"the state database holds no rollouts yet", run_id, "", exit_code::kUsage};
   const auto deadline = std::chrono::steady_clock::now() + wait;
   RolloutState st;
   for (;;) {
@@ -74,7 +75,7 @@ Result<RolloutState> PgRolloutStore::read(Db& db, const std::string& run_id, Mil
       auto tx = db.begin(TxKind::ReadOnly);
       st = read_state(*tx, run_id);
     }
-    if (st.run_id.empty()) return Error{"no rollout " + run_id + " in the state database", run_id, "", 2};
+    if (st.run_id.empty()) return Error{"no rollout " + run_id + " in the state database", run_id, "", exit_code::kUsage};
     if (s != Settle::Waiting || std::chrono::steady_clock::now() >= deadline) return st;
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }

@@ -2,7 +2,9 @@
 
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
+
+#include "util/exit_codes.h"
+#include "util/fatal.h"
 
 namespace orch {
 
@@ -93,13 +95,15 @@ void RolloutState::save(const std::filesystem::path& dir) const {
 RolloutState RolloutState::load(const std::filesystem::path& dir, const std::string& run_id) {
   auto p = dir / (run_id + ".json");
   std::ifstream in(p);
-  if (!in) throw std::runtime_error("no rollout " + run_id + " (looked for " + p.string() + ")");
+  if (!in)
+    throw Fatal(Error{"no rollout " + run_id, p.string(), "orchestrate rollout --resume takes a run id printed by an earlier rollout",
+                      exit_code::kUsage});
   std::ostringstream ss;
   ss << in.rdbuf();
   try {
     return from_json(nlohmann::json::parse(ss.str()));
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot read " + p.string() + ": " + e.what());
+    throw Fatal(Error{std::string("cannot read the rollout state: ") + e.what(), p.string(), "", exit_code::kUsage});
   }
 }
 

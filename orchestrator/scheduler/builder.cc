@@ -63,9 +63,10 @@ void Builder::start(std::function<void()> on_done) {
 void Builder::start_ready() {
   std::vector<int> ready = plan_.take_ready();
   if (!ready.empty() && gate_) {
-    if (std::string why = gate_(ready); !why.empty()) {
+    if (Status let = gate_(ready); !let) {
+      const std::string why = let.error().message;
       for (int i : ready) plan_.put_back(i);
-      gate_refusal_ = why;
+      gate_refusal_ = let;
       plan_.stop_starting(why);
       status_.note(why);
       return;

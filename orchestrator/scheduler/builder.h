@@ -15,6 +15,7 @@
 #include "scheduler/runner.h"
 #include "scheduler/service_log.h"
 #include "scheduler/status_printer.h"
+#include "util/result.h"
 
 namespace orch {
 
@@ -29,11 +30,11 @@ class Builder {
   // as it is (RunJob::before), never read here.
   void set_job_template(std::string database_url, std::string run_id, std::vector<const ServiceStatus*> before = {});
 
-  // Asked before each batch of services starts, with their indexes: "" lets them start; anything else
-  // is why nothing more may start (the run lost its lock), and the run stops starting, as on Ctrl-C.
-  void set_start_gate(std::function<std::string(const std::vector<int>&)> gate) { gate_ = std::move(gate); }
-  // Why the gate stopped the run, or "".
-  const std::string& gate_refusal() const { return gate_refusal_; }
+  // Asked before each batch of services starts, with their indexes: ok() lets them start; an Error says
+  // why nothing more may start (the run lost its lock), and the run stops starting, as on Ctrl-C.
+  void set_start_gate(std::function<Status(const std::vector<int>&)> gate) { gate_ = std::move(gate); }
+  // ok() unless the gate stopped the run: then why.
+  const Status& gate_refusal() const { return gate_refusal_; }
 
   // Starts the ready services; `on_done` runs once everything has finished or been skipped.
   void start(std::function<void()> on_done);
@@ -63,8 +64,8 @@ class Builder {
   std::map<int, Clock::time_point> started_at_;
   std::map<int, std::unique_ptr<RunEvents>> events_;  // one per started job, to the printer and the log
   std::function<void()> on_done_;
-  std::function<std::string(const std::vector<int>&)> gate_;
-  std::string gate_refusal_;
+  std::function<Status(const std::vector<int>&)> gate_;
+  Status gate_refusal_ = ok();
   bool interrupted_ = false;
   bool finished_ = false;
 };

@@ -10,6 +10,8 @@
 #include "util/clock_text.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
+#include "report/run_outcome.h"
 
 namespace orch {
 
@@ -19,7 +21,7 @@ Result<std::shared_ptr<EventStream>> EventStream::open(const std::string& path) 
     // The events keep the real stdout; people's lines move to stderr. Close-on-exec: a child must not
     // hold the stream open (a follower would never see it end).
     int fd = ::fcntl(1, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0 || ::dup2(2, 1) < 0) return Error{std::string("--events -: ") + std::strerror(errno), "", "", 2};
+    if (fd < 0 || ::dup2(2, 1) < 0) return Error{std::string("--events -: ") + std::strerror(errno), "", "", exit_code::kUsage};
     f = ::fdopen(fd, "w");
   } else {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -28,7 +30,7 @@ Result<std::shared_ptr<EventStream>> EventStream::open(const std::string& path) 
       if (!f) ::close(fd);
     }
   }
-  if (!f) return Error{"cannot write the event stream " + path + ": " + std::strerror(errno), "--events", "", 2};
+  if (!f) return Error{"cannot write the event stream " + path + ": " + std::strerror(errno), "--events", "", exit_code::kUsage};
   return std::shared_ptr<EventStream>(new EventStream(f, path));
 }
 
@@ -80,7 +82,7 @@ void EventStream::run_finished(const RunReport& r, int exit_code) {
     failed += s.result.outcome == Outcome::Failed;
   }
   emit("run-finished", r.run_id, r.target,
-       {{"outcome", exit_code == 0 ? "succeeded" : r.interrupted ? "interrupted" : "failed"}, {"exit_code", exit_code},
+       {{"outcome", to_string(run_outcome(r))}, {"exit_code", exit_code},
         {"services", r.services.size()}, {"services_failed", failed}, {"migrations_applied", applied},
         {"duration_ms", r.duration.count()}});
 }

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "util/secrets.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -21,7 +22,7 @@ using Rows = std::vector<std::pair<std::string, std::string>>;
 Result<Rows> targets_from_rows(const Manifest& m, const TargetsFrom& tf) {
   if (!tf.file.empty()) {
     std::ifstream in(tf.file);
-    if (!in) return Error{"cannot read targets file " + tf.file_text, tf.pos.str(), "", 2};
+    if (!in) return Error{"cannot read targets file " + tf.file_text, tf.pos.str(), "", exit_code::kUsage};
     std::ostringstream ss;
     ss << in.rdbuf();
     return parse_targets_file(ss.str(), tf.file_text);
@@ -29,19 +30,19 @@ Result<Rows> targets_from_rows(const Manifest& m, const TargetsFrom& tf) {
   const DatabaseRef& control = tf.control.spec.empty() ? m.database : tf.control;
   if (control.spec.empty())
     return Error{"[targets_from] query needs a control database: set [targets_from] database or [project] database",
-                 tf.pos.str(), "", 2};
+                 tf.pos.str(), "", exit_code::kUsage};
   auto url = resolve_database(control);
   if (!url) return url.error();
   Rows rows;
   try {
     auto c = connect_db(*url, "orchestrate/targets");
     for (const auto& r : c->query(tf.query, {}, TxKind::ReadOnly)) {
-      if (r.size() < 2) return Error{"[targets_from] query must return (name, url) rows", tf.pos.str(), "", 2};
+      if (r.size() < 2) return Error{"[targets_from] query must return (name, url) rows", tf.pos.str(), "", exit_code::kUsage};
       rows.emplace_back(r[0].str(), r[1].str());
     }
   } catch (const std::exception& e) {
     return Error{"[targets_from] query failed on " + secrets::redact_url(*url) + ": " + first_error_line(e.what()),
-                 tf.pos.str(), "", 2};
+                 tf.pos.str(), "", exit_code::kUsage};
   }
   return rows;
 }
@@ -66,7 +67,7 @@ Result<std::vector<ResolvedTarget>> all_targets(const Manifest& m) {
   }
   std::set<std::string> seen;
   for (const auto& t : out)
-    if (!seen.insert(t.name).second) return Error{"target \"" + t.name + "\" is declared twice", "", "", 2};
+    if (!seen.insert(t.name).second) return Error{"target \"" + t.name + "\" is declared twice", "", "", exit_code::kUsage};
   return out;
 }
 
@@ -77,7 +78,7 @@ Result<std::vector<ResolvedTarget>> resolve_targets(const Manifest& m, const std
       for (const auto& t : m.targets) known.push_back(t.name);
       return Error{"this manifest has no [project] database: name one with --target (" +
                        (known.empty() ? std::string("see [targets_from]") : join(known, ", ")) + ") or --target all",
-                   "", "", 2};
+                   "", "", exit_code::kUsage};
     }
     auto url = resolve_database(m.database);
     if (!url) return url.error();
@@ -119,7 +120,7 @@ Result<std::vector<ResolvedTarget>> resolve_targets(const Manifest& m, const std
       std::string guess = closest_match(n, kn);
       return Error{"unknown target \"" + n + "\"" + (guess.empty() ? "" : "; did you mean \"" + guess + "\"?") +
                        (kn.empty() ? " (this manifest declares no [targets])" : " (targets: " + join(kn, ", ") + ")"),
-                   "", "", 2};
+                   "", "", exit_code::kUsage};
     }
   }
   return out;

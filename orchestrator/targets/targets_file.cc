@@ -1,6 +1,7 @@
 #include "targets/targets_file.h"
 
 #include "util/text.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -51,7 +52,7 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_targets_file(cons
       name = name_from_url(url);
     }
     if (name.empty() || url.find("://") == std::string::npos)
-      return Error{"expected `name=postgresql://...` or a URL", display + ":" + std::to_string(line_no), "", 2};
+      return Error{"expected `name=postgresql://...` or a URL", display + ":" + std::to_string(line_no), "", exit_code::kUsage};
     out.emplace_back(name, url);
   }
   return out;

@@ -4,28 +4,29 @@
 #include <cstdio>
 
 #include "util/numbers.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
 Result<Millis> read_duration(std::string_view text) {
   const std::string shown = "\"" + std::string(text.substr(0, 40)) + "\"";
   const std::string usage = shown + " is not a duration (use e.g. 500ms, 30s, 10m, 1h30m)";
-  if (text.empty()) return Error{usage, "", "", 2};
+  if (text.empty()) return Error{usage, "", "", exit_code::kUsage};
   long long total_ms = 0;
   size_t i = 0;
   bool any = false;
   while (i < text.size()) {
     size_t start = i;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start) return Error{usage, "", "", 2};
+    if (i == start) return Error{usage, "", "", exit_code::kUsage};
     // Any one part past the maximum is out of range; so is the sum. Both checked before multiplying.
     auto n = parse_whole_number(text.substr(start, i - start), 0, kMaxDuration.count(), "a duration's number");
-    if (!n) return Error{shown + " is longer than the maximum of 7 days", "", "", 2};
+    if (!n) return Error{shown + " is longer than the maximum of 7 days", "", "", exit_code::kUsage};
     size_t ustart = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string_view unit = text.substr(ustart, i - ustart);
     if (unit.empty()) {
-      if (any || i != text.size()) return Error{usage, "", "", 2};  // "1h30" is ambiguous; refuse it
+      if (any || i != text.size()) return Error{usage, "", "", exit_code::kUsage};  // "1h30" is ambiguous; refuse it
       unit = "s";
     }
     long long per;
@@ -33,8 +34,8 @@ Result<Millis> read_duration(std::string_view text) {
     else if (unit == "s") per = 1000;
     else if (unit == "m" || unit == "min") per = 60 * 1000;
     else if (unit == "h") per = 3600 * 1000;
-    else return Error{usage, "", "", 2};
-    if (*n > (kMaxDuration.count() - total_ms) / per) return Error{shown + " is longer than the maximum of 7 days", "", "", 2};
+    else return Error{usage, "", "", exit_code::kUsage};
+    if (*n > (kMaxDuration.count() - total_ms) / per) return Error{shown + " is longer than the maximum of 7 days", "", "", exit_code::kUsage};
     total_ms += *n * per;
     any = true;
   }

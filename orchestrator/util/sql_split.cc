@@ -10,6 +10,7 @@
 
 #include "util/interrupt.h"
 #include "util/parse_tree_json.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -172,7 +173,7 @@ Status parse_batches(std::string_view text, Depth depth, bool interruptible, con
   std::vector<RawStatement> out;
   size_t from = 0, want = kBatchBytes;
   while (from < text.size()) {
-    if (interruptible && interrupt::requested()) return Error{"interrupted while parsing", "", "", 130};
+    if (interruptible && interrupt::requested()) return Error{"interrupted while parsing", "", "", exit_code::kInterrupted};
     const size_t end = batch_end(text, from, want);
     if (end <= from) {
       want *= 2;
@@ -193,7 +194,7 @@ Status parse_batches(std::string_view text, Depth depth, bool interruptible, con
     LineCounter lines(text);
     size_t line_start = text.rfind('\n', err.pos == 0 ? 0 : err.pos - 1);
     size_t column = err.pos - (line_start == std::string::npos || err.pos == 0 ? 0 : line_start + 1) + 1;
-    return Error{err.message, std::to_string(lines.at(err.pos)) + ":" + std::to_string(column), "", 2};
+    return Error{err.message, std::to_string(lines.at(err.pos)) + ":" + std::to_string(column), "", exit_code::kUsage};
   }
   return ok();
 }
@@ -300,7 +301,7 @@ bool is_transaction_control(const SqlStatement& st) {
 Status check_text(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return Error{"holds a NUL byte", std::to_string(line_of_offset(s, i)), "", 2};
+    if (c == 0) return Error{"holds a NUL byte", std::to_string(line_of_offset(s, i)), "", exit_code::kUsage};
     size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
     bool ok = n > 0 && i + n <= s.size();
     for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
@@ -314,7 +315,7 @@ Status check_text(std::string_view s) {
       unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
       ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
     }
-    if (!ok) return Error{"is not valid UTF-8", std::to_string(line_of_offset(s, i)), "", 2};
+    if (!ok) return Error{"is not valid UTF-8", std::to_string(line_of_offset(s, i)), "", exit_code::kUsage};
     i += n;
   }
   return ok();

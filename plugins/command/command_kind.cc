@@ -4,6 +4,7 @@
 
 #include "command/command_runner.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
 
 namespace orch {
 
@@ -21,11 +22,11 @@ Result<std::string> CommandKind::offline_sql(const ServiceSpec& s, const Service
 }
 
 Status CommandKind::downgrade(const ServiceSpec& s, const std::string&, StepContext&) const {
-  return Error{s.name + " uses the command runner; orchestrate cannot downgrade it", "", "", 2};
+  return Error{s.name + " uses the command runner; orchestrate cannot downgrade it", "", "", exit_code::kUsage};
 }
 
 Status CommandKind::baseline(const ServiceSpec& s, const std::string&, bool, StepContext&) const {
-  return Error{s.name + " uses the command runner; orchestrate cannot record its versions", "", "", 2};
+  return Error{s.name + " uses the command runner; orchestrate cannot record its versions", "", "", exit_code::kUsage};
 }
 
 ProbeResult CommandKind::probe(const ServiceSpec& s) const {

@@ -20,6 +20,7 @@
 
 #include "util/sha256.h"
 #include "util/text.h"
+#include "util/exit_codes.h"
 
 namespace fs = std::filesystem;
 
@@ -46,7 +47,7 @@ std::string refusal(const SqlMigration& mig) {
               "-- orchestrate:no-transaction on its first line";
   });
   // Ctrl-C while parsing: the check did not finish, so the file must not run.
-  if (!parsed && parsed.error().exit_code == 130) return " interrupted while parsing; nothing of it ran";
+  if (!parsed && parsed.error().exit_code == exit_code::kInterrupted) return " interrupted while parsing; nothing of it ran";
   if (!parsed) return "";
   return found;
 }

@@ -45,7 +45,7 @@ TEST(Completion, ZshFishAndTheManualPageComeFromTheSameDefinitions) {
   auto fish = run_orchestrate({"completion", "fish"}, {}, dir.path());
   auto man = run_orchestrate({"completion", "--man"}, {}, dir.path());
   for (const auto* r : {&zsh, &fish, &man}) EXPECT_EQ(r->code, 0) << r->output;
-  for (const char* cmd : {"up", "status", "check", "plan", "down", "baseline", "rollout", "rls", "history"}) {
+  for (const char* cmd : {"up", "status", "wait", "check", "plan", "down", "baseline", "rollout", "rls", "history"}) {
     EXPECT_NE(zsh.output.find(std::string("'") + cmd + ":"), std::string::npos) << cmd;
     EXPECT_NE(fish.output.find(std::string("-a ") + cmd + " "), std::string::npos) << cmd;
     EXPECT_NE(man.output.find(std::string(".SS ") + cmd), std::string::npos) << cmd;
