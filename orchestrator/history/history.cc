@@ -40,7 +40,7 @@ std::vector<std::string> mark_abandoned_runs(Db& c, const std::string& project) 
   std::vector<std::string> ids;
   for (const auto& row : c.query("UPDATE orchestrate.runs SET outcome = 'abandoned' "
                                  "WHERE project = $1 AND outcome = 'running' RETURNING run_id",
-                                 {project}, TxKind::ReadWrite))
+                                 {project}, TxKind::Autocommit))  // one statement: atomic alone, one round trip
     ids.push_back(row[0].str());
   return ids;
 }
@@ -58,12 +58,12 @@ void record_run_start(Db& c, const RunRecord& r) {
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_backend_pid(), $9::text[], now())",
       {r.run_id, r.project, r.target, r.command, r.os_user, r.host, r.version, r.manifest_checksum,
        to_pg_array(r.planned_services)},
-      TxKind::ReadWrite);
+      TxKind::Autocommit);
 }
 
 void record_run_end(Db& c, const RunReport& report, const std::string& outcome) {
-  auto tx = c.begin();
-  // Every service's step in one statement: one round trip however many services ran.
+  // Every service's step and the run's row in ONE statement (a data-modifying CTE is atomic, like a
+  // transaction): one round trip however many services ran, where a fleet's no-op run counts them.
   std::vector<std::string> name, runner, schema, before, after, applied, duration, state, error, lock_timeouts;
   for (const auto& s : report.services) {
     const RunResult& r = s.result;
@@ -78,34 +78,34 @@ void record_run_end(Db& c, const RunReport& report, const std::string& outcome) 
     error.push_back(secrets::scrub(r.error));
     lock_timeouts.push_back(std::to_string(r.lock_timeouts));
   }
-  if (!name.empty())
-    tx->query(
-        "INSERT INTO orchestrate.run_steps (run_id, service, runner, schema_name, before_revisions, after_revisions, "
-        "applied, duration_ms, state, error, lock_timeouts, finished_at, started_at) "
-        "SELECT $1, s.name, s.runner, s.schema, s.before::text[], s.after::text[], s.applied::int, s.duration::bigint, "
-        "       s.state, NULLIF(s.error, ''), s.lock_timeouts::int, now(), now() - s.duration::bigint * interval '1 ms' "
-        "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
-        "            $10::text[], $11::text[]) AS s(name, runner, schema, before, after, applied, duration, state, error, "
-        "                                           lock_timeouts) "
-        // The progress writer wrote the step when its service started: the end overwrites it.
-        "ON CONFLICT (run_id, service) DO UPDATE SET before_revisions = EXCLUDED.before_revisions, "
-        "  after_revisions = EXCLUDED.after_revisions, applied = EXCLUDED.applied, duration_ms = EXCLUDED.duration_ms, "
-        "  state = EXCLUDED.state, error = EXCLUDED.error, lock_timeouts = EXCLUDED.lock_timeouts, "
-        "  finished_at = now(), current_migration = NULL, waiting_pid = NULL, waiting_on = NULL, updated_at = now()",
-        {report.run_id, to_pg_array(name), to_pg_array(runner), to_pg_array(schema), to_pg_array(before),
-         to_pg_array(after), to_pg_array(applied), to_pg_array(duration), to_pg_array(state), to_pg_array(error),
-         to_pg_array(lock_timeouts)});
   std::string rls_detail = report.rls.reason;
   if (rls_detail.empty() && report.rls.coverage.checked)
     rls_detail = std::to_string(report.rls.coverage.uncovered.size()) + " uncovered of " +
                  std::to_string(report.rls.coverage.tables_checked) + " tables";
-  tx->query(
-      "UPDATE orchestrate.runs SET finished_at = now(), updated_at = now(), outcome = $2, rls_state = $3, rls_detail = NULLIF($4, ''), "
-      "rls_inputs_sha256 = NULLIF($5, ''), rls_state_sha256 = NULLIF($6, ''), rls_attempts = NULLIF($7::int, 0) "
+  c.query(
+      "WITH steps AS ("
+      "INSERT INTO orchestrate.run_steps (run_id, service, runner, schema_name, before_revisions, after_revisions, "
+      "applied, duration_ms, state, error, lock_timeouts, finished_at, started_at) "
+      "SELECT $1, s.name, s.runner, s.schema, s.before::text[], s.after::text[], s.applied::int, s.duration::bigint, "
+      "       s.state, NULLIF(s.error, ''), s.lock_timeouts::int, now(), now() - s.duration::bigint * interval '1 ms' "
+      "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+      "            $10::text[], $11::text[]) AS s(name, runner, schema, before, after, applied, duration, state, error, "
+      "                                           lock_timeouts) "
+      // The progress writer wrote the step when its service started: the end overwrites it.
+      "ON CONFLICT (run_id, service) DO UPDATE SET before_revisions = EXCLUDED.before_revisions, "
+      "  after_revisions = EXCLUDED.after_revisions, applied = EXCLUDED.applied, duration_ms = EXCLUDED.duration_ms, "
+      "  state = EXCLUDED.state, error = EXCLUDED.error, lock_timeouts = EXCLUDED.lock_timeouts, "
+      "  finished_at = now(), current_migration = NULL, waiting_pid = NULL, waiting_on = NULL, updated_at = now() "
+      "RETURNING 1) "
+      "UPDATE orchestrate.runs SET finished_at = now(), updated_at = now(), outcome = $12, rls_state = $13, "
+      "rls_detail = NULLIF($14, ''), rls_inputs_sha256 = NULLIF($15, ''), rls_state_sha256 = NULLIF($16, ''), "
+      "rls_attempts = NULLIF($17::int, 0) "
       "WHERE run_id = $1",
-      {report.run_id, outcome, std::string(to_string(report.rls.state)), secrets::scrub(rls_detail),
-       report.rls.inputs_sha256, report.rls.state_sha256, std::to_string(report.rls.attempts)});
-  tx->commit();
+      {report.run_id, to_pg_array(name), to_pg_array(runner), to_pg_array(schema), to_pg_array(before),
+       to_pg_array(after), to_pg_array(applied), to_pg_array(duration), to_pg_array(state), to_pg_array(error),
+       to_pg_array(lock_timeouts), outcome, std::string(to_string(report.rls.state)), secrets::scrub(rls_detail),
+       report.rls.inputs_sha256, report.rls.state_sha256, std::to_string(report.rls.attempts)},
+      TxKind::Autocommit);
 }
 
 std::optional<RlsFingerprint> last_rls_fingerprint(Db& c, const std::string& project,
