@@ -171,7 +171,7 @@ void ProgressWriter::migration_applied(const ServiceSpec& s, const MigrationStep
     Step& st = step(s);
     size_t known = st.migrations.size();
     Migration& mig = running_migration(st, m.id);
-    if (st.migrations.size() > known) mig.started = Clock::now() - m.duration;  // no started event (sql)
+    if (st.migrations.size() > known) mig.started = Clock::now() - m.duration;  // no started event (a kind without one)
     mig.outcome = "applied";
     mig.duration_ms = m.duration.count();
     if (!m.from.empty()) mig.from = m.from;
@@ -226,7 +226,7 @@ void ProgressWriter::service_finished(const ServiceSpec& s, const RunResult& r) 
     st.waiting_on.clear();
     if (r.outcome == Outcome::Failed || r.outcome == Outcome::Interrupted) {
       bool open = !st.migrations.empty() && st.migrations.back().outcome == "running";
-      // A kind without a started event (sql) failed on the next pending migration: the one after those
+      // A kind without a started event (command) failed on the next pending migration: the one after those
       // it applied in this run.
       if (!open && r.outcome == Outcome::Failed && t_.before) {
         int done = 0;

@@ -169,6 +169,9 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const SqlRunne
   const ServiceSpec& s = *job.service;
   const std::string fname = m.path.filename().string();
   emit("applying " + fname + (m.no_transaction ? " (no transaction)" : ""));
+  // `status` from another machine shows the file running, and for how long (the progress writer).
+  MigrationStep started{fname, "", std::filesystem::relative(m.path, s.path).string(), Millis{0}, {}};
+  typed([started](RunEvents& e) { e.migration_started(started); });
   const auto t0 = std::chrono::steady_clock::now();
   if (m.no_transaction) rebuild_invalid_indexes(db, s, m, emit);
   const FileSteps steps = file_steps(s, m, opt.rules, who, [&db](const std::string& x) { return db.quote_name(x); });

@@ -112,7 +112,7 @@ TEST(HistoryMigrations, AFailedRunRecordsEachMigrationItsDurationAndTheError) {
   auto r = run_orchestrate({"up"}, {{"DATABASE_URL", db.url()}}, dir.path());
   ASSERT_EQ(r.code, 1) << r.output;
   EXPECT_EQ(db.scalar("SELECT string_agg(migration || ':' || outcome, ',' ORDER BY seq) FROM orchestrate.run_migrations"),
-            "0001_ok.sql:applied,0002_slow.sql:applied,0003:failed");
+            "0001_ok.sql:applied,0002_slow.sql:applied,0003_broken.sql:failed");  // named as applied files are
   EXPECT_EQ(db.scalar("SELECT duration_ms >= 300 FROM orchestrate.run_migrations WHERE migration = '0002_slow.sql'"), "t");
   EXPECT_NE(db.scalar("SELECT error FROM orchestrate.run_migrations WHERE outcome = 'failed'").find("missing_table"),
             std::string::npos);
@@ -137,7 +137,7 @@ TEST(HistoryDrillDown, ARunShowsItsServicesThenItsMigrationsWithDurationsAndTheE
   EXPECT_LT(h.output.find("SERVICE  RUNNER"), h.output.find("SERVICE  #")) << h.output;  // services, then migrations
   EXPECT_NE(h.output.find("0001_ok.sql"), std::string::npos) << h.output;
   EXPECT_NE(h.output.find("0001_t.sql"), std::string::npos) << h.output;
-  EXPECT_NE(h.output.find("s 0002: "), std::string::npos) << h.output;
+  EXPECT_NE(h.output.find("s 0002_broken.sql: "), std::string::npos) << h.output;
   EXPECT_NE(h.output.find("missing_table"), std::string::npos) << h.output;
   auto failed = run_orchestrate({"history", "--service", "s", "--failed", "--format", "json"}, {{"DATABASE_URL", db.url()}},
                                 dir.path());
@@ -184,6 +184,21 @@ TEST(StatusWhileRunning, ShowsTheRunningMigrationAndTheLockItWaitsOn) {
   auto after = run_orchestrate({"status"}, {{"DATABASE_URL", db.url()}}, dir.path());
   EXPECT_EQ(after.output.find("RUN IN PROGRESS"), std::string::npos) << after.output;
   EXPECT_EQ(db.scalar("SELECT lock_timeouts > 0 FROM orchestrate.run_migrations WHERE migration = '0002_alter.sql'"), "t");
+}
+
+TEST(StatusWhileRunning, ShowsTheSqlFileRunningBeforeItMeetsALock) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("status-running-sql");
+  dir.write("s/0001_slow.sql", "SELECT pg_sleep(3);\n");
+  dir.write("services.toml", manifest("watched", sql_service("s")));
+  Orchestrate run({"--no-dashboard", "up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_TRUE(run.wait_for_output("applying 0001_slow.sql", 15s)) << run.output();
+  std::this_thread::sleep_for(300ms);  // the writer's round trip
+  auto st = run_orchestrate({"status"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_NE(st.output.find("on 0001_slow.sql for"), std::string::npos) << st.output;
+  EXPECT_EQ(db.scalar("SELECT outcome FROM orchestrate.run_migrations WHERE migration = '0001_slow.sql'"), "running");
+  EXPECT_EQ(run.wait().code, 0);
 }
 
 TEST(UpRefuses, TablesWithoutAVersionTableNameTheBaselineCommandAndChangeNothing) {
