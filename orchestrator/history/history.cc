@@ -127,9 +127,11 @@ std::vector<RunRow> list_runs(Db& c, const std::string& project, int limit) {
 
 std::map<std::string, LastStep> last_steps(Db& c, const std::string& project) {
   std::map<std::string, LastStep> out;
-  auto tx = c.begin(TxKind::ReadOnly);
-  if (!tx->query("SELECT to_regclass('orchestrate.run_steps') IS NOT NULL")[0][0].as_bool()) return out;
-  auto rows = tx->query(
+  // One round trip, no transaction: status pays each one per target, a fleet's status thousands of
+  // times. A database no run has touched has no history tables (as history_schema_version reads it).
+  Rows rows;
+  try {
+    rows = c.query(
       "SELECT DISTINCT ON (s.service) s.service, s.run_id, s.state, "
       "       " + iso_utc("s.finished_at") + ", s.applied, coalesce(s.error, ''), "
       "       coalesce((SELECT " + iso_utc("max(a.finished_at)") + " "
@@ -137,7 +139,11 @@ std::map<std::string, LastStep> last_steps(Db& c, const std::string& project) {
       "                 WHERE a.service = s.service AND a.applied > 0 AND ar.project = $1), '') "
       "FROM orchestrate.run_steps s JOIN orchestrate.runs r ON r.run_id = s.run_id "
       "WHERE r.project = $1 AND s.finished_at IS NOT NULL ORDER BY s.service, s.finished_at DESC",
-      {project});
+      {project}, TxKind::Autocommit);
+  } catch (const DbError& e) {
+    if (e.sqlstate() != "42P01" && e.sqlstate() != "3F000") throw;  // undefined table or schema
+    return out;
+  }
   for (const auto& row : rows) {
     LastStep l;
     l.run_id = row[1].str();

@@ -81,10 +81,11 @@ DbState read_database(const Manifest& m, Db* db, const std::string& target, cons
     return st;
   }
   try {
-    auto tx = db->begin(TxKind::ReadOnly);
+    // Two round trips, without BEGIN and COMMIT around them (two more): status pays them per target,
+    // and `up` before every run. A version table dropped between them fails the read, reported below.
+    auto tx = db->begin(TxKind::Autocommit);
     read_catalogue(m, *tx, st);
     read_versions(m, *db, *tx, st);
-    tx->commit();
   } catch (const std::exception& e) {
     // A version table this user may not read, say: report it on every service rather than guess.
     for (auto& s : st.services) s.error = first_error_line(e.what());
