@@ -14,6 +14,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long the writer waits after an event for more before it writes (status lags by at most this).
+constexpr std::chrono::milliseconds kGather{50};
+
 long long ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
 }
@@ -261,6 +264,9 @@ void ProgressWriter::loop() {
     {
       std::unique_lock<std::mutex> lk(mu_);
       cv_.wait(lk, [this] { return dirty_ || stopping_; });
+      // Gather what else happens in the next moment into the same round trip: a run's services
+      // starting together, or a whole no-op run, become one write instead of one each.
+      if (!stopping_) cv_.wait_for(lk, kGather, [this] { return stopping_; });
       if (!dirty_ || !failure_.empty()) return;
       dirty_ = false;
       first = first_;
