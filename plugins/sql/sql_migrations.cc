@@ -90,7 +90,7 @@ std::string read_bounded(const fs::path& p, size_t limit, std::string& out) {
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) why = "is not a regular file (a FIFO or a device?); migrations are files";
   else if (static_cast<unsigned long long>(st.st_size) > limit)
     why = "is " + size_text(static_cast<size_t>(st.st_size)) + ", larger than max_file_size (" + size_text(limit) +
-          "); split it, or raise max_file_size in [runners.sql]";
+          "); split it, or raise max_file_size in [runners.sql] ([runners.supabase] for a supabase service)";
   char buf[1 << 16];
   for (ssize_t n; why.empty() && (n = ::read(fd, buf, sizeof buf)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
