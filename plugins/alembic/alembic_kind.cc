@@ -1,5 +1,7 @@
 #include "alembic/alembic_kind.h"
 
+#include "alembic/alembic_ini.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -35,17 +37,19 @@ namespace {
 // not change while orchestrate runs, and a rollout asks for every target from several threads.
 std::optional<RevisionSet> revision_set(const ServiceSpec& s) {
   static std::mutex mu;
-  static std::map<std::filesystem::path, std::optional<RevisionSet>> cache;
-  const auto ini = s.path / s.config;
+  static std::map<std::pair<std::filesystem::path, std::filesystem::path>, std::optional<RevisionSet>> cache;
+  const auto key = std::make_pair(s.path / s.config, s.path);  // the ini, and where Alembic runs
   std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(ini);
-  if (it == cache.end()) it = cache.emplace(ini, read_revision_set(ini)).first;
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, read_revision_set(key.first, key.second)).first;
   return it->second;
 }
 
 // Why the revision files cannot be trusted, or "" (unreadable file, or a parent no file declares).
 std::string revision_files_error(const ServiceSpec& s, const std::optional<RevisionSet>& set) {
-  if (!set) return "cannot locate the revision files from " + s.path_text + "/" + s.config;
+  if (!set)
+    return "cannot locate the revision files from " + s.path_text + "/" + s.config + " (" +
+           version_locations_from_ini(s.path / s.config, s.path).why_not + ")";
   for (const auto& f : set->files())
     if (!f.error.empty()) return "cannot read " + f.path.filename().string() + ": " + f.error;
   // A chain with a parent no file declares cannot be applied: `upgrade head` fails on it.
@@ -321,7 +325,8 @@ std::vector<Finding> AlembicKind::check_files(const ServiceSpec& s, const std::f
   auto set = revision_set(s);
   if (!set)
     return {{Severity::Warning, s.path_text + "/" + s.config,
-             "cannot locate the revision files without Alembic (script_location is not a plain path)",
+             "cannot locate the revision files without Alembic (" +
+                 version_locations_from_ini(s.path / s.config, s.path).why_not + ")",
              "the graph checks are skipped for " + s.name, s.name}};
   auto found = python_syntax_findings(s, *set, root);
   for (auto& f : check_revision_graph(*set, root)) found.push_back(std::move(f));

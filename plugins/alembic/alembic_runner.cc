@@ -30,7 +30,7 @@ namespace {
 Precheck precheck(const RunJob& job) {
   const ServiceSpec& s = *job.service;
   Precheck p;
-  if (auto set = read_revision_set(s.path / s.config)) {
+  if (auto set = read_revision_set(s.path / s.config, s.path)) {
     if (set->complete()) {
       p.heads = set->heads();
       p.heads_known = true;
@@ -406,7 +406,7 @@ void AlembicRunner::run_plain_command(const RunJob& job, RunResult r, std::vecto
       auto now = read_current(job);
       r.after = now.value_or(r.before);
       // How many revisions it applied, from the graph: what was pending before and is not now.
-      if (auto set = read_revision_set(job.service->path / job.service->config)) {
+      if (auto set = read_revision_set(job.service->path / job.service->config, job.service->path)) {
         auto before = set->pending(r.before), after = set->pending(r.after);
         if (before && after) r.applied = static_cast<int>(before->size() - std::min(before->size(), after->size()));
       }

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "alembic/alembic_ini.h"
 #include "alembic/revision_graph.h"
 #include "util/text.h"
 
@@ -233,7 +234,7 @@ RevisionSet RevisionSet::from_files(std::vector<RevisionFile> files) {
   return s;
 }
 
-RevisionSet RevisionSet::read_dir(const fs::path& dir) {
+RevisionSet RevisionSet::read_dir(const fs::path& dir, bool recursive) {
   std::vector<RevisionFile> files;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -243,7 +244,13 @@ RevisionSet RevisionSet::read_dir(const fs::path& dir) {
     files.push_back(f);
     return from_files(std::move(files));
   }
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
+  // Alembic >= 1.10 walks the subdirectories too when recursive_version_locations is set.
+  std::vector<fs::directory_entry> entries;
+  if (recursive)
+    for (const auto& e : fs::recursive_directory_iterator(dir, ec)) entries.push_back(e);
+  else
+    for (const auto& e : fs::directory_iterator(dir, ec)) entries.push_back(e);
+  for (const auto& e : entries) {
     if (!e.is_regular_file() || e.path().extension() != ".py") continue;
     if (e.path().filename() == "__init__.py") continue;
     std::ifstream in(e.path(), std::ios::binary);
@@ -284,58 +291,18 @@ std::vector<std::string> RevisionSet::heads() const {
   return out;
 }
 
-std::optional<std::vector<fs::path>> versions_dirs_from_ini(const fs::path& ini) {
-  std::ifstream in(ini);
-  if (!in) return std::nullopt;
-  std::string line, section, script_location, version_locations;
-  while (std::getline(in, line)) {
-    std::string t = trim(line);
-    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
-    if (t[0] == '[') {
-      section = t;
-      continue;
-    }
-    if (section != "[alembic]") continue;
-    auto eq = t.find('=');
-    if (eq == std::string::npos) continue;
-    std::string key = trim(t.substr(0, eq)), val = trim(t.substr(eq + 1));
-    if (key == "script_location") script_location = val;
-    if (key == "version_locations") version_locations = val;
-  }
-  const std::string here = fs::absolute(ini).parent_path().string();
-  auto expand = [&](std::string v) -> std::optional<fs::path> {
-    const std::string tok = "%(here)s";
-    for (size_t p; (p = v.find(tok)) != std::string::npos;) v.replace(p, tok.size(), here);
-    if (v.find("%(") != std::string::npos || v.find(':') != std::string::npos) return std::nullopt;
-    fs::path p(v);
-    return p.is_absolute() ? p : fs::path(here) / p;
-  };
-  std::vector<fs::path> out;
-  if (!version_locations.empty()) {
-    std::string norm = version_locations;
-    std::replace(norm.begin(), norm.end(), ',', ' ');
-    std::istringstream ss(norm);
-    std::string item;
-    while (ss >> item) {
-      auto p = expand(item);
-      if (!p) return std::nullopt;
-      out.push_back(*p);
-    }
-    return out;
-  }
-  if (script_location.empty()) return std::nullopt;
-  auto p = expand(script_location);
-  if (!p) return std::nullopt;
-  out.push_back(*p / "versions");
-  return out;
+std::optional<std::vector<fs::path>> versions_dirs_from_ini(const fs::path& ini, const fs::path& cwd) {
+  VersionLocations at = version_locations_from_ini(ini, cwd);
+  if (!at.why_not.empty()) return std::nullopt;
+  return at.dirs;
 }
 
-std::optional<RevisionSet> read_revision_set(const std::filesystem::path& ini) {
-  auto dirs = versions_dirs_from_ini(ini);
-  if (!dirs) return std::nullopt;
+std::optional<RevisionSet> read_revision_set(const fs::path& ini, const fs::path& cwd) {
+  VersionLocations at = version_locations_from_ini(ini, cwd);
+  if (!at.why_not.empty()) return std::nullopt;
   std::vector<RevisionFile> files;
-  for (const auto& d : *dirs) {
-    auto part = RevisionSet::read_dir(d);
+  for (const auto& d : at.dirs) {
+    auto part = RevisionSet::read_dir(d, at.recursive);
     std::vector<RevisionFile> in_load_order = part.files();
     std::sort(in_load_order.begin(), in_load_order.end(), [](const auto& a, const auto& b) { return a.load_index < b.load_index; });
     for (auto& f : in_load_order) {

@@ -36,7 +36,7 @@ RevisionFile parse_revision_source(const std::string& text, const std::filesyste
 class RevisionSet {
  public:
   // Every *.py file directly in `versions_dir` (Alembic's default layout).
-  static RevisionSet read_dir(const std::filesystem::path& versions_dir);
+  static RevisionSet read_dir(const std::filesystem::path& versions_dir, bool recursive = false);
   // Files keep the load_index they carry; those without one are taken in the order given.
   static RevisionSet from_files(std::vector<RevisionFile> files);
 
@@ -93,12 +93,15 @@ class RevisionSet {
   std::shared_ptr<const RevisionGraph> graph_;  // built once by from_files; shared by copies
 };
 
-// Where an alembic.ini keeps its revision files: script_location/versions, or version_locations.
-// nullopt when the ini cannot be understood without Alembic (a package reference, say).
-std::optional<std::vector<std::filesystem::path>> versions_dirs_from_ini(const std::filesystem::path& ini);
+// Where an alembic.ini keeps its revision files: script_location/versions, or version_locations
+// (alembic/alembic_ini.h reads them as Alembic does; relative ones are relative to `cwd`, where
+// Alembic runs). nullopt when the ini cannot be understood without Alembic (a package reference, say).
+std::optional<std::vector<std::filesystem::path>> versions_dirs_from_ini(const std::filesystem::path& ini,
+                                                                         const std::filesystem::path& cwd);
 
-// Every revision file of the project whose alembic.ini is `ini`, from all its version locations.
-// nullopt when the ini cannot be understood without Alembic.
-std::optional<RevisionSet> read_revision_set(const std::filesystem::path& ini);
+// Every revision file of the project whose alembic.ini is `ini`, from all its version locations
+// (their subdirectories too with recursive_version_locations). nullopt when the ini cannot be
+// understood without Alembic.
+std::optional<RevisionSet> read_revision_set(const std::filesystem::path& ini, const std::filesystem::path& cwd);
 
 }  // namespace orch

@@ -100,7 +100,7 @@ std::string upgrade_target(const ServiceSpec& s, const RevisionSet& set) {
 }
 
 std::string upgrade_target(const ServiceSpec& s) {
-  auto set = read_revision_set(s.path / s.config);
+  auto set = read_revision_set(s.path / s.config, s.path);
   if (!set || !set->complete()) return s.target.empty() ? "head" : s.target;
   return upgrade_target(s, *set);
 }

@@ -443,3 +443,37 @@ TEST(AlembicShapes, TheColdPathAndAPlainCommandCountTheSameWithoutTheZygote) {
   EXPECT_NE(json.find("\"applied\": 3"), std::string::npos) << json;
   EXPECT_NE(r.output.find("7 migrations applied"), std::string::npos) << r.output;
 }
+
+// Findings F10 and F19 of real trees: an ini in a subdirectory whose script_location is relative to
+// where Alembic runs (liza: `alembic -c user/alembic.ini` from the root), and expand/contract
+// directories joined by version_path_separator = os (neutron). orchestrate must see the revisions
+// Alembic sees: check clean, status pending the right count, up applying them, then at head.
+TEST(AlembicShapes, AnIniInASubdirectoryWithOsSeparatedVersionLocationsIsReadAsAlembicReadsIt) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("shapes-locations");
+  std::string ini = kIniLoggingOnce;
+  ini.replace(ini.find("script_location = migrations"), std::string("script_location = migrations").size(),
+              "script_location = user/migrations\nversion_path_separator = os\n"
+              "version_locations = user/migrations/versions:%(here)s/migrations/expand");
+  dir.write("user/alembic.ini", ini);
+  dir.write("user/migrations/env.py", env_py("usr"));
+  dir.write("user/migrations/versions/b1_t.py", revision("b1", "", "    op.execute('CREATE TABLE usr.t1 (i int)')"));
+  dir.write("user/migrations/expand/b2_t.py", revision("b2", "b1", "    op.execute('CREATE TABLE usr.t2 (i int)')"));
+  dir.write("services.toml", manifest("\n[services.user]\nschema = \"usr\"\nrunner = \"alembic\"\npath = \".\"\n"
+                                      "config = \"user/alembic.ini\"\n"));
+  // What Alembic itself sees from the same directory.
+  auto heads = run_shell("/usr/bin/python3 -m alembic -c user/alembic.ini heads 2>/dev/null", {}, dir.path());
+  ASSERT_NE(heads.output.find("b2 (head)"), std::string::npos) << heads.output;
+  auto check = run_orchestrate({"check", "--offline"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(check.code, 0) << check.output;
+  EXPECT_EQ(check.output.find("cannot locate"), std::string::npos) << check.output;
+  auto st = run_orchestrate({"status"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_NE(st.output.find("b2"), std::string::npos) << st.output;  // the head, from the expand directory
+  auto r = up(dir, db);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(db.scalar("SELECT version_num FROM usr.alembic_version"), "b2");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'usr' AND table_name IN ('t1', 't2')"), "2");
+  auto again = up(dir, db);
+  EXPECT_NE(again.output.find("at head b2 (read from the revision files); Alembic not started"), std::string::npos) << again.output;
+}

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "alembic/alembic_ini.h"
 #include "alembic/revision_reader.h"
 
 using namespace orch;
@@ -103,15 +104,52 @@ TEST(AlembicIni, ScriptLocationAndVersionLocations) {
   fs::path dir = fs::temp_directory_path() / ("orch-ini-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "alembic.ini") << "[alembic]\nscript_location = %(here)s/migrations\n[other]\nscript_location = no\n";
-  auto dirs = versions_dirs_from_ini(dir / "alembic.ini");
+  auto dirs = versions_dirs_from_ini(dir / "alembic.ini", dir);
   ASSERT_TRUE(dirs);
   EXPECT_EQ(dirs->at(0), dir / "migrations" / "versions");
   std::ofstream(dir / "b.ini") << "[alembic]\nscript_location = alembic\nversion_locations = %(here)s/v1 %(here)s/v2\n";
-  dirs = versions_dirs_from_ini(dir / "b.ini");
+  dirs = versions_dirs_from_ini(dir / "b.ini", dir);
   ASSERT_TRUE(dirs);
   EXPECT_EQ(dirs->size(), 2u);
   std::ofstream(dir / "c.ini") << "[alembic]\nscript_location = myapp:migrations\n";
-  EXPECT_FALSE(versions_dirs_from_ini(dir / "c.ini"));  // a package reference: ask Alembic
+  EXPECT_FALSE(versions_dirs_from_ini(dir / "c.ini", dir));  // a package reference: ask Alembic
+  fs::remove_all(dir);
+}
+
+// The shapes public trees use (findings F10, F19), each as Alembic 1.8's ScriptDirectory.from_config
+// reads it; tests/integration/alembic_ini_test.cc asks the real Alembic the same.
+TEST(AlembicIni, SeparatorsContinuationLinesAndTheWorkingDirectory) {
+  fs::path dir = fs::temp_directory_path() / ("orch-ini2-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "svc");
+  const fs::path cwd = dir;  // Alembic runs here; the ini sits in svc/
+  auto at = [&](const std::string& text) {
+    std::ofstream(dir / "svc" / "alembic.ini") << text;
+    return version_locations_from_ini(dir / "svc" / "alembic.ini", cwd);
+  };
+  auto os_sep = at("[alembic]\nscript_location = %(here)s/m\nversion_path_separator = os\n"
+                   "version_locations = %(here)s/v:%(here)s/liberty/expand:%(here)s/liberty/contract\n");
+  EXPECT_EQ(os_sep.why_not, "");
+  EXPECT_EQ(os_sep.dirs, (std::vector<fs::path>{dir / "svc/v", dir / "svc/liberty/expand", dir / "svc/liberty/contract"}));
+  auto lines = at("[alembic]\nscript_location = m\npath_separator = newline\nversion_locations =\n    a/v1\n    a/v2\n");
+  EXPECT_EQ(lines.dirs, (std::vector<fs::path>{cwd / "a/v1", cwd / "a/v2"}));
+  auto relative = at("[ALEMBIC]\n[alembic]\nScript_Location: svc/migrations\n");  // `:` and any case, as configparser
+  EXPECT_EQ(relative.dirs, (std::vector<fs::path>{cwd / "svc/migrations/versions"}));  // the cwd's, not the ini's
+  auto walk = at("[alembic]\nscript_location = %(here)s/m\nrecursive_version_locations = true\n");
+  EXPECT_TRUE(walk.recursive);
+  EXPECT_NE(at("[alembic]\nscript_location = m\nversion_path_separator = |\nversion_locations = a|b\n").why_not, "");
+  EXPECT_NE(at("[alembic]\nscript_location = %(root)s/m\n").why_not, "");  // another interpolation: ask Alembic
+  fs::remove_all(dir);
+}
+
+TEST(AlembicIni, RecursiveLocationsReadTheSubdirectories) {
+  fs::path dir = fs::temp_directory_path() / ("orch-ini3-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "m/versions/2026");
+  std::ofstream(dir / "m/versions/a.py") << "revision = 'a'\ndown_revision = None\n";
+  std::ofstream(dir / "m/versions/2026/b.py") << "revision = 'b'\ndown_revision = 'a'\n";
+  std::ofstream(dir / "alembic.ini") << "[alembic]\nscript_location = %(here)s/m\n";
+  EXPECT_EQ(read_revision_set(dir / "alembic.ini", dir)->heads(), (std::vector<std::string>{"a"}));
+  std::ofstream(dir / "alembic.ini") << "[alembic]\nscript_location = %(here)s/m\nrecursive_version_locations = true\n";
+  EXPECT_EQ(read_revision_set(dir / "alembic.ini", dir)->heads(), (std::vector<std::string>{"b"}));
   fs::remove_all(dir);
 }
 
