@@ -329,7 +329,7 @@ std::vector<Finding> AlembicKind::check_files(const ServiceSpec& s, const std::f
                  version_locations_from_ini(s.path / s.config, s.path).why_not + ")",
              "the graph checks are skipped for " + s.name, s.name}};
   auto found = python_syntax_findings(s, *set, root);
-  for (auto& f : check_revision_graph(*set, root)) found.push_back(std::move(f));
+  for (auto& f : check_revision_graph(*set, root, s.target)) found.push_back(std::move(f));
   for (auto& f : check_upgrade_target(s, *set)) found.push_back(std::move(f));
   return found;
 }

@@ -95,7 +95,7 @@ struct R {
   std::vector<std::string> labels;
 };
 
-std::vector<Finding> check_tree(const std::vector<R>& revs) {
+std::vector<Finding> check_tree(const std::vector<R>& revs, const std::string& target = "") {
   std::vector<RevisionFile> files;
   for (const auto& r : revs) {
     RevisionFile f;
@@ -107,10 +107,27 @@ std::vector<Finding> check_tree(const std::vector<R>& revs) {
     f.branch_labels = r.labels;
     files.push_back(f);
   }
-  return check_revision_graph(RevisionSet::from_files(files), kRoot);
+  return check_revision_graph(RevisionSet::from_files(files), kRoot, target);
 }
 
 }  // namespace
+
+// Public tree testdriven: two bases on purpose, and the manifest says which to apply. Alembic accepts
+// `upgrade heads` and `upgrade <revision>`, so only the default target (head) is an error.
+TEST(GraphCheck, TwoHeadsWithAnExplicitTargetAreNotAnError) {
+  const std::vector<R> two_bases = {{"a1", {}, {}, {}}, {"b1", {}, {}, {}}};
+  auto none = check_tree(two_bases);
+  ASSERT_EQ(none.size(), 1u) << all(none);
+  EXPECT_EQ(none[0].severity, Severity::Error);
+  auto heads = check_tree(two_bases, "heads");
+  ASSERT_EQ(heads.size(), 1u) << all(heads);
+  EXPECT_EQ(heads[0].severity, Severity::Info);
+  EXPECT_NE(heads[0].message.find("`up` runs `alembic upgrade heads`"), std::string::npos) << heads[0].message;
+  auto one = check_tree(two_bases, "b1");
+  ASSERT_EQ(one.size(), 1u) << all(one);
+  EXPECT_EQ(one[0].severity, Severity::Warning);
+  EXPECT_NE(one[0].hint.find("alembic merge"), std::string::npos) << one[0].hint;
+}
 
 // expand/contract, kept with two heads by design: each head is the one head of a label of its own.
 TEST(GraphCheck, LabelledHeadsAreATree) {
