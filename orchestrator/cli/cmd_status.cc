@@ -7,6 +7,7 @@
 #include "util/exit_codes.h"
 #include "cli/printer_factory.h"
 #include "cli/manifest_loading.h"
+#include "cli/status_loading.h"
 #include "cli/selection.h"
 #include "cli/session_open.h"
 #include "inspect/status_inspector.h"
@@ -54,7 +55,8 @@ void render(const std::vector<StatusReport>& rs, const std::string& format, bool
 }
 
 int run_status(const GlobalOptions& g, const StatusOptions& o) {
-  auto loaded = load_for_command(g);
+  MissingDirs missing;  // one service's directory gone must not hide where the others stand
+  auto loaded = load_for_status(g, missing);
   if (!loaded) return exit_code::kUsage;
   auto reports = parse_report_targets(o.reports);
   if (!reports) {
@@ -77,6 +79,7 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
     bool tty = use_dashboard(g);  // a redraw is a live view: not with NO_COLOR, TERM=dumb or --no-dashboard
     for (;;) {
       auto rs = inspect_targets(loaded->manifest, loaded->targets, o.jobs);
+      mark_missing_dirs(rs, missing);
       if (tty) std::cout << "\x1b[H\x1b[2J";
       render(rs, format, color, tty);
       std::cout << "\n" << (tty ? "refreshing every " + format_duration(*interval) + "; Ctrl-C to stop\n" : "") << std::flush;
@@ -86,6 +89,7 @@ int run_status(const GlobalOptions& g, const StatusOptions& o) {
   }
 
   auto rs = inspect_targets(loaded->manifest, loaded->targets, o.jobs);
+  mark_missing_dirs(rs, missing);
   render(rs, format, color, TerminalCaps::current().stdout_tty);
   bool several = rs.size() > 1;
   for (const auto& r : rs)

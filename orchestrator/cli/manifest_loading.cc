@@ -1,18 +1,23 @@
 #include "cli/manifest_loading.h"
 
+#include <functional>
 #include <iostream>
 
 #include "cli/session_open.h"
+#include "cli/status_loading.h"
 #include "kinds.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
 namespace orch {
 
-std::optional<LoadedManifest> load_for_command(const GlobalOptions& g, bool need_database, const char* single_target) {
+namespace {
+
+std::optional<LoadedManifest> load_with(const GlobalOptions& g, bool need_database, const char* single_target,
+                                        const std::function<Manifest()>& load) {
   LoadedManifest l;
   try {
-    l.manifest = load_manifest(g.file);
+    l.manifest = load();
   } catch (const ManifestErrors& e) {
     std::cerr << secrets::scrub(e.what()) << "\n";
     size_t n = e.errors().size();
@@ -38,6 +43,16 @@ std::optional<LoadedManifest> load_for_command(const GlobalOptions& g, bool need
   l.database_url = l.targets.front().url;
   l.target_name = l.targets.front().name;
   return l;
+}
+
+}  // namespace
+
+std::optional<LoadedManifest> load_for_command(const GlobalOptions& g, bool need_database, const char* single_target) {
+  return load_with(g, need_database, single_target, [&] { return load_manifest(g.file); });
+}
+
+std::optional<LoadedManifest> load_for_status(const GlobalOptions& g, MissingDirs& missing) {
+  return load_with(g, true, nullptr, [&] { return load_manifest_keeping_missing_dirs(g.file, manifest_kinds(), missing); });
 }
 
 }  // namespace orch

@@ -12,6 +12,8 @@
 #include <tuple>
 
 #include "graph/service_graph.h"
+#include "manifest/dir_guess.h"
+#include "manifest/missing_dirs.h"
 #include "util/sha256.h"
 #include "util/sql_split.h"
 #include "util/text.h"
@@ -154,8 +156,8 @@ namespace {
 class ManifestParser {
  public:
   ManifestParser(const fs::path& file, std::string display, const std::string& bytes, toml::table doc,
-                 const std::vector<const ManifestKind*>& kinds)
-      : display(display), L(std::move(display)), doc(std::move(doc)), kinds(kinds) {
+                 const std::vector<const ManifestKind*>& kinds, MissingDirs* missing_dirs)
+      : display(display), L(std::move(display)), doc(std::move(doc)), kinds(kinds), missing_dirs(missing_dirs) {
     m.file = file;
     m.dir = fs::absolute(file).parent_path();
     m.checksum = sha256_hex(bytes);
@@ -294,9 +296,13 @@ class ManifestParser {
       s.path = fs::path(*p).is_absolute() ? fs::path(*p) : m.dir / *p;
       s.path = s.path.lexically_normal();
       if (!fs::is_directory(s.path, ec)) {
-        L.error(s.path_pos,
-                "path \"" + *p + "\" of service " + s.name + " is not a directory (looked in " + s.path.string() + ")",
-                "paths are relative to the manifest's directory; create it or correct the path");
+        const std::string guess = closest_sibling_dir(s.path, *p);
+        ManifestError e{s.path_pos,
+                        "path \"" + *p + "\" of service " + s.name + " is not a directory (looked in " + s.path.string() + ")",
+                        guess.empty() ? "paths are relative to the manifest's directory; create it or correct the path"
+                                      : "did you mean \"" + guess + "\"? (paths are relative to the manifest's directory)"};
+        if (missing_dirs) (*missing_dirs)[s.name] = e;
+        else L.error(e.pos, e.message, e.hint);
       }
     } else if (!required) {
       s.path = m.dir;
@@ -741,6 +747,7 @@ class ManifestParser {
   std::error_code ec;
   const toml::table* services_table = nullptr;
   const std::vector<const ManifestKind*>& kinds;
+  MissingDirs* const missing_dirs;  // null: a directory that is gone is an error
   ManifestDiagnostics diagnostics = ManifestDiagnostics(L.errors());
   std::map<std::string, ManifestAttrs> runner_tables;  // [runners.KIND], by kind
   std::map<std::string, std::string> memo;             // the kinds' answers for this load
@@ -779,17 +786,23 @@ class ManifestParser {
 
 }  // namespace
 
-Manifest load_manifest(const fs::path& file, const std::vector<const ManifestKind*>& kinds) {
+namespace {
+
+Manifest parse_keeping(const std::string& bytes, const fs::path& file, const std::vector<const ManifestKind*>& kinds,
+                       MissingDirs* missing_dirs);
+
+Manifest load_keeping(const fs::path& file, const std::vector<const ManifestKind*>& kinds, MissingDirs* missing_dirs) {
   const std::string display = file.string();
   std::error_code ec;
   if (!fs::exists(file, ec)) {
     throw ManifestErrors({{SourcePos{display}, "manifest not found",
                            "run from the directory that holds services.toml, or pass -f PATH"}});
   }
-  return parse_manifest(read_file(file), file, kinds);
+  return parse_keeping(read_file(file), file, kinds, missing_dirs);
 }
 
-Manifest parse_manifest(const std::string& bytes, const fs::path& file, const std::vector<const ManifestKind*>& kinds) {
+Manifest parse_keeping(const std::string& bytes, const fs::path& file, const std::vector<const ManifestKind*>& kinds,
+                       MissingDirs* missing_dirs) {
   const std::string display = file.string();
   Loader L(display);
   toml::table doc;
@@ -800,7 +813,23 @@ Manifest parse_manifest(const std::string& bytes, const fs::path& file, const st
                            "fix the syntax at this position (see https://toml.io for the format)"}});
   }
 
-  return ManifestParser(file, display, bytes, std::move(doc), kinds).parse();
+  return ManifestParser(file, display, bytes, std::move(doc), kinds, missing_dirs).parse();
+}
+
+}  // namespace
+
+Manifest load_manifest(const fs::path& file, const std::vector<const ManifestKind*>& kinds) {
+  return load_keeping(file, kinds, nullptr);
+}
+
+Manifest parse_manifest(const std::string& bytes, const fs::path& file, const std::vector<const ManifestKind*>& kinds) {
+  return parse_keeping(bytes, file, kinds, nullptr);
+}
+
+Manifest load_manifest_keeping_missing_dirs(const fs::path& file, const std::vector<const ManifestKind*>& kinds,
+                                            MissingDirs& missing) {
+  missing.clear();
+  return load_keeping(file, kinds, &missing);
 }
 
 }  // namespace orch

@@ -58,6 +58,12 @@ FailureSummary summarize_failure(const std::vector<std::string>& output, const C
     }
   }
   if (s.error.empty() && !keep.empty()) s.error = keep.back();
+  // Only noise by the rules above (Alembic's INFO lines, say, when Ctrl-C came mid-migration): still
+  // output, and its last lines say how far the tool got. "no output" is said only when there was none.
+  if (keep.empty())
+    for (const auto& l : output)
+      if (!trim(l).empty()) keep.push_back(trim(l));
+  if (s.error.empty() && !keep.empty()) s.error = "last output: " + keep.back();
   if (s.error.empty()) s.error = "no output";
   std::string how;
   if (exit.timed_out) how = "timed out; the process group was killed";

@@ -31,18 +31,19 @@ std::string SqlKind::version_rows_sql(const std::string& rel) const {
 
 void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const {
   SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
+  std::map<long long, const VersionRows::Row*> applied;
+  for (const auto& r : db.rows)  // the ledger's bigint column: always a number that fits
+    if (auto v = parse_whole_number(r.version, 0, std::numeric_limits<long long>::max(), "ledger version")) applied[*v] = &r;
+  // What the ledger holds is true whatever the files say: shown even when they cannot be read.
+  if (!applied.empty()) out.current = {version_label(set, applied.rbegin()->first)};
+  for (const auto& r : db.rows)
+    if (!r.applied_at.empty() && r.applied_at > out.last_applied_at) out.last_applied_at = r.applied_at;
   if (!set.errors.empty()) {
     out.state = service_state::kError;
     out.detail = s.path_text + "/" + set.errors.front();
     return;
   }
   if (!set.migrations.empty()) out.heads = {set.migrations.back().version_text};
-  std::map<long long, const VersionRows::Row*> applied;
-  for (const auto& r : db.rows)  // the ledger's bigint column: always a number that fits
-    if (auto v = parse_whole_number(r.version, 0, std::numeric_limits<long long>::max(), "ledger version")) applied[*v] = &r;
-  if (!applied.empty()) out.current = {version_label(set, applied.rbegin()->first)};
-  for (const auto& r : db.rows)
-    if (!r.applied_at.empty() && r.applied_at > out.last_applied_at) out.last_applied_at = r.applied_at;
   for (const auto& mig : set.migrations) {
     auto it = applied.find(mig.version);
     if (it == applied.end()) {

@@ -3,6 +3,8 @@
 // options, use a future engine or an async one; alembic.ini files that log twice or not at all; a
 // revision failing at a known line; a service that breaks its interpreter before one that must not
 // notice. Every service runs through orchestrate's driver, forked from one zygote per interpreter.
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -476,4 +478,23 @@ TEST(AlembicShapes, AnIniInASubdirectoryWithOsSeparatedVersionLocationsIsReadAsA
   EXPECT_EQ(db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'usr' AND table_name IN ('t1', 't2')"), "2");
   auto again = up(dir, db);
   EXPECT_NE(again.output.find("at head b2 (read from the revision files); Alembic not started"), std::string::npos) << again.output;
+// Ctrl-C while a revision runs: Alembic had printed its INFO lines, so the report shows them (and the
+// log's path), never "no output" (issue 22).
+TEST(AlembicShapes, CtrlCDuringARevisionShowsTheServicesLastOutputNotNoOutput) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("shapes-interrupt");
+  dir.write("journal_service/alembic.ini", kIniLoggingOnce);
+  dir.write("journal_service/migrations/env.py", env_py("journal_service"));
+  dir.write("journal_service/migrations/versions/a1_slow.py",
+            revision("a1", "", "    op.execute('CREATE TABLE journal_service.t (i int)')\n    op.execute('SELECT pg_sleep(30)')"));
+  dir.write("services.toml", manifest(service("journal_service")));
+  Orchestrate run({"--no-dashboard", "up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  auto [r, took] = signal_when(run, "Running upgrade  -> a1", 500ms, SIGINT);
+  EXPECT_EQ(r.code, 130) << r.output;
+  EXPECT_EQ(r.output.find("no output"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("INTERRUPTED journal_service: last output: INFO  [alembic.runtime.migration] Running upgrade  -> a1"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("full output: "), std::string::npos) << r.output;
+  EXPECT_FALSE(db.table_exists("journal_service.t"));  // rolled back
 }

@@ -8,6 +8,7 @@
 
 #include "kinds.h"
 #include "manifest/manifest.h"
+#include "manifest/missing_dirs.h"
 
 namespace fs = std::filesystem;
 using namespace orch;
@@ -240,6 +241,56 @@ path = "svc/b"
   EXPECT_EQ(errs[0].pos.line, 8);
   EXPECT_NE(errs[0].message.find("path \"svc/nope\" of service a is not a directory"), std::string::npos);
   EXPECT_NE(errs[1].message.find("alembic config \"alembic.ini\" not found in svc/b"), std::string::npos);
+}
+
+// A `path` one edit or one part away from a directory that exists: the error says which (issue 22).
+TEST_F(ManifestTest, MissingPathSuggestsTheClosestSiblingDirectory) {
+  fs::create_directories(dir_ / "svc" / "journal_service");
+  auto errs = errors_of(std::string(kHeader) + R"(
+[services.j]
+schema = "j"
+runner = "sql"
+path = "svc/journal"
+
+[services.k]
+schema = "k"
+runner = "sql"
+path = "./svc/journal_servce/"
+
+[services.l]
+schema = "l"
+runner = "sql"
+path = "svc/zzzzzzzz"
+)");
+  ASSERT_EQ(errs.size(), 3u);
+  EXPECT_EQ(errs[0].pos.line, 8);
+  EXPECT_EQ(errs[0].pos.column, 8);
+  EXPECT_EQ(errs[0].hint, "did you mean \"svc/journal_service\"? (paths are relative to the manifest's directory)");
+  EXPECT_EQ(errs[1].hint, "did you mean \"./svc/journal_service\"? (paths are relative to the manifest's directory)");
+  EXPECT_EQ(errs[2].hint, "paths are relative to the manifest's directory; create it or correct the path");
+}
+
+// `status` loads tolerantly: the service whose directory is gone carries the same error, the others load.
+TEST_F(ManifestTest, ATolerantLoadKeepsAMissingDirectoryOnItsService) {
+  const std::string text = std::string(kHeader) + R"(
+[services.a]
+schema = "a"
+runner = "sql"
+path = "svc/gone"
+
+[services.b]
+schema = "b"
+runner = "sql"
+path = "svc/b"
+)";
+  MissingDirs missing;
+  Manifest m = load_manifest_keeping_missing_dirs(write(text), manifest_kinds(), missing);
+  ASSERT_EQ(m.services.size(), 2u);
+  ASSERT_EQ(missing.size(), 1u);
+  ASSERT_EQ(missing.count("a"), 1u);
+  EXPECT_EQ(missing["a"].pos.line, 8);
+  EXPECT_NE(missing["a"].message.find("path \"svc/gone\" of service a is not a directory"), std::string::npos);
+  EXPECT_EQ(errors_of(text).size(), 1u);  // every other command still refuses it
 }
 
 TEST_F(ManifestTest, UnsetEnvVariableAndUnreadableFile) {

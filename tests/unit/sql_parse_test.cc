@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "sql/sql_check.h"
 #include "sql/sql_migrations.h"
 #include "util/sql_split.h"
 
@@ -76,4 +78,41 @@ TEST(SqlFiles, TransactionControlInATransactionalFileIsRefusedBeforeAnythingRuns
   EXPECT_EQ(set.errors[0].find("0001_commit.sql:2: COMMIT is not allowed in a transactional file"), 0u) << set.errors[0];
   EXPECT_EQ(set.errors[1].find("0004_nul.sql:2: this line holds a NUL byte"), 0u) << set.errors[1];
   ASSERT_EQ(set.migrations.size(), 2u);  // the BEGIN ATOMIC function and the no-transaction file
+}
+
+// `check`'s gap warning says what sits between two versions when something does: a file refused (and
+// why) or one never read; "nothing between" only when nothing is there (issue 22).
+TEST(SqlFiles, AGapHoldingARefusedOrUnreadFileNamesItAndWhy) {
+  fs::path dir = fs::temp_directory_path() / ("orch-gap-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "007_dir");
+  for (const char* f : {"003_a.sql", "005_b.sql", "006_c.sql", "008_d.sql", "010_e.sql", "012_f.sql"})
+    std::ofstream(dir / f) << "SELECT 1;\n";
+  std::ofstream(dir / "004_add_x.SQL") << "SELECT 1;\n";               // not .sql: never read
+  std::ofstream(dir / "009_tx.sql") << "BEGIN;\nSELECT 1;\nCOMMIT;\n";  // refused
+  std::ofstream(dir / "V011__flyway.sql") << "SELECT 1;\n";           // refused: no leading version
+  auto findings = check_sql_files(dir, "web/sql");
+  fs::remove_all(dir);
+  std::map<std::string, std::string> gaps;  // where -> message
+  for (const auto& f : findings)
+    if (f.message.find("gap in versions") != std::string::npos) gaps[f.where] = f.message;
+  ASSERT_EQ(gaps.size(), 4u);
+  EXPECT_EQ(gaps["web/sql/005_b.sql"],
+            "gap in versions between 003 and 005: 004_add_x.SQL is not read: only files ending in .sql are migrations "
+            "(rename it NNNN_name.sql)");
+  EXPECT_EQ(gaps["web/sql/008_d.sql"],
+            "gap in versions between 006 and 008: 007_dir is a directory (migrations are files in " +
+                dir.filename().string() + " itself)");
+  EXPECT_EQ(gaps["web/sql/010_e.sql"].find("gap in versions between 008 and 010: 009_tx.sql:1 was refused: BEGIN"), 0u)
+      << gaps["web/sql/010_e.sql"];
+  EXPECT_EQ(gaps["web/sql/012_f.sql"].find("gap in versions between 010 and 012: V011__flyway.sql was refused: name does "
+                                           "not start with a version number"), 0u)
+      << gaps["web/sql/012_f.sql"];
+  // A gap with nothing in it keeps its plain words.
+  fs::create_directories(dir);
+  for (const char* f : {"001_a.sql", "003_b.sql"}) std::ofstream(dir / f) << "SELECT 1;\n";
+  auto plain = check_sql_files(dir, "s");
+  fs::remove_all(dir);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].message, "gap in versions: nothing between 001 and 003");
 }

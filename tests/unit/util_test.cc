@@ -79,6 +79,25 @@ TEST(FailureSummary, TracebackEndsInTheException) {
   EXPECT_EQ(s.details.back(), "[SQL: INSERT INTO nope VALUES (1)]");
 }
 
+// Ctrl-C while Alembic ran a migration: its output was only INFO lines, which the summary skips as
+// noise; the report must show them, not claim there was no output (issue 22).
+TEST(FailureSummary, AnInterruptedToolWithOnlyNoiseShowsItsLastLinesNotNoOutput) {
+  ChildExit e;
+  e.interrupted = true;
+  e.signaled = true;
+  auto s = summarize_failure({"INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.",
+                              "INFO  [alembic.runtime.migration] Will assume transactional DDL.",
+                              "INFO  [alembic.runtime.migration] Running upgrade  -> a1, create journal", ""},
+                             e, "python3 -m alembic");
+  EXPECT_EQ(s.error, "last output: INFO  [alembic.runtime.migration] Running upgrade  -> a1, create journal "
+                     "(stopped by interrupt)");
+  ASSERT_EQ(s.details.size(), 3u);
+  EXPECT_EQ(s.details.front(), "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.");
+  auto none = summarize_failure({"", "  "}, e, "python3 -m alembic");
+  EXPECT_EQ(none.error, "no output (stopped by interrupt)");
+  EXPECT_TRUE(none.details.empty());
+}
+
 TEST(FailureSummary, MissingAlembicModuleSaysWhatToInstall) {
   ChildExit e;
   e.code = 1;
