@@ -478,6 +478,8 @@ TEST(AlembicShapes, AnIniInASubdirectoryWithOsSeparatedVersionLocationsIsReadAsA
   EXPECT_EQ(db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'usr' AND table_name IN ('t1', 't2')"), "2");
   auto again = up(dir, db);
   EXPECT_NE(again.output.find("at head b2 (read from the revision files); Alembic not started"), std::string::npos) << again.output;
+}
+
 // Ctrl-C while a revision runs: Alembic had printed its INFO lines, so the report shows them (and the
 // log's path), never "no output" (issue 22).
 TEST(AlembicShapes, CtrlCDuringARevisionShowsTheServicesLastOutputNotNoOutput) {
