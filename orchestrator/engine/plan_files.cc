@@ -7,7 +7,6 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 
 #include "engine/plan_engine.h"
 #include "migration_kind.h"
@@ -46,13 +45,6 @@ std::string timestamp_plus(const std::string& ts, long seconds) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &out);
   return buf;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream o;
-  o << in.rdbuf();
-  return o.str();
 }
 
 std::string header(const Manifest& m, const std::string& what) {
@@ -134,7 +126,7 @@ Status write_plan_files(const Manifest& m, const PlanView& plan, const std::stri
   if (fs::exists(opts.dir, ec))
     for (const auto& e : fs::directory_iterator(opts.dir, ec)) {
       existing.push_back(e.path().filename().string());
-      if (e.is_regular_file() && e.path().extension() == ".sql") existing_sql.push_back(read_file(e.path()));
+      if (e.is_regular_file() && e.path().extension() == ".sql") existing_sql.push_back(read_text_file(e.path().string()));
     }
   auto files = collect(m, plan, database_url, opts.squash, existing_sql, out);
   if (!files) return files.error();
@@ -144,7 +136,7 @@ Status write_plan_files(const Manifest& m, const PlanView& plan, const std::stri
   for (size_t k = 0; k < files->size(); ++k) {
     const fs::path p = opts.dir / names[k];
     if (!fs::exists(p, ec)) continue;
-    if (read_file(p) != (*files)[k].sql)
+    if (read_text_file(p.string()) != (*files)[k].sql)
       return Error{p.string() + " exists with other content than plan writes for " + (*files)[k].what +
                        ": it is never rewritten, and nothing was written",
                    "plan --sql --out",
