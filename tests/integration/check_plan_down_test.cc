@@ -239,6 +239,10 @@ TEST(Plan, IndependentServicesAreOneLevelAndAServiceInErrorExitsThree) {
   EXPECT_EQ(sql.code, 3) << sql.output;
   EXPECT_NE(sql.output.find("CREATE TABLE t (id int)"), std::string::npos) << sql.output;
   EXPECT_EQ(orch(db, {"plan", "--format", "json"}, dir.path()).code, 3);
+  auto files = orch(db, {"plan", "--sql", "--out", (dir.path() / "out").string()}, dir.path());
+  EXPECT_EQ(files.code, 3) << files.output;
+  EXPECT_NE(files.output.find("nothing written to "), std::string::npos) << files.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
 }
 
 TEST(Plan, SqlAppliedWithPsqlReproducesWhatUpCreates) {
