@@ -35,6 +35,13 @@ struct VersionRows {
   std::vector<std::string> invalid_indexes;  // schema.index left INVALID (an interrupted CREATE INDEX CONCURRENTLY)
 };
 
+// One file of `plan --sql --out`: a pending revision (or, squashed, a range) as SQL that applies on its
+// own, the version table's rows included.
+struct SqlPiece {
+  std::string label;  // names the file: the revision ("189b1231afd4", "0001_create_exercises") or "A_to_B"
+  std::string sql;
+};
+
 // down and baseline run their steps on the run's session; child tools get the URL.
 struct StepContext {
   Db& db;
@@ -83,6 +90,12 @@ class MigrationKind {
   // The SQL `up` would run for the pending migrations, for review (plan --sql).
   virtual Result<std::string> offline_sql(const ServiceSpec& s, const ServiceStatus& st,
                                           const std::string& database_url) const = 0;
+  // The same SQL in pieces, in the order they run: one per pending revision, or one per range with
+  // `squash`. None for a kind whose SQL orchestrate cannot see (command).
+  virtual Result<std::vector<SqlPiece>> offline_pieces(const ServiceSpec&, const ServiceStatus&, const std::string&,
+                                                       bool) const {
+    return std::vector<SqlPiece>{};
+  }
   // The SQL `up` would run for the pending migrations (every migration when `st` is null), as scripts
   // for the linter in the order they run. None for a kind whose SQL orchestrate cannot see.
   virtual Result<std::vector<LintSource>> lint_sources(const ServiceSpec&, const ServiceStatus*, const std::string&) const {

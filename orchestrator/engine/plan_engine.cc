@@ -8,7 +8,7 @@
 #include "migration_kind.h"
 #include "rls/policy_render.h"
 #include "rls/rls_phase.h"
-#include "scheduler/dry_run.h"
+#include "graph/service_graph.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
@@ -23,11 +23,8 @@ Result<PlanView> make_plan(const Manifest& m, StatusReport status, int jobs) {
   v.database = status.database;
   v.generated_at = status.generated_at;
   v.jobs = jobs;
-  std::vector<int> all;
-  for (size_t i = 0; i < m.services.size(); ++i) all.push_back(static_cast<int>(i));
-  PlanOptions opts;
-  opts.max_parallel = jobs;
-  v.batches = dry_run_schedule(m.services, all, opts);
+  // Dependency levels, not the -j slots a run happens to fill: `jobs` is shown as what it is.
+  v.levels = m.graph ? m.graph->waves() : ServiceGraph(m.services).waves();
   v.status = std::move(status);
   v.rls_files = rls_files(m);
   return v;
@@ -38,17 +35,6 @@ namespace {
 bool skipped_by_up(const ServiceStatus& st) {
   return st.state == service_state::kAhead || st.state == service_state::kError ||
          st.state == service_state::kTablesWithoutVersion;
-}
-
-std::string rls_phase_sql(const Manifest& m, const PlanView& plan) {
-  if (plan.rls_files.empty() && m.rls.policies.empty()) return "";
-  std::ostringstream o;
-  o << "\n-- ===== RLS phase: one transaction =====\nBEGIN;\n";
-  for (const auto& [path, text] : plan.rls_files) {
-    o << "-- " << text << "\n" << read_text_file(path) << "\n";
-  }
-  o << render_policies_do_block(m) << "COMMIT;\n";
-  return o.str();
 }
 
 // A service whose offline SQL failed: its error where its SQL would be, every line a comment, so the file
@@ -65,6 +51,24 @@ void lint_comments(const PlanView& plan, const std::string& service, std::ostrea
 }
 
 }  // namespace
+
+std::string rls_phase_sql(const Manifest& m, const PlanView& plan) {
+  if (plan.rls_files.empty() && m.rls.policies.empty()) return "";
+  std::ostringstream o;
+  o << "\n-- ===== RLS phase: one transaction =====\nBEGIN;\n";
+  for (const auto& [path, text] : plan.rls_files) {
+    o << "-- " << text << "\n" << read_text_file(path) << "\n";
+  }
+  o << render_policies_do_block(m) << "COMMIT;\n";
+  return o.str();
+}
+
+std::vector<std::string> services_in_error(const PlanView& plan) {
+  std::vector<std::string> out;
+  for (const auto& st : plan.status.services)
+    if (skipped_by_up(st)) out.push_back(st.name + ": " + st.state + (st.detail.empty() ? "" : ": " + st.detail));
+  return out;
+}
 
 void lint_plan(const Manifest& m, PlanView& plan, const std::string& database_url) {
   std::unique_ptr<Db> db;
@@ -87,8 +91,8 @@ PlanSql plan_sql(const Manifest& m, const PlanView& plan, const std::string& dat
   std::ostringstream o;
   o << "-- orchestrate plan --sql: project " << m.project_name << ", generated " << plan.generated_at << "\n"
     << "-- apply with: psql -v ON_ERROR_STOP=1 -f FILE \"$DATABASE_URL\"\n";
-  for (const auto& batch : plan.batches) {
-    for (int i : batch) {
+  for (const auto& level : plan.levels) {
+    for (int i : level) {
       const ServiceSpec& s = m.services[i];
       const ServiceStatus& st = plan.status.services[i];
       const MigrationKind& kind = migration_kind(s.runner);

@@ -1,6 +1,7 @@
 #pragma once
-// `plan`: what `up` would do, from the same code paths. The schedule comes from the real Builder and
-// Plan over a dry-run runner; the SQL from each kind's offline_sql and the RLS phase's own renderers.
+// `plan`: what `up` would do, from the same code paths: the services by dependency level (the manifest's
+// graph), where each stands (status's reads), the SQL from each kind's offline_sql and the RLS phase's own
+// renderers.
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -27,7 +28,14 @@ struct PlanSql {
   std::vector<std::string> failed;  // "service: error", one per service without SQL
 };
 
-// The SQL `up` would run, service by service in schedule order, then the RLS phase in one transaction.
+// The services `plan` exits 3 on, as "service: state: detail" in manifest order: those `up` would fail or
+// refuse (in error: state unreadable, a broken revision tree; ahead/unknown; tables without a version table).
+std::vector<std::string> services_in_error(const PlanView& plan);
+
+// The RLS phase as `up` runs it, in one transaction; "" when the project has none.
+std::string rls_phase_sql(const Manifest& m, const PlanView& plan);
+
+// The SQL `up` would run, service by service in dependency-level order, then the RLS phase in one transaction.
 PlanSql plan_sql(const Manifest& m, const PlanView& plan, const std::string& database_url);
 
 }  // namespace orch

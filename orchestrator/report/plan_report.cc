@@ -48,15 +48,17 @@ void render_service(const ServiceSpec& s, const ServiceStatus& st, std::ostream&
 }  // namespace
 
 void render_plan_text(const Manifest& m, const PlanView& plan, std::ostream& out) {
-  out << "plan for " << m.project_name << " on " << plan.target << " (" << plan.database << "), up to " << plan.jobs
-      << " services at once\n";
+  out << "plan for " << m.project_name << " on " << plan.target << " (" << plan.database << "), "
+      << counted(plan.levels.size(), "dependency level") << ", up to " << counted(plan.jobs, "service") << " at once\n";
   int total = 0;
-  for (size_t w = 0; w < plan.batches.size(); ++w) {
+  for (size_t w = 0; w < plan.levels.size(); ++w) {
     std::vector<std::string> names;
-    for (int i : plan.batches[w]) names.push_back(m.services[i].name);
-    out << "\nwave " << (w + 1) << ": " << join(names, ", ")
-        << (plan.batches[w].size() > 1 ? " (together, as dependencies allow)" : "") << "\n";
-    for (int i : plan.batches[w]) {
+    for (int i : plan.levels[w]) names.push_back(m.services[i].name);
+    out << "\nlevel " << (w + 1) << (w == 0 ? "" : ", after level " + std::to_string(w)) << ": " << join(names, ", ");
+    // Slots are slots: a level larger than -j still is one level, run up to `jobs` at a time.
+    if (plan.levels[w].size() > 1) out << " (independent of each other: up to " << plan.jobs << " at once)";
+    out << "\n";
+    for (int i : plan.levels[w]) {
       render_service(m.services[i], plan.status.services[i], out, total);
       render_lint(plan.lint, m.services[i].name, out);
     }
@@ -76,14 +78,14 @@ void render_plan_text(const Manifest& m, const PlanView& plan, std::ostream& out
 void render_plan_json(const Manifest& m, const PlanView& plan, std::ostream& out) {
   using json = nlohmann::ordered_json;
   json j;
-  j["schema_version"] = 1;
+  j["schema_version"] = 2;  // 2: dependency `levels` replaced the -j slot `waves`
   j["project"] = m.project_name;
   j["target"] = plan.target;
   j["max_parallel"] = plan.jobs;
-  json waves = json::array();
-  for (size_t w = 0; w < plan.batches.size(); ++w) {
+  json levels = json::array();
+  for (size_t w = 0; w < plan.levels.size(); ++w) {
     json services = json::array();
-    for (int i : plan.batches[w]) {
+    for (int i : plan.levels[w]) {
       const ServiceStatus& st = plan.status.services[i];
       json pend = json::array();
       for (size_t k = 0; k < st.pending.size(); ++k)
@@ -92,9 +94,9 @@ void render_plan_json(const Manifest& m, const PlanView& plan, std::ostream& out
                           {"exclusive", m.services[i].exclusive}, {"depends_on", m.services[i].depends_on},
                           {"pending", pend}, {"lint", lint_json(plan.lint, st.name)}});
     }
-    waves.push_back({{"wave", w + 1}, {"services", services}});
+    levels.push_back({{"level", w + 1}, {"services", services}});
   }
-  j["waves"] = waves;
+  j["levels"] = levels;
   json files = json::array();
   for (const auto& [path, text] : plan.rls_files) files.push_back(text);
   json policies = json::array();

@@ -19,7 +19,9 @@ struct PlanView {
   std::string database;  // redacted
   std::string generated_at;
   int jobs = 4;
-  std::vector<std::vector<int>> batches;  // services started together, in order (indexes)
+  // Dependency levels (indexes): level N holds the services whose dependencies are all in levels < N, in
+  // manifest order. How many of a level run at once is `jobs` (and exclusive/shared schemas), not a level.
+  std::vector<std::vector<int>> levels;
   StatusReport status;                    // where each service stands now
   std::vector<std::pair<std::filesystem::path, std::string>> rls_files;  // path, as written
   std::vector<Finding> lint;  // the linter's findings on the SQL that would run (service "rls" for its files)

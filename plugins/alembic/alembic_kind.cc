@@ -19,6 +19,8 @@
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/secrets.h"
+#include "util/sql_split.h"
+#include "util/sql_text.h"
 #include "util/text.h"
 
 namespace orch {
@@ -209,25 +211,68 @@ Result<std::string> offline_range(const ServiceSpec& s, const std::string& range
 
 }  // namespace
 
-// Alembic's own offline mode, from the current revisions to the service's target: the same migrations
-// `up` runs. Offline mode starts a range at one revision, so a database on several branches gets one
-// range per branch (offline_ranges), each printed under the command that made it.
-Result<std::string> AlembicKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const {
-  std::vector<std::string> ranges = {st.current.empty() ? "head" : st.current.front() + ":head"};
+namespace {
+
+// The schemas Alembic's offline SQL needs before its first line: it creates the version table before any
+// migration runs, where `up`'s env.py has made the schema on its own connection. The version table's
+// schema always; the service's, when the SQL does not create it itself with a plain CREATE SCHEMA (which
+// would then fail).
+std::string schema_preamble(const ServiceSpec& s, const std::string& sql) {
+  std::string out = "CREATE SCHEMA IF NOT EXISTS " + quote_identifier(s.version_schema) + ";\n";
+  if (s.schema.empty() || s.schema == s.version_schema) return out;
+  if (auto stmts = parse_sql_trees(sql))
+    for (const auto& st : *stmts) {
+      const auto& c = st.tree.contains("CreateSchemaStmt") ? st.tree["CreateSchemaStmt"] : nlohmann::json();
+      if (c.is_object() && c.value("schemaname", "") == s.schema && !c.value("if_not_exists", false)) return out;
+    }
+  return out + "CREATE SCHEMA IF NOT EXISTS " + quote_identifier(s.schema) + ";\n";
+}
+
+// The ranges from where `st` stands to the service's target (offline_steps).
+Result<std::vector<OfflineRange>> offline_plan(const ServiceSpec& s, const ServiceStatus& st, bool per_revision) {
+  std::vector<OfflineRange> ranges = {{st.current.empty() ? "head" : st.current.front() + ":head", st.pending}};
   if (auto set = revision_set(s); set && set->complete()) {
     const UpgradeTarget target = resolve_upgrade_target(s.target, *set);
     if (!target.error.empty() && !s.target.empty())
       return Error{s.target_pos.str() + ": target \"" + s.target + "\": " + target.error, s.name, target.hint};
-    auto r = offline_ranges(*set, st.current, target);
+    auto r = offline_steps(*set, st.current, target, per_revision);
     if (!r) return Error{"no offline SQL: " + r.error().message, s.name, r.error().hint};
     ranges = *r;
   }
+  return ranges;
+}
+
+}  // namespace
+
+// Alembic's own offline mode, from the current revisions to the service's target: the same migrations
+// `up` runs. Offline mode starts a range at one revision, so a database on several branches gets one
+// range per branch (offline_ranges), each printed under the command that made it.
+Result<std::string> AlembicKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const {
+  auto ranges = offline_plan(s, st, false);
+  if (!ranges) return ranges.error();
   std::string out;
-  for (const auto& range : ranges) {
-    auto sql = offline_range(s, range, url);
+  for (const auto& range : *ranges) {
+    auto sql = offline_range(s, range.range, url);
     if (!sql) return sql.error();
-    if (ranges.size() > 1) out += "-- alembic upgrade " + range + " --sql\n";
+    if (ranges->size() > 1) out += "-- alembic upgrade " + range.range + " --sql\n";
     out += *sql;
+  }
+  return schema_preamble(s, out) + out;
+}
+
+// One piece per revision (or per range), each `alembic upgrade RANGE --sql` as Alembic prints it, so each
+// holds its own transaction and version-table rows.
+Result<std::vector<SqlPiece>> AlembicKind::offline_pieces(const ServiceSpec& s, const ServiceStatus& st,
+                                                          const std::string& url, bool squash) const {
+  auto ranges = offline_plan(s, st, !squash);
+  if (!ranges) return ranges.error();
+  std::vector<SqlPiece> out;
+  for (const auto& range : *ranges) {
+    auto sql = offline_range(s, range.range, url);
+    if (!sql) return sql.error();
+    const auto& revs = range.revisions;
+    std::string label = revs.empty() ? "" : revs.size() == 1 ? revs.front() : revs.front() + "_to_" + revs.back();
+    out.push_back({label, "-- alembic upgrade " + range.range + " --sql\n" + schema_preamble(s, *sql) + *sql});
   }
   return out;
 }

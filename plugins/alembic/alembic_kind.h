@@ -15,6 +15,8 @@ class AlembicKind : public MigrationKind {
   std::string version_rows_sql(const std::string& quoted_rel) const override;
   void read_state(const ServiceSpec& s, const VersionRows& db, ServiceStatus& out) const override;
   Result<std::string> offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const override;
+  Result<std::vector<SqlPiece>> offline_pieces(const ServiceSpec& s, const ServiceStatus& st, const std::string& url,
+                                               bool squash) const override;
   Result<std::vector<LintSource>> lint_sources(const ServiceSpec& s, const ServiceStatus* st,
                                               const std::string& url) const override;
   Status downgrade(const ServiceSpec& s, const std::string& to, StepContext& ctx) const override;

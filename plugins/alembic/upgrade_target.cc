@@ -137,23 +137,40 @@ bool range_matches(const RevisionSet& set, const std::vector<std::string>& rows,
 
 Result<std::vector<std::string>> offline_ranges(const RevisionSet& set, const std::vector<std::string>& current,
                                                 const UpgradeTarget& t) {
-  if (current.empty()) return std::vector<std::string>{t.argument};
+  auto steps = offline_steps(set, current, t, false);
+  if (!steps) return steps.error();
+  std::vector<std::string> ranges;
+  for (const auto& r : *steps) ranges.push_back(r.range);
+  return ranges;
+}
+
+Result<std::vector<OfflineRange>> offline_steps(const RevisionSet& set, const std::vector<std::string>& current,
+                                                const UpgradeTarget& t, bool per_revision) {
   auto pending = set.pending_to(current, t.revisions);
+  if (current.empty() && !per_revision) return std::vector<OfflineRange>{{t.argument, pending.value_or(std::vector<std::string>{})}};
   if (!pending) return Error{"the database holds a revision no file declares (" + join(current, ", ") + ")"};
   const std::vector<std::string>& p = *pending;
-  std::vector<std::string> ranges, rows = current;
-  for (size_t i = 0; i < p.size();) {
+  std::vector<OfflineRange> ranges;
+  std::vector<std::string> rows = current;
+  size_t i = 0;
+  if (rows.empty() && !p.empty()) {  // from an empty database: the first revision alone, from base
+    ranges.push_back({p[0], {p[0]}});
+    rows = set.rows_after(rows, {p[0]});
+    i = 1;
+  }
+  while (i < p.size()) {
     size_t taken = 0;
     std::string range;
     const std::vector<std::string> rest(p.begin() + static_cast<long>(i), p.end());
     for (const auto& start : rows) {  // the whole rest in one range, ending at the target itself
+      if (per_revision) break;
       if (range_matches(set, rows, start, t.revisions, rest)) {
         taken = rest.size();
         range = start + ":" + t.argument;
         break;
       }
     }
-    for (size_t j = p.size(); taken == 0 && j > i; --j) {  // else the longest range from one row
+    for (size_t j = per_revision ? i + 1 : p.size(); taken == 0 && j > i; --j) {  // else the longest range from one row
       const std::vector<std::string> slice(p.begin() + static_cast<long>(i), p.begin() + static_cast<long>(j));
       for (const auto& start : rows)
         if (range_matches(set, rows, start, {p[j - 1]}, slice)) {
@@ -167,8 +184,9 @@ Result<std::vector<std::string>> offline_ranges(const RevisionSet& set, const st
                        " at once (a depends_on across branches) while the database holds " + join(rows, ", ") +
                        ": Alembic's offline mode starts a range at one revision, so no --sql range writes what up writes",
                    "", "`orchestrate up` applies it online; plan --sql against an empty database prints the whole tree"};
-    ranges.push_back(range);
-    rows = set.rows_after(rows, std::vector<std::string>(p.begin() + static_cast<long>(i), p.begin() + static_cast<long>(i + taken)));
+    const std::vector<std::string> ran(p.begin() + static_cast<long>(i), p.begin() + static_cast<long>(i + taken));
+    ranges.push_back({range, ran});
+    rows = set.rows_after(rows, ran);
     i += taken;
   }
   return ranges;

@@ -43,4 +43,14 @@ std::vector<Finding> check_upgrade_target(const ServiceSpec& s, const RevisionSe
 Result<std::vector<std::string>> offline_ranges(const RevisionSet& set, const std::vector<std::string>& current,
                                                 const UpgradeTarget& t);
 
+// One `alembic upgrade RANGE --sql` and the revisions it runs, in order.
+struct OfflineRange {
+  std::string range;
+  std::vector<std::string> revisions;
+};
+// The ranges of offline_ranges with what each runs; with `per_revision`, one range per pending revision
+// (plan --sql --out writes a file for each), each from the row the version table holds before it.
+Result<std::vector<OfflineRange>> offline_steps(const RevisionSet& set, const std::vector<std::string>& current,
+                                                const UpgradeTarget& t, bool per_revision);
+
 }  // namespace orch

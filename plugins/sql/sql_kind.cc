@@ -77,16 +77,34 @@ void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceSta
 
 // The pending files as one script that does what `up` would: the steps the runner executes
 // (sql_steps.h), with the ledger's values inlined as literals.
-Result<std::string> SqlKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string&) const {
+Result<std::string> SqlKind::offline_sql(const ServiceSpec& s, const ServiceStatus& st, const std::string& url) const {
+  auto pieces = offline_pieces(s, st, url, true);
+  if (!pieces) return pieces.error();
+  return pieces->empty() ? render_prepare(prepare_steps(s, rules_, quote_identifier)) : pieces->front().sql;
+}
+
+// Each pending file as a script of its own (the schema and ledger created first, as `up` does), or all of
+// them as one with `squash`.
+Result<std::vector<SqlPiece>> SqlKind::offline_pieces(const ServiceSpec& s, const ServiceStatus& st, const std::string&,
+                                                      bool squash) const {
   SqlMigrationSet set = read_sql_migrations(s.path, s.max_file_bytes);
   const QuoteFn q = [](const std::string& x) { return quote_identifier(x); };
-  std::string o = render_prepare(prepare_steps(s, rules_, q));
+  const std::string prepare = render_prepare(prepare_steps(s, rules_, q));
+  std::vector<SqlPiece> out;
+  std::string first;
   for (const auto& mig : set.migrations) {
     if (std::find(st.pending.begin(), st.pending.end(), mig.version_text) == st.pending.end()) continue;
-    o += "\n-- " + s.path_text + "/" + mig.path.filename().string() + "\n";
-    o += render_steps(file_steps(s, mig, rules_, "orchestrate plan --sql", q), sql_literal);
+    std::string sql = "\n-- " + s.path_text + "/" + mig.path.filename().string() + "\n" +
+                      render_steps(file_steps(s, mig, rules_, "orchestrate plan --sql", q), sql_literal);
+    if (!squash || out.empty()) {
+      out.push_back({squash ? mig.version_text : mig.path.stem().string(), prepare + sql});
+      first = mig.version_text;
+    } else {
+      out.back().sql += sql;
+      out.back().label = first + "_to_" + mig.version_text;
+    }
   }
-  return o;
+  return out;
 }
 
 Result<std::vector<LintSource>> SqlKind::lint_sources(const ServiceSpec& s, const ServiceStatus* st,

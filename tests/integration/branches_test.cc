@@ -181,4 +181,13 @@ TEST(PlanSql, AServiceWhoseOfflineModeFailsIsACommentBlockAndTheOthersArePrinted
   EXPECT_NE(r.output.find("o1 must read rows; it cannot run offline", block), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("error: no SQL for off: "), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(secret), std::string::npos) << "a secret reached the output\n" << r.output;
+  // As files for a runner: nothing is written while a service's SQL is missing.
+  const fs::path out = dir.path() / "migrations";
+  auto files = run_orchestrate({"plan", "--sql", "--out", out.string()}, {{"DATABASE_URL", db.url_with_password("postgres", secret)}},
+                               dir.path());
+  EXPECT_EQ(files.code, 1) << files.output;
+  EXPECT_NE(files.output.find("no SQL for off: "), std::string::npos) << files.output;
+  EXPECT_NE(files.output.find("nothing was written"), std::string::npos) << files.output;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_EQ(files.output.find(secret), std::string::npos) << files.output;
 }

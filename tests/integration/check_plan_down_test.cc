@@ -1,4 +1,6 @@
 // check, plan, down and baseline: the real binary, a real PostgreSQL, real Alembic.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
@@ -48,7 +50,8 @@ std::string schema_dump(const TestDatabase& db, const TempDir& dir) {
 }
 
 // plan --sql applied with psql to one empty database, up on another: the same schema, byte for byte.
-void expect_plan_sql_equals_up(const fs::path& cwd, const std::vector<std::string>& manifest_args) {
+void expect_plan_sql_equals_up(const fs::path& cwd, const std::vector<std::string>& manifest_args,
+                               bool with_policies = true) {
   TestDatabase applied, migrated;
   TempDir dir("plansql");
   std::vector<std::string> plan = manifest_args, up = manifest_args;
@@ -63,8 +66,62 @@ void expect_plan_sql_equals_up(const fs::path& cwd, const std::vector<std::strin
   auto run = orch(migrated, up, cwd);
   ASSERT_EQ(run.code, 0) << run.output;
   std::string a = schema_dump(applied, dir), b = schema_dump(migrated, dir);
-  EXPECT_NE(a.find("CREATE POLICY"), std::string::npos) << a;
+  if (with_policies) EXPECT_NE(a.find("CREATE POLICY"), std::string::npos) << a;
   EXPECT_EQ(a, b) << "plan --sql and up produced different schemas";
+}
+
+// An Alembic project shaped like issue 22's: env.py makes its schema on its own connection online only,
+// and keeps the version table there, so offline SQL writes habits.alembic_version before any migration.
+void write_online_schema_project(const TempDir& dir) {
+  dir.write("services.toml", "[project]\nname = \"offline\"\ndatabase = \"env:DATABASE_URL\"\n\n[runners.alembic]\n"
+                             "command = [\"/usr/bin/python3\", \"-m\", \"alembic\"]\n\n[services.habits]\n"
+                             "schema = \"habits\"\nrunner = \"alembic\"\npath = \"habits\"\n\n[services.notes]\n"
+                             "schema = \"notes\"\nrunner = \"sql\"\npath = \"notes\"\ndepends_on = [\"habits\"]\n");
+  dir.write("habits/alembic.ini", "[alembic]\nscript_location = migrations\n");
+  dir.write("habits/migrations/env.py", R"PY(import os
+from alembic import context
+from sqlalchemy import create_engine, pool, text
+
+url = os.environ["DATABASE_URL"]
+if context.is_offline_mode():
+    context.configure(url=url, literal_binds=True, version_table_schema="habits")
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.begin() as setup:
+        setup.execute(text('CREATE SCHEMA IF NOT EXISTS "habits"'))
+    with engine.connect() as connection:
+        context.configure(connection=connection, version_table_schema="habits")
+        with context.begin_transaction():
+            context.run_migrations()
+)PY");
+  dir.write("habits/migrations/versions/a1a1a1a1a1a1_templates.py",
+            "\"\"\"templates\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = \"a1a1a1a1a1a1\"\n"
+            "down_revision = None\n\n\ndef upgrade():\n    op.execute(\"CREATE SCHEMA IF NOT EXISTS habits\")\n"
+            "    op.create_table(\"templates\", sa.Column(\"id\", sa.Integer, primary_key=True), schema=\"habits\")\n");
+  dir.write("habits/migrations/versions/b2b2b2b2b2b2_names.py",
+            "\"\"\"names\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = \"b2b2b2b2b2b2\"\n"
+            "down_revision = \"a1a1a1a1a1a1\"\n\n\ndef upgrade():\n"
+            "    op.add_column(\"templates\", sa.Column(\"name\", sa.Text), schema=\"habits\")\n");
+  dir.write("notes/0001_notes.sql", "CREATE TABLE notes (id bigint PRIMARY KEY, template_id int REFERENCES habits.templates (id));\n");
+  dir.write("notes/0002_body.sql", "ALTER TABLE notes ADD COLUMN body text;\n");
+}
+
+std::vector<fs::path> sorted_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Applies every file of `dir` with psql, in file-name order, as a runner that sorts by name would.
+void apply_in_name_order(const fs::path& dir, const TestDatabase& db, const TempDir& scratch) {
+  for (const auto& f : sorted_files(dir)) {
+    std::string cmd = kPsql + " -X -q -v ON_ERROR_STOP=1 -f " + f.string() + " '" + db.url() + "' >/dev/null 2>" +
+                      (scratch.path() / "err").string();
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << f << ": " << read_all(scratch.path() / "err") << "\n" << read_all(f);
+  }
 }
 
 }  // namespace
@@ -135,21 +192,57 @@ TEST(Check, FindsDriftSquashedHistoryAndTablesWithoutVersionOnARealDatabase) {
   EXPECT_NE(r.output.find("orchestrate baseline legacy --to REV"), std::string::npos);
 }
 
-TEST(Plan, WavesAndJson) {
+TEST(Plan, LevelsAndJson) {
   REQUIRE_DATABASE();
   TestDatabase db;
   auto r = orch(db, {"plan", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.output;
   json j = json::parse(r.output);
-  ASSERT_EQ(j["waves"].size(), 3u);
-  EXPECT_EQ(j["waves"][0]["services"][0]["name"], "users");
-  EXPECT_EQ(j["waves"][1]["services"].size(), 4u);
-  EXPECT_EQ(j["waves"][2]["services"][0]["name"], "practices");
-  EXPECT_EQ(j["waves"][0]["services"][0]["pending"][1]["message"], "create users");
+  EXPECT_EQ(j["schema_version"], 2);
+  ASSERT_EQ(j["levels"].size(), 3u);
+  EXPECT_EQ(j["levels"][0]["services"][0]["name"], "users");
+  EXPECT_EQ(j["levels"][1]["services"].size(), 4u);
+  EXPECT_EQ(j["levels"][2]["services"][0]["name"], "practices");
+  EXPECT_EQ(j["levels"][0]["services"][0]["pending"][1]["message"], "create users");
   EXPECT_EQ(j["rls"]["policies"][0]["name"], "owner_access");
-  auto text = orch(db, {"plan"});
-  EXPECT_NE(text.output.find("wave 2: habits, journal, meals, movements (together"), std::string::npos) << text.output;
+  auto text = orch(db, {"plan", "-j", "2"});
+  EXPECT_NE(text.output.find("level 2, after level 1: habits, journal, meals, movements (independent of each other: "
+                             "up to 2 at once)"),
+            std::string::npos)
+      << text.output;
+  EXPECT_EQ(text.output.find("wave"), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("13 migrations pending"), std::string::npos);
+}
+
+// Issue 22: six independent services were "wave 1 … / wave 2: … / wave 3: …" (the -j slots), and a
+// service in error left the exit 0.
+TEST(Plan, IndependentServicesAreOneLevelAndAServiceInErrorExitsThree) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("plan-levels");
+  std::string manifest = graph_manifest("missing_parent");
+  for (const std::string n : {"s1", "s2", "s3", "s4", "s5"}) {
+    dir.write(n + "/0001_init.sql", "CREATE TABLE t (id int);\n");
+    manifest += "\n[services." + n + "]\nschema = \"" + n + "\"\nrunner = \"sql\"\npath = \"" + n + "\"\n";
+  }
+  dir.write("services.toml", manifest);
+  auto r = orch(db, {"plan", "-j", "2"}, dir.path());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("level 1: svc, s1, s2, s3, s4, s5 (independent of each other: up to 2 at once)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("level 2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("s5 (sql, schema s5): 1 pending"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("error: svc: error: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 service that `up` would not migrate"), std::string::npos) << r.output;
+  auto sql = orch(db, {"plan", "--sql"}, dir.path());
+  EXPECT_EQ(sql.code, 3) << sql.output;
+  EXPECT_NE(sql.output.find("CREATE TABLE t (id int)"), std::string::npos) << sql.output;
+  EXPECT_EQ(orch(db, {"plan", "--format", "json"}, dir.path()).code, 3);
+  auto files = orch(db, {"plan", "--sql", "--out", (dir.path() / "out").string()}, dir.path());
+  EXPECT_EQ(files.code, 3) << files.output;
+  EXPECT_NE(files.output.find("nothing written to "), std::string::npos) << files.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
 }
 
 TEST(Plan, SqlAppliedWithPsqlReproducesWhatUpCreates) {
@@ -216,6 +309,96 @@ roles = ["public"]
 using = "true"
 )TOML");
   expect_plan_sql_equals_up(dir.path(), {});
+}
+
+// Issue 22: on an empty database the offline SQL created habits.alembic_version before the schema
+// existed, though the header promises that psql -f applies the file.
+TEST(Plan, SqlCreatesEachSchemaBeforeAlembicsVersionTable) {
+  REQUIRE_DATABASE();
+  TempDir dir("plansql-schema");
+  write_online_schema_project(dir);
+  expect_plan_sql_equals_up(dir.path(), {}, false);
+}
+
+// plan --sql --out: one file per pending revision, applied in file-name order by psql, gives what up gives;
+// a second run writes nothing, and a file edited since is refused, not rewritten.
+TEST(Plan, OutFilesAppliedInNameOrderEqualUp) {
+  REQUIRE_DATABASE();
+  TestDatabase applied, again, migrated;
+  TempDir dir("plan-out");
+  const fs::path out = dir.path() / "migrations";
+  auto r = orch(applied, {"plan", "--sql", "--out", out.string(), "--layout", "flat"});
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::vector<std::string> names;
+  for (const auto& f : sorted_files(out)) names.push_back(f.filename().string());
+  ASSERT_EQ(names.size(), 14u) << r.output;  // 13 revisions and files, then the RLS phase
+  EXPECT_EQ(names.front().substr(0, 10), "0001_users") << r.output;
+  EXPECT_EQ(names.back().substr(0, 9), "0014_rls_") << r.output;
+  auto position = [&](const std::string& service) {
+    std::vector<size_t> at;
+    for (size_t k = 0; k < names.size(); ++k)
+      if (names[k].find("_" + service + "_") == 4) at.push_back(k);
+    return at;
+  };
+  EXPECT_EQ(position("users"), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_LT(position("movements").back(), position("practices").front());
+  EXPECT_EQ(position("practices").size(), 1u);
+  EXPECT_NE(r.output.find("wrote " + (out / names.front()).string()), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("14 files written, 0 unchanged"), std::string::npos) << r.output;
+  apply_in_name_order(out, applied, dir);
+  ASSERT_EQ(orch(migrated, {"up"}).code, 0);
+  EXPECT_EQ(schema_dump(applied, dir), schema_dump(migrated, dir));
+  auto st = orch(applied, {"status", "--check"});  // the version rows came with the files
+  EXPECT_EQ(st.code, 0) << st.output;
+
+  // The same inputs again: the same 14 files, none rewritten; against the migrated database, nothing.
+  const std::string first = read_all(out / names[5]);
+  auto second = orch(again, {"plan", "--sql", "--out", out.string(), "--layout", "flat"});
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("0 files written, 14 unchanged"), std::string::npos) << second.output;
+  EXPECT_EQ(sorted_files(out).size(), 14u);
+  auto none = orch(applied, {"plan", "--sql", "--out", out.string(), "--layout", "flat"});
+  ASSERT_EQ(none.code, 0) << none.output;
+  EXPECT_NE(none.output.find("0 files written, 0 unchanged"), std::string::npos) << none.output;
+
+  dir.write("migrations/" + names[5], first + "-- edited\n");
+  auto refused = orch(again, {"plan", "--sql", "--out", out.string(), "--layout", "flat"});
+  EXPECT_EQ(refused.code, 2) << refused.output;
+  EXPECT_NE(refused.output.find((out / names[5]).string() + " exists with other content"), std::string::npos)
+      << refused.output;
+  EXPECT_EQ(read_all(out / names[5]), first + "-- edited\n");
+}
+
+TEST(Plan, OutSupabaseLayoutSquashedGivesWhatUpGives) {
+  REQUIRE_DATABASE();
+  TestDatabase applied, migrated;
+  TempDir dir("plan-out-supa");
+  write_online_schema_project(dir);
+  const fs::path out = dir.path() / "supabase" / "migrations";
+  auto r = orch(applied, {"plan", "--sql", "--out", out.string(), "--squash"}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::vector<std::string> names;
+  for (const auto& f : sorted_files(out)) names.push_back(f.filename().string());
+  EXPECT_EQ(names, (std::vector<std::string>{"20000101000001_habits_a1a1a1a1a1a1_to_b2b2b2b2b2b2.sql",
+                                             "20000101000002_notes_0001_to_0002.sql"}))
+      << r.output;
+  apply_in_name_order(out, applied, dir);
+  ASSERT_EQ(orch(migrated, {"up"}, dir.path()).code, 0);
+  EXPECT_EQ(schema_dump(applied, dir), schema_dump(migrated, dir));
+  EXPECT_EQ(applied.scalar("SELECT version_num FROM habits.alembic_version"), "b2b2b2b2b2b2");
+  // Per revision, the same project is four files; habits' come first (notes depends on it).
+  const fs::path per = dir.path() / "per";
+  auto p = orch(migrated, {"plan", "--sql", "--out", per.string()}, dir.path());
+  ASSERT_EQ(p.code, 0) << p.output;
+  EXPECT_NE(p.output.find("0 files written, 0 unchanged"), std::string::npos) << p.output;  // nothing pending there
+  TestDatabase empty;
+  auto q = orch(empty, {"plan", "--sql", "--out", per.string()}, dir.path());
+  ASSERT_EQ(q.code, 0) << q.output;
+  names.clear();
+  for (const auto& f : sorted_files(per)) names.push_back(f.filename().string());
+  EXPECT_EQ(names, (std::vector<std::string>{"20000101000001_habits_a1a1a1a1a1a1.sql", "20000101000002_habits_b2b2b2b2b2b2.sql",
+                                             "20000101000003_notes_0001_notes.sql", "20000101000004_notes_0002_body.sql"}))
+      << q.output;
 }
 
 TEST(Down, OneStepAndBackUp) {
