@@ -39,7 +39,7 @@ loop_noop() {  # what the loop costs when nothing is pending: Python per Alembic
 a=() b=() c=() na=() nb=() ns=() forks=()
 for ((i = 1; i <= rounds; i++)); do
   url=$(fresh_db bench_a); t=$(now_ms); DATABASE_URL=$url "$ORCH" -f "$root/services.toml" up >/dev/null; a+=($(($(now_ms) - t)))
-  run_dir=$(ls -td "$root"/.orchestrate/logs/*/ | head -1)
+  run_dir=$(ls -td "$root"/.orchestrate/logs/*/ | head -1 || true)  # ls meets SIGPIPE once head has its line
   forks+=($(grep -ho 'fork_ms=[0-9.]*' "$run_dir"*.log 2>/dev/null | sed 's/fork_ms=//' | awk '{printf "%d\n", $1 * 1000}'))
   t=$(now_ms); DATABASE_URL=$url "$ORCH" -f "$root/services.toml" up >/dev/null; na+=($(($(now_ms) - t)))
   t=$(now_ms); DATABASE_URL=$url "$ORCH" -f "$root/services.toml" status >/dev/null; ns+=($(($(now_ms) - t)))
