@@ -22,10 +22,10 @@ sql_sources="orchestrator/util/sql_split.cc orchestrator/util/parse_tree_json.cc
   orchestrator/lint/lint_rules.cc orchestrator/lint/table_catalog.cc orchestrator/db/db.cc orchestrator/util/sql_text.cc"
 declare -A sources=(
   [numbers]="orchestrator/util/numbers.cc orchestrator/util/duration.cc"
-  [revision_reader]="plugins/alembic/revision_reader.cc plugins/alembic/revision_graph.cc orchestrator/util/text.cc"
+  [revision_reader]="plugins/alembic/revision_reader.cc plugins/alembic/alembic_ini.cc plugins/alembic/revision_graph.cc orchestrator/util/text.cc"
   [targets_file]="orchestrator/targets/targets_file.cc orchestrator/util/text.cc"
   [sql]="$sql_sources"
-  [manifest]="orchestrator/manifest/manifest.cc orchestrator/manifest/manifest_kind.cc plugins/alembic/alembic_manifest.cc
+  [manifest]="orchestrator/manifest/manifest.cc orchestrator/manifest/manifest_kind.cc orchestrator/manifest/dir_guess.cc plugins/alembic/alembic_manifest.cc
     plugins/alembic/python_choice.cc plugins/sql/sql_manifest.cc plugins/command/command_manifest.cc orchestrator/graph/service_graph.cc orchestrator/util/secrets.cc orchestrator/util/secret_redact.cc orchestrator/util/db_url.cc
     orchestrator/util/secret_file.cc orchestrator/util/secret_command.cc orchestrator/util/sha256.cc orchestrator/util/text.cc orchestrator/util/duration.cc
     orchestrator/util/numbers.cc $sql_sources"

@@ -74,7 +74,7 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   std::vector<ResolvedTarget> to_change;
   for (size_t w = 0; w < st->waves.size(); ++w)
     for (size_t i = 0; i < st->waves[w].targets.size(); ++i)
-      if (st->waves[w].targets[i].state != "succeeded") to_change.push_back((*targets)[w][i]);
+      if (st->waves[w].targets[i].state != TargetState::Succeeded) to_change.push_back((*targets)[w][i]);
   if (auto asked = confirm_protected(m, to_change, o.yes); !asked) return asked.error().exit_code;
   if (o.pause && !TerminalCaps::current().can_ask()) {
     std::cerr << "error: --pause asks before each wave, and there is no terminal to ask on\n";

@@ -24,7 +24,7 @@ namespace {
 
 // "canary/prod-eu  failed  worker-1@pod-b  12.3s  users: …", one target.
 std::string target_line(const WaveOutcome& w, const TargetOutcome& t) {
-  std::string line = w.name + "/" + t.name + "  " + t.state;
+  std::string line = w.name + "/" + t.name + "  " + to_string(t.state);
   if (!t.worker.empty()) line += "  " + t.worker;
   if (t.duration_ms > 0) line += "  " + format_duration(Millis(t.duration_ms));
   if (!t.detail.empty()) line += "  " + t.detail;
@@ -84,7 +84,7 @@ int run_rollout_watch(const GlobalOptions& g, const std::string& run_id, const s
         for (const auto& t : w.targets) std::cout << "  " << target_line(w, t) << "\n";
       std::cout << std::flush;
     }
-    if (st->outcome != "running") return report_ended(m, *st, want_color(1));
+    if (st->outcome != RolloutOutcome::Running) return report_ended(m, *st, want_color(1));
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 }

@@ -23,7 +23,7 @@ RolloutView::RolloutView(const Manifest& m, const RolloutState& st, std::filesys
     for (const auto& t : w.targets) {
       DashRow r;
       r.label = t.name;
-      r.state = t.state == "succeeded" ? "succeeded" : "queued";
+      r.state = t.state == TargetState::Succeeded ? to_string(TargetState::Succeeded) : "queued";
       r.waiting_for = w.name;
       rows.push_back(r);
     }
@@ -43,11 +43,11 @@ void RolloutView::wave_started(const WaveOutcome& wave, size_t to_run) {
 void RolloutView::target_finished(const TargetOutcome& t) {
   if (!dash_) return;
   dash_->update(t.name, [&](DashRow& row) {
-    row.state = t.state;
+    row.state = to_string(t.state);
     row.ended = true;
     row.ended_at = DashClock::now();
     if (!row.started) row.started_at = row.ended_at;
-    if (t.state != "succeeded") row.reason = t.detail;
+    if (t.state != TargetState::Succeeded) row.reason = t.detail;
   });
 }
 
@@ -58,7 +58,7 @@ void RolloutView::note(const std::string& text) {
 
 bool RolloutView::may_start(const WaveOutcome& prev, const WaveOutcome& next, size_t to_run) {
   if (!pause_) return true;
-  std::cout << "\nwave " << prev.name << ": " << prev.count("succeeded") << " succeeded, " << prev.count("failed")
+  std::cout << "\nwave " << prev.name << ": " << prev.count(TargetState::Succeeded) << " succeeded, " << prev.count(TargetState::Failed)
             << " failed\n";
   return confirm("start wave " + next.name + " (" + std::to_string(to_run) + " targets)", false).ok();
 }
@@ -75,9 +75,9 @@ void RolloutView::finish(const RolloutState& st, std::ostream& out, const std::s
   if (dash_) {
     for (const auto& w : st.waves)
       for (const auto& t : w.targets)
-        if (t.state == "not-reached")
+        if (t.state == TargetState::NotReached)
           dash_->update(t.name, [&](DashRow& row) {
-            row.state = "not-reached";
+            row.state = to_string(TargetState::NotReached);
             row.reason = t.detail;
           });
     dash_->finish();
@@ -91,23 +91,23 @@ void RolloutView::finish(const RolloutState& st, std::ostream& out, const std::s
   out << "\nrollout " << st.run_id << ": " << st.outcome;
   if (!st.halted_reason.empty()) out << ": " << st.halted_reason;
   out << "\n";
-  if (st.outcome == "running")
+  if (st.outcome == RolloutOutcome::Running)
     out << "this worker's part is done; other workers go on: orchestrate rollout --watch " << st.run_id << "\n";
-  else if (st.outcome != "succeeded")
+  else if (st.outcome != RolloutOutcome::Succeeded)
     out << "after fixing the cause: orchestrate rollout --resume " << st.run_id << " (targets already done are skipped)\n";
 }
 
 int rollout_exit_code(const RolloutState& st, bool interrupted) {
-  if (interrupted || st.outcome == "interrupted") return 130;
-  if (st.outcome == "running") return st.halted_reason.empty() ? 0 : 1;  // others finish; a halt is every worker's
-  return st.outcome == "succeeded" ? 0 : 1;
+  if (interrupted || st.outcome == RolloutOutcome::Interrupted) return 130;
+  if (st.outcome == RolloutOutcome::Running) return st.halted_reason.empty() ? 0 : 1;  // others finish; a halt is every worker's
+  return st.outcome == RolloutOutcome::Succeeded ? 0 : 1;
 }
 
 int report_ended(const Manifest& m, const RolloutState& st, bool color) {
   render_rollout_matrix(m, st, std::cout, color);
   std::cout << "\nrollout " << st.run_id << " already ended: " << st.outcome
             << (st.halted_reason.empty() ? "" : ": " + st.halted_reason) << "\n";
-  if (st.outcome != "succeeded") std::cout << "to run what did not succeed again: orchestrate rollout --resume " << st.run_id << "\n";
+  if (st.outcome != RolloutOutcome::Succeeded) std::cout << "to run what did not succeed again: orchestrate rollout --resume " << st.run_id << "\n";
   return rollout_exit_code(st, false);
 }
 

@@ -56,11 +56,11 @@ void check_service_states(const StatusReport& st, CheckSink& sink) {
     if (s.state == service_state::kUpToDate || s.state == service_state::kUntracked) {
       sink.ok(s.name, s.state == service_state::kUpToDate ? "up to date" : "untracked (command runner)");
     } else if (s.state == service_state::kPending || s.state == service_state::kNotInitialised) {
-      sink.found({Severity::Info, s.name, std::to_string(s.pending.size()) + " pending (" + s.state + "): " + join(s.pending, ", "),
+      sink.found({Severity::Info, s.name, std::to_string(s.pending.size()) + " pending (" + to_string(s.state) + "): " + join(s.pending, ", "),
                   "", s.name});
     } else {
       std::string hint = state_hint(s);  // the same words as status and up's refusal
-      sink.found({Severity::Error, s.name, s.state + ": " + s.detail, hint, s.name});
+      sink.found({Severity::Error, s.name, std::string(to_string(s.state)) + ": " + s.detail, hint, s.name});
     }
   }
   if (!st.rls_configured) return;

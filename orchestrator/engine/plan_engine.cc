@@ -66,7 +66,7 @@ std::string rls_phase_sql(const Manifest& m, const PlanView& plan) {
 std::vector<std::string> services_in_error(const PlanView& plan) {
   std::vector<std::string> out;
   for (const auto& st : plan.status.services)
-    if (skipped_by_up(st)) out.push_back(st.name + ": " + st.state + (st.detail.empty() ? "" : ": " + st.detail));
+    if (skipped_by_up(st)) out.push_back(st.name + ": " + to_string(st.state) + (st.detail.empty() ? "" : ": " + st.detail));
   return out;
 }
 

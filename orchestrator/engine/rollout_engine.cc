@@ -46,7 +46,7 @@ RolloutState merge_resume(const std::vector<RolloutWave>& waves, const WaveTarge
       to.name = t.name;
       for (const auto& pw : previous.waves)
         for (const auto& pt : pw.targets)
-          if (pt.name == t.name && pt.state == "succeeded") to = pt;
+          if (pt.name == t.name && pt.state == TargetState::Succeeded) to = pt;
       wo.targets.push_back(to);
     }
     merged.push_back(std::move(wo));
@@ -63,7 +63,7 @@ void RolloutEngine::run(RolloutState& st, const WaveTargets& targets) {
     RolloutState now = store.snapshot();
     if (!now.halted_reason.empty()) break;
     const WaveOutcome& wave = now.waves[w];
-    size_t to_run = wave.targets.size() - static_cast<size_t>(wave.count("succeeded"));
+    size_t to_run = wave.targets.size() - static_cast<size_t>(wave.count(TargetState::Succeeded));
     if (w > 0 && to_run > 0 && !observer_.may_start(now.waves[w - 1], wave, to_run)) {
       store.halt("stopped at the pause before wave " + wave.name);
       break;
@@ -118,7 +118,7 @@ void RolloutEngine::note(const std::string& text) {
 void RolloutEngine::run_wave(RolloutStore& store, size_t w, const std::vector<ResolvedTarget>& targets) {
   RolloutState now = store.snapshot();
   const WaveOutcome& wave = now.waves[w];
-  observer_.wave_started(wave, wave.targets.size() - static_cast<size_t>(wave.count("succeeded")));
+  observer_.wave_started(wave, wave.targets.size() - static_cast<size_t>(wave.count(TargetState::Succeeded)));
   const std::string history_run_id = now.attempt == 1 ? now.run_id : now.run_id + "-a" + std::to_string(now.attempt);
   // No exception leaves a thread (std::terminate would take every running target with it).
   auto worker = [&] {
@@ -164,7 +164,7 @@ void RolloutEngine::claim_and_run(RolloutStore& store, size_t w, const std::vect
     t.name = targets[*idx].name;
     t.history_run_id = r.history_run_id.empty() ? history_run_id : r.history_run_id;
     t.state = r.state;
-    t.detail = r.state == "succeeded" ? "" : r.detail;
+    t.detail = r.state == TargetState::Succeeded ? "" : r.detail;
     t.services = r.services;
     t.duration_ms = r.duration_ms;
     t.worker = worker_;
@@ -175,7 +175,7 @@ void RolloutEngine::claim_and_run(RolloutStore& store, size_t w, const std::vect
     }
     // Only a failure can exceed the budget, and the worker whose target failed counts every worker's
     // failures (a snapshot reads the whole rollout: once per target would be O(targets) each).
-    if (t.state != "failed") continue;
+    if (t.state != TargetState::Failed) continue;
     const RolloutState counted = store.snapshot();
     if (!stopped() && over_budget(counted.waves[w])) store.halt(budget_halt_reason(counted, w));
   }
@@ -195,7 +195,7 @@ TargetRun RolloutEngine::run_one(const ResolvedTarget& target, size_t w, size_t 
   try {
     r = executor_.run(target, history_run_id, target_hub);
   } catch (const std::exception& e) {
-    r.state = "failed";
+    r.state = TargetState::Failed;
     r.detail = std::string("internal error: ") + e.what();
   }
   hub_.remove(handle);

@@ -29,7 +29,7 @@ RolloutState merge_resume(const std::vector<RolloutWave>& waves, const WaveTarge
 
 // What one target's run came to.
 struct TargetRun {
-  std::string state;  // succeeded | failed | interrupted
+  TargetState state = TargetState::Failed;  // succeeded, failed or interrupted
   std::string detail;
   std::map<std::string, std::string> services;
   long long duration_ms = 0;

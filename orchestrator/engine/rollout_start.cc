@@ -54,10 +54,10 @@ Result<RolloutStart> start_local(const Manifest& m, const WaveTargets& targets, 
   } catch (const Fatal& e) {  // no such state file, or its JSON is not a rollout's
     return e.error();
   }
-  out.ended = st.outcome == "succeeded";
+  out.ended = st.outcome == RolloutOutcome::Succeeded;
   if (!out.ended) {
     ++st.attempt;
-    st.outcome = "running";
+    st.outcome = RolloutOutcome::Running;
     st.halted_reason.clear();
     st.finished_at.clear();
     st = merge_resume(m.rollout, targets, st);
@@ -142,7 +142,7 @@ Result<RolloutStart> start_rollout(const Manifest& m, const WaveTargets& targets
     if (!store) return store.error();
     out.created = (*store)->created();
     out.state = (*store)->snapshot();
-    out.ended = out.state.outcome != "running";
+    out.ended = out.state.outcome != RolloutOutcome::Running;
     out.shared = std::move(*store);
   } catch (const std::exception& e) {
     return unreachable(m, *url, e);

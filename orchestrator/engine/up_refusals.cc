@@ -12,7 +12,7 @@ Status refuse_doomed_services(const StatusReport& before, const std::vector<int>
     const ServiceStatus& s = before.services[i];
     if (!up_refuses(s)) continue;
     ++n;
-    what += (what.empty() ? "" : "; ") + s.name + " is " + s.state + ": " + s.detail;
+    what += (what.empty() ? "" : "; ") + s.name + " is " + to_string(s.state) + ": " + s.detail;
     hint += (hint.empty() ? "" : "\n") + s.name + ": " + state_hint(s);
   }
   if (!n) return ok();

@@ -13,12 +13,12 @@ TargetRun summarize_target(const UpOutcome& r) {
   for (const auto& s : r.report.services)
     t.services[s.name] = s.result.outcome == Outcome::Skipped ? "skipped" : to_string(s.result.outcome);
   if (r.exit_code == exit_code::kOk) {
-    t.state = "succeeded";
+    t.state = TargetState::Succeeded;
   } else if (r.exit_code == exit_code::kInterrupted) {
-    t.state = "interrupted";
+    t.state = TargetState::Interrupted;
     t.detail = "interrupted; its running migrations rolled back";
   } else {
-    t.state = "failed";
+    t.state = TargetState::Failed;
     if (r.error) {
       t.detail = r.error->message;
     } else {
@@ -64,7 +64,7 @@ TargetRun UpTargetExecutor::run(const ResolvedTarget& target, const std::string&
     if (!refused.empty()) {
       printer->finish();
       TargetRun t;
-      t.state = cancel.cancelled() ? "interrupted" : "failed";
+      t.state = cancel.cancelled() ? TargetState::Interrupted : TargetState::Failed;
       t.detail = refused + "; the target was not changed";
       return t;
     }

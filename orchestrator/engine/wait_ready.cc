@@ -14,7 +14,7 @@ namespace {
 // "users: 2 pending", "users: not-initialised", "users: ahead/unknown (the database has …)".
 std::string service_text(const ServiceStatus& s) {
   if (s.state == service_state::kPending) return s.name + ": " + std::to_string(s.pending.size()) + " pending";
-  return s.name + ": " + s.state + (s.detail.empty() ? "" : " (" + secrets::scrub(first_error_line(s.detail)) + ")");
+  return s.name + ": " + to_string(s.state) + (s.detail.empty() ? "" : " (" + secrets::scrub(first_error_line(s.detail)) + ")");
 }
 
 void target_not_ready(const StatusReport& r, WaitUntil until, const std::string& on, std::vector<NotReady>& out) {
@@ -31,7 +31,7 @@ void target_not_ready(const StatusReport& r, WaitUntil until, const std::string&
     return;
   }
   for (const auto& s : r.services)
-    if (!s.at_head()) out.push_back({s.name + where + " " + s.state, service_text(s) + where, ""});
+    if (!s.at_head()) out.push_back({s.name + where + " " + to_string(s.state), service_text(s) + where, ""});
   if (until != WaitUntil::Rls) return;
   if (!r.rls.error.empty()) out.push_back({"rls-error" + where, "RLS coverage" + where + ": " + r.rls.error, ""});
   else if (!r.rls.checked) out.push_back({"rls-unchecked" + where, "RLS coverage" + where + ": not verified yet", ""});

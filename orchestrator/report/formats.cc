@@ -43,7 +43,7 @@ ojson status_to_json(const StatusReport& r) {
     o["name"] = s.name;
     o["runner"] = s.runner;
     o["schema"] = s.schema;
-    o["state"] = s.state;
+    o["state"] = to_string(s.state);
     o["current"] = s.current;
     o["heads"] = s.heads;
     o["pending"] = s.pending;
@@ -274,7 +274,7 @@ std::string status_to_junit(const StatusReport& r) {
     Case c;
     c.name = s.name;
     if (!s.at_head()) {
-      c.failure = s.name + " is " + s.state;
+      c.failure = s.name + " is " + to_string(s.state);
       c.body = s.detail;
       if (!s.pending.empty()) c.body += (c.body.empty() ? "" : "\n") + std::string("pending: ") + join(s.pending, ", ");
     }

@@ -90,7 +90,7 @@ void render_plan_json(const Manifest& m, const PlanView& plan, std::ostream& out
       json pend = json::array();
       for (size_t k = 0; k < st.pending.size(); ++k)
         pend.push_back({{"revision", st.pending[k]}, {"message", k < st.pending_messages.size() ? st.pending_messages[k] : ""}});
-      services.push_back({{"name", st.name}, {"runner", st.runner}, {"schema", st.schema}, {"state", st.state},
+      services.push_back({{"name", st.name}, {"runner", st.runner}, {"schema", st.schema}, {"state", to_string(st.state)},
                           {"exclusive", m.services[i].exclusive}, {"depends_on", m.services[i].depends_on},
                           {"pending", pend}, {"lint", lint_json(plan.lint, st.name)}});
     }

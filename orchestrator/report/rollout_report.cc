@@ -10,7 +10,7 @@ void render_rollout_matrix(const Manifest& m, const RolloutState& st, std::ostre
   for (const auto& s : m.services) rows[0].push_back(s.name);
   for (const auto& w : st.waves)
     for (const auto& t : w.targets) {
-      std::vector<std::string> row = {w.name, t.name, t.state};
+      std::vector<std::string> row = {w.name, t.name, to_string(t.state)};
       for (const auto& s : m.services) {
         auto it = t.services.find(s.name);
         row.push_back(it == t.services.end() ? "-" : it->second);
@@ -28,13 +28,15 @@ void render_rollout_matrix(const Manifest& m, const RolloutState& st, std::ostre
   });
   out << "\n";
   for (const auto& w : st.waves)
-    out << "wave " << w.name << ": " << w.count("succeeded") << " succeeded, " << w.count("failed") << " failed, "
-        << w.count("not-reached") << " not reached"
-        << (w.count("interrupted") ? ", " + std::to_string(w.count("interrupted")) + " interrupted" : "") << " (of "
+    out << "wave " << w.name << ": " << w.count(TargetState::Succeeded) << " succeeded, " << w.count(TargetState::Failed)
+        << " failed, " << w.count(TargetState::NotReached) << " not reached"
+        << (w.count(TargetState::Interrupted) ? ", " + std::to_string(w.count(TargetState::Interrupted)) + " interrupted"
+                                              : "")
+        << " (of "
         << w.targets.size() << "; error budget " << w.max_failures << ")\n";
   for (const auto& w : st.waves)
     for (const auto& t : w.targets)
-      if (!t.detail.empty() && t.state != "succeeded") out << "  " << t.name << ": " << secrets::scrub(t.detail) << "\n";
+      if (!t.detail.empty() && t.state != TargetState::Succeeded) out << "  " << t.name << ": " << secrets::scrub(t.detail) << "\n";
 }
 
 

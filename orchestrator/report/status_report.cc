@@ -12,7 +12,7 @@
 namespace orch {
 
 std::string now_at_line(const ServiceStatus& s) {
-  return s.name + ": now at " + format_revisions(s.current) + " (" + s.state +
+  return s.name + ": now at " + format_revisions(s.current) + " (" + to_string(s.state) +
          (s.pending.empty() ? "" : ", " + std::to_string(s.pending.size()) + " pending") + ")";
 }
 
@@ -64,14 +64,14 @@ void render_status_table(const StatusReport& r, std::ostream& out, bool color) {
     bool untracked = s.state == service_state::kUntracked;
     rows.push_back({s.name, s.runner, s.schema, untracked ? "-" : elide(format_revisions(s.current), 30),
                     untracked ? "-" : elide(format_revisions(s.heads), 30), untracked ? "-" : std::to_string(s.pending.size()),
-                    s.state, s.last_applied_at.empty() ? "-" : s.last_applied_at,
+                    to_string(s.state), s.last_applied_at.empty() ? "-" : s.last_applied_at,
                     s.last_run ? elide(s.last_run->state, 24) : "-"});
   }
   auto color_of = [&](const std::string& state) -> const char* {
     if (!color) return "";
-    if (state == service_state::kUpToDate) return "\x1b[32m";
-    if (state == service_state::kPending || state == service_state::kNotInitialised) return "\x1b[33m";
-    if (state == service_state::kUntracked) return "";
+    if (state == to_string(service_state::kUpToDate)) return "\x1b[32m";
+    if (state == to_string(service_state::kPending) || state == to_string(service_state::kNotInitialised)) return "\x1b[33m";
+    if (state == to_string(service_state::kUntracked)) return "";
     return "\x1b[31m";
   };
   out << r.project << " on " << r.target << " (" << r.database << ")\n\n";
@@ -139,7 +139,7 @@ void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream
     std::vector<std::string> row = {first.services[i].name};
     for (const auto& r : reports) {
       const ServiceStatus& s = r.services[i];
-      std::string cell = s.state;
+      std::string cell = to_string(s.state);
       if (s.state == service_state::kPending || s.state == service_state::kNotInitialised)
         cell += " (" + std::to_string(s.pending.size()) + ")";
       row.push_back(cell);
@@ -157,9 +157,10 @@ void render_status_matrix(const std::vector<StatusReport>& reports, std::ostream
   if (any_rls) rows.push_back(rls_row);
   auto color_of = [&](const std::string& cell) -> const char* {
     if (!color) return "";
-    if (starts_with(cell, service_state::kUpToDate) || cell == "protected") return "\x1b[32m";
-    if (starts_with(cell, service_state::kPending) || starts_with(cell, service_state::kNotInitialised)) return "\x1b[33m";
-    if (cell == "-" || starts_with(cell, service_state::kUntracked)) return "";
+    if (starts_with(cell, to_string(service_state::kUpToDate)) || cell == "protected") return "\x1b[32m";
+    if (starts_with(cell, to_string(service_state::kPending)) || starts_with(cell, to_string(service_state::kNotInitialised)))
+      return "\x1b[33m";
+    if (cell == "-" || starts_with(cell, to_string(service_state::kUntracked))) return "";
     return "\x1b[31m";
   };
   out << first.project << ": " << reports.size() << " targets\n\n";
@@ -194,7 +195,7 @@ void render_status_summary(const std::vector<StatusReport>& reports, std::ostrea
   for (size_t i = 0; i < first.services.size(); ++i) {
     std::map<std::string, std::vector<std::string>> by_state;  // state -> targets
     for (const auto& r : reports)
-      if (i < r.services.size()) by_state[r.services[i].state].push_back(r.target);
+      if (i < r.services.size()) by_state[to_string(r.services[i].state)].push_back(r.target);
     std::vector<std::pair<size_t, std::string>> ranked;  // most targets first
     for (const auto& [state, targets] : by_state) ranked.emplace_back(targets.size(), state);
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });

@@ -6,21 +6,10 @@
 #include <vector>
 
 #include "report/running_run.h"
+#include "report/service_state.h"
 #include "rls/rls_result.h"
 
 namespace orch {
-
-// States a service can be in, as status names them.
-namespace service_state {
-constexpr const char* kUpToDate = "up-to-date";
-constexpr const char* kPending = "pending";
-constexpr const char* kAhead = "ahead/unknown";
-constexpr const char* kNotInitialised = "not-initialised";
-constexpr const char* kTablesWithoutVersion = "tables-without-version";
-constexpr const char* kUnreachable = "unreachable";
-constexpr const char* kError = "error";
-constexpr const char* kUntracked = "untracked";  // command runner: orchestrate cannot see its versions
-}  // namespace service_state
 
 struct LastRunInfo {
   std::string run_id;
@@ -48,7 +37,7 @@ struct ServiceStatus {
   std::vector<BranchStatus> branches;   // alembic: one per branch label, when the tree has any
   std::vector<std::string> pending;           // in the order they would run
   std::vector<std::string> pending_messages;  // one per pending revision ("create users")
-  std::string state;
+  ServiceState state = ServiceState::Error;  // set by the kind's read_state or the inspector
   std::string detail;  // why: the unknown revision, the unreachable error, the hint
   std::string last_applied_at;
   std::optional<LastRunInfo> last_run;

@@ -7,7 +7,7 @@ namespace orch {
 std::string barrier_wait_text(const WaveOutcome& wave, Millis waited, const std::string& since) {
   std::vector<std::string> items;
   for (const auto& t : wave.targets) {
-    if (t.state != "running") continue;
+    if (t.state != TargetState::Running) continue;
     std::string item = t.name + " on " + (t.worker.empty() ? std::string("an unknown worker") : t.worker);
     std::vector<std::string> facts;
     if (!t.started_at.empty()) facts.push_back("running since " + t.started_at);

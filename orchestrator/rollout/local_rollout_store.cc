@@ -5,7 +5,7 @@
 
 namespace orch {
 
-bool over_budget(const WaveOutcome& w) { return w.count("failed") > w.max_failures; }
+bool over_budget(const WaveOutcome& w) { return w.count(TargetState::Failed) > w.max_failures; }
 
 namespace {
 
@@ -17,8 +17,8 @@ std::string budget_halt_reason(const RolloutState& st, size_t wave) {
   const WaveOutcome& w = st.waves[wave];
   bool later = false;
   for (size_t i = wave + 1; i < st.waves.size(); ++i)
-    for (const auto& t : st.waves[i].targets) later = later || t.state != "succeeded";
-  return budget_prefix(w) + " " + std::to_string(w.count("failed")) + " failed, " + std::to_string(w.max_failures) +
+    for (const auto& t : st.waves[i].targets) later = later || t.state != TargetState::Succeeded;
+  return budget_prefix(w) + " " + std::to_string(w.count(TargetState::Failed)) + " failed, " + std::to_string(w.max_failures) +
          " allowed; " + (later ? "later waves were not started" : "no further target was started");
 }
 
@@ -29,24 +29,25 @@ void recount_halt_reason(RolloutState& st) {
 
 bool wave_ended(const WaveOutcome& w) {
   for (const auto& t : w.targets)
-    if (t.state == "pending" || t.state == "running") return false;
+    if (!ended(t.state)) return false;
   return true;
 }
 
-std::string rollout_outcome(const RolloutState& st, bool interrupted) {
-  if (interrupted) return "interrupted";
-  if (!st.halted_reason.empty()) return "halted";
+RolloutOutcome rollout_outcome(const RolloutState& st, bool interrupted) {
+  if (interrupted) return RolloutOutcome::Interrupted;
+  if (!st.halted_reason.empty()) return RolloutOutcome::Halted;
   for (const auto& w : st.waves)
-    if (w.count("failed") || w.count("not-reached") || w.count("interrupted")) return "failed";
-  return "succeeded";
+    if (w.count(TargetState::Failed) || w.count(TargetState::NotReached) || w.count(TargetState::Interrupted))
+      return RolloutOutcome::Failed;
+  return RolloutOutcome::Succeeded;
 }
 
 void close_rollout(RolloutState& st, bool interrupted) {
   recount_halt_reason(st);
   for (auto& w : st.waves)
     for (auto& t : w.targets)
-      if (t.state == "pending" || t.state == "running") {
-        t.state = "not-reached";
+      if (!ended(t.state)) {
+        t.state = TargetState::NotReached;
         t.detail = interrupted ? "the rollout was interrupted" : st.halted_reason;
       }
   st.finished_at = iso8601_now();
@@ -58,8 +59,8 @@ std::optional<size_t> LocalRolloutStore::claim(size_t wave) {
   if (!st_.halted_reason.empty()) return std::nullopt;
   auto& targets = st_.waves[wave].targets;
   for (size_t i = 0; i < targets.size(); ++i)
-    if (targets[i].state == "pending") {
-      targets[i].state = "running";
+    if (targets[i].state == TargetState::Pending) {
+      targets[i].state = TargetState::Running;
       return i;
     }
   return std::nullopt;

@@ -84,7 +84,7 @@ RolloutState read_state(Tx& tx, const std::string& run_id) {
   st.project = r[0][0].str();
   st.started_at = r[0][1].str();
   st.finished_at = r[0][2].str();
-  st.outcome = r[0][3].str();
+  st.outcome = rollout_outcome_from(r[0][3].str(), "rollout " + run_id + " in the state database");
   st.halted_reason = r[0][4].str();
   st.attempt = static_cast<int>(r[0][5].as_int());
   for (const auto& w : tx.query("SELECT name, max_parallel, max_failures FROM orchestrate_rollout.waves "
@@ -103,7 +103,7 @@ RolloutState read_state(Tx& tx, const std::string& run_id) {
                                 {run_id})) {
     TargetOutcome to;
     to.name = t[1].str();
-    to.state = t[2].str();
+    to.state = target_state_from(t[2].str(), "target " + to.name + " in the state database");
     to.detail = t[3].str();
     to.worker = t[4].str();
     to.history_run_id = t[5].str();
@@ -175,7 +175,7 @@ void write_closed(Tx& tx, const std::string& run_id, const RolloutState& before,
            "WHERE t.run_id = $1 AND t.wave = x.w::int AND t.position = x.p::int",
            {run_id, to_pg_array(ws), to_pg_array(ps), to_pg_array(ds)});
   tx.query("UPDATE orchestrate_rollout.rollouts SET outcome = $2, halted_reason = $3, finished_at = now() WHERE run_id = $1",
-           {run_id, st.outcome, st.halted_reason});
+           {run_id, to_string(st.outcome), st.halted_reason});
 }
 
 }  // namespace
@@ -184,15 +184,15 @@ Settle settle(Tx& tx, const std::string& run_id, const std::set<TargetKey>& mine
               RolloutState& st) {
   lock_run(tx, run_id);
   st = read_state(tx, run_id);
-  if (st.run_id.empty() || st.outcome != "running") return Settle::Closed;
+  if (st.run_id.empty() || st.outcome != RolloutOutcome::Running) return Settle::Closed;
   bool live = false, recent = false, all_ended = true;
   std::vector<TargetKey> fell;
   for (size_t w = 0; w < st.waves.size(); ++w)
     for (size_t i = 0; i < st.waves[w].targets.size(); ++i) {
-      const std::string& state = st.waves[w].targets[i].state;
-      if (state != "pending" && state != "running") continue;
+      const TargetState state = st.waves[w].targets[i].state;
+      if (ended(state)) continue;
       all_ended = false;
-      if (state != "running") continue;
+      if (state != TargetState::Running) continue;
       if (mine.count({w, i})) {
         live = true;
         continue;
@@ -209,7 +209,7 @@ Settle settle(Tx& tx, const std::string& run_id, const std::set<TargetKey>& mine
   recount_halt_reason(st);
   for (const auto& [w, i] : fell) {
     TargetOutcome& t = st.waves[w].targets[i];
-    t.state = "not-reached";
+    t.state = TargetState::NotReached;
     t.detail = "its worker " + (t.worker.empty() ? std::string("(unknown)") : t.worker) +
                " was lost while it ran, and the rollout had halted: " + st.halted_reason;
   }

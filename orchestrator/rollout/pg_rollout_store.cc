@@ -38,7 +38,8 @@ Result<std::unique_ptr<PgRolloutStore>> PgRolloutStore::open(Connect connect, co
       return Error{"this worker's manifest differs from rollout " + initial.run_id + "'s: " + join(diff, "; "),
                    "--run-id " + initial.run_id, "run every worker from the same release (image, manifest and targets)", exit_code::kUsage};
     // --resume reopens an ended rollout once: the first resumer flips it to running, the others join.
-    if (resume && found[0][1].str() != "running") {
+    if (resume && rollout_outcome_from(found[0][1].str(), "rollout " + initial.run_id + " in the state database") !=
+                      RolloutOutcome::Running) {
       tx->query("UPDATE orchestrate_rollout.targets SET state = 'pending', detail = '', orphan_since = NULL "
                 "WHERE run_id = $1 AND state <> 'succeeded'", {initial.run_id});
       tx->query("UPDATE orchestrate_rollout.rollouts SET outcome = 'running', halted_reason = '', finished_at = NULL, "
@@ -238,8 +239,8 @@ bool PgRolloutStore::finish(size_t wave, size_t index, const TargetOutcome& outc
 bool PgRolloutStore::finish_on(Db& db, size_t wave, size_t index, long long token, const TargetOutcome& outcome) {
   // A worker stopped mid-target (SIGTERM, eviction) leaves it for another worker to take over.
   TargetOutcome t = outcome;
-  if (t.state == "interrupted") {
-    t.state = "pending";
+  if (t.state == TargetState::Interrupted) {
+    t.state = TargetState::Pending;
     t.detail = "interrupted on " + worker_ + "; another worker takes it over";
   }
   std::vector<std::string> names, states;
@@ -255,7 +256,7 @@ bool PgRolloutStore::finish_on(Db& db, size_t wave, size_t index, long long toke
       "  WHERE EXISTS (SELECT 1 FROM mine) "
       "  ON CONFLICT (run_id, wave, position, service) DO UPDATE SET state = EXCLUDED.state) "
       "SELECT count(*), bool_and(pg_advisory_unlock(hashtext($1), $2::int * 65536 + $3::int)) FROM mine",
-      {run_id_, std::to_string(wave), std::to_string(index), t.state, t.detail, t.history_run_id,
+      {run_id_, std::to_string(wave), std::to_string(index), to_string(t.state), t.detail, t.history_run_id,
        std::to_string(t.duration_ms), worker_, std::to_string(token), to_pg_array(names), to_pg_array(states)});
   return r[0][0].as_int() > 0;
 }

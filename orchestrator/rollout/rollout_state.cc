@@ -8,7 +8,7 @@
 
 namespace orch {
 
-int WaveOutcome::count(const std::string& state) const {
+int WaveOutcome::count(TargetState state) const {
   int n = 0;
   for (const auto& t : targets) n += t.state == state;
   return n;
@@ -22,7 +22,7 @@ nlohmann::ordered_json RolloutState::to_json() const {
   j["project"] = project;
   j["started_at"] = started_at;
   j["finished_at"] = finished_at.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(finished_at);
-  j["outcome"] = outcome;
+  j["outcome"] = to_string(outcome);
   j["halted_reason"] = halted_reason.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(halted_reason);
   j["attempt"] = attempt;
   nlohmann::ordered_json ws = nlohmann::ordered_json::array();
@@ -35,7 +35,7 @@ nlohmann::ordered_json RolloutState::to_json() const {
     for (const auto& t : w.targets) {
       nlohmann::ordered_json jt;
       jt["name"] = t.name;
-      jt["state"] = t.state;
+      jt["state"] = to_string(t.state);
       jt["detail"] = t.detail.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.detail);
       jt["history_run_id"] = t.history_run_id;
       jt["duration_ms"] = t.duration_ms;
@@ -46,8 +46,8 @@ nlohmann::ordered_json RolloutState::to_json() const {
       ts.push_back(jt);
     }
     jw["targets"] = ts;
-    jw["totals"] = {{"succeeded", w.count("succeeded")}, {"failed", w.count("failed")},
-                    {"not_reached", w.count("not-reached")}, {"interrupted", w.count("interrupted")}};
+    jw["totals"] = {{"succeeded", w.count(TargetState::Succeeded)}, {"failed", w.count(TargetState::Failed)},
+                    {"not_reached", w.count(TargetState::NotReached)}, {"interrupted", w.count(TargetState::Interrupted)}};
     ws.push_back(jw);
   }
   j["waves"] = ws;
@@ -59,7 +59,7 @@ RolloutState RolloutState::from_json(const nlohmann::json& j) {
   s.run_id = j.at("run_id");
   s.project = j.at("project");
   s.started_at = j.at("started_at");
-  s.outcome = j.at("outcome");
+  s.outcome = rollout_outcome_from(j.at("outcome").get<std::string>(), "rollout " + s.run_id);
   s.attempt = j.value("attempt", 1);
   for (const auto& jw : j.at("waves")) {
     WaveOutcome w;
@@ -69,7 +69,7 @@ RolloutState RolloutState::from_json(const nlohmann::json& j) {
     for (const auto& jt : jw.at("targets")) {
       TargetOutcome t;
       t.name = jt.at("name");
-      t.state = jt.at("state");
+      t.state = target_state_from(jt.at("state").get<std::string>(), "target " + t.name + " of wave " + w.name);
       if (!jt.at("detail").is_null()) t.detail = jt.at("detail");
       t.history_run_id = jt.value("history_run_id", "");
       t.duration_ms = jt.value("duration_ms", 0LL);

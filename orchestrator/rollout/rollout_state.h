@@ -8,11 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rollout/target_state.h"
+
 namespace orch {
 
 struct TargetOutcome {
   std::string name;
-  std::string state = "pending";  // pending | running | succeeded | failed | interrupted | not-reached
+  TargetState state = TargetState::Pending;
   std::string detail;             // why it failed, or why it was not reached
   std::string history_run_id;     // the run recorded in this target's history
   std::map<std::string, std::string> services;  // service -> state ("applied", "up-to-date", ...)
@@ -28,7 +30,7 @@ struct WaveOutcome {
   int max_parallel = 4;
   int max_failures = 0;
   std::vector<TargetOutcome> targets;
-  int count(const std::string& state) const;
+  int count(TargetState state) const;
 };
 
 struct RolloutState {
@@ -36,7 +38,7 @@ struct RolloutState {
   std::string project;
   std::string started_at;
   std::string finished_at;
-  std::string outcome = "running";  // running | succeeded | failed | halted | interrupted
+  RolloutOutcome outcome = RolloutOutcome::Running;
   std::string halted_reason;
   int attempt = 1;                  // 2 and more after --resume
   std::vector<WaveOutcome> waves;

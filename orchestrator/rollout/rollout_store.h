@@ -65,7 +65,7 @@ class LocalRolloutStore : public RolloutStore {
 bool wave_ended(const WaveOutcome& w);
 
 // The rollout's outcome once every wave was walked: succeeded | failed | halted | interrupted.
-std::string rollout_outcome(const RolloutState& st, bool interrupted);
+RolloutOutcome rollout_outcome(const RolloutState& st, bool interrupted);
 
 // More failed targets than the wave's budget allows halts the rollout.
 bool over_budget(const WaveOutcome& w);

@@ -172,7 +172,7 @@ void AlembicKind::read_state(const ServiceSpec& s, const VersionRows& db, Servic
   out.heads = set->rows_after(out.current, out.pending);
   for (const auto& p : out.pending) out.pending_messages.push_back(set->find(p) ? set->find(p)->message : "");
   out.branches = branch_states(*set, out.current, out.pending);
-  if (out.state.empty()) out.state = out.pending.empty() ? service_state::kUpToDate : service_state::kPending;
+  if (db.table_exists) out.state = out.pending.empty() ? service_state::kUpToDate : service_state::kPending;
 }
 
 namespace {

@@ -44,6 +44,7 @@ void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceSta
     return;
   }
   if (!set.migrations.empty()) out.heads = {set.migrations.back().version_text};
+  bool changed = false;  // a file edited after it was applied: that error stands over the rest
   for (const auto& mig : set.migrations) {
     auto it = applied.find(mig.version);
     if (it == applied.end()) {
@@ -52,13 +53,14 @@ void SqlKind::read_state(const ServiceSpec& s, const VersionRows& db, ServiceSta
     } else if (!it->second->checksum.empty() && it->second->checksum != mig.checksum) {
       out.state = service_state::kError;
       out.detail = s.path_text + "/" + mig.path.filename().string() + " was changed after it was applied";
+      changed = true;
     }
   }
   std::vector<std::string> unknown;
   for (const auto& [v, row] : applied)
     if (std::none_of(set.migrations.begin(), set.migrations.end(), [v = v](const SqlMigration& m) { return m.version == v; }))
       unknown.push_back(std::to_string(v));
-  if (!out.state.empty()) return;
+  if (changed) return;
   if (!unknown.empty()) {
     out.state = service_state::kAhead;
     out.detail = "the ledger holds version " + join(unknown, ", ") + ", which no file in " + s.path_text +

@@ -60,7 +60,7 @@ TEST(ConnectHint, StatusPrintsOneConnectionErrorOnce) {
   EXPECT_NE(out.str().find("  hint: authentication failed: check the user and password"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("RLS: not verified (no connection)"), std::string::npos) << out.str();
   // One service broken for its own reason, the others fine: each says its own.
-  r.services[1].state = "error";
+  r.services[1].state = ServiceState::Error;
   r.services[1].detail = "permission denied for schema habits";
   std::ostringstream mixed;
   render_status_table(r, mixed, false);

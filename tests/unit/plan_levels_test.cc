@@ -25,7 +25,7 @@ Manifest manifest_of(const std::vector<std::pair<std::string, std::vector<std::s
   return m;
 }
 
-StatusReport status_of(const Manifest& m, const std::string& state = service_state::kUpToDate) {
+StatusReport status_of(const Manifest& m, ServiceState state = service_state::kUpToDate) {
   StatusReport r;
   r.project = m.project_name;
   r.target = "default";

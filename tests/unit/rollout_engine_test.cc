@@ -35,8 +35,8 @@ class FakeExecutor : public TargetExecutor {
     ran.push_back(t.name);
     history_ids.push_back(history_run_id);
     TargetRun r;
-    r.state = failing.count(t.name) ? "failed" : "succeeded";
-    if (r.state == "failed") r.detail = "users: boom";
+    r.state = failing.count(t.name) ? TargetState::Failed : TargetState::Succeeded;
+    if (r.state == TargetState::Failed) r.detail = "users: boom";
     return r;
   }
 
@@ -90,7 +90,7 @@ TEST(RolloutEngine, RunsEveryWaveInOrderWithinMaxParallel) {
   CountingObserver obs;
   CancelHub hub;
   RolloutEngine(ex, obs, hub).run(st, t);
-  EXPECT_EQ(st.outcome, "succeeded");
+  EXPECT_EQ(st.outcome, RolloutOutcome::Succeeded);
   EXPECT_EQ(obs.waves, (std::vector<std::string>{"staging", "canary", "rest"}));
   ASSERT_EQ(ex.ran.size(), 5u);
   EXPECT_EQ(ex.ran[0], "staging");
@@ -108,20 +108,20 @@ TEST(RolloutEngine, ExceedingTheBudgetHaltsLaterWavesAndResumeSkipsWhatSucceeded
   CountingObserver obs;
   CancelHub hub;
   RolloutEngine(ex, obs, hub).run(st, t);
-  EXPECT_EQ(st.outcome, "halted");
+  EXPECT_EQ(st.outcome, RolloutOutcome::Halted);
   EXPECT_NE(st.halted_reason.find("wave canary exceeded its error budget: 1 failed, 0 allowed"), std::string::npos);
   EXPECT_EQ(ex.ran, (std::vector<std::string>{"staging", "prod-eu"}));
-  EXPECT_EQ(st.waves[2].count("not-reached"), 3);
+  EXPECT_EQ(st.waves[2].count(TargetState::NotReached), 3);
   EXPECT_EQ(st.waves[1].targets[0].detail, "users: boom");
 
   // --resume after the fix: staging is not run again; history ids get -a2.
   st.attempt = 2;
-  st.outcome = "running";
+  st.outcome = RolloutOutcome::Running;
   st.halted_reason.clear();
   RolloutState resumed = merge_resume(kWaves, t, st);
   FakeExecutor fixed;
   RolloutEngine(fixed, obs, hub).run(resumed, t);
-  EXPECT_EQ(resumed.outcome, "succeeded");
+  EXPECT_EQ(resumed.outcome, RolloutOutcome::Succeeded);
   EXPECT_EQ(fixed.ran.size(), 4u);
   EXPECT_EQ(fixed.ran[0], "prod-eu");
   EXPECT_EQ(fixed.history_ids[0], "R-a2");
@@ -135,9 +135,9 @@ TEST(RolloutEngine, FailuresWithinTheBudgetFinishTheRolloutAsFailed) {
   CountingObserver obs;
   CancelHub hub;
   RolloutEngine(ex, obs, hub).run(st, t);
-  EXPECT_EQ(st.outcome, "failed");
-  EXPECT_EQ(st.waves[2].count("failed"), 1);
-  EXPECT_EQ(st.waves[2].count("succeeded"), 2);
+  EXPECT_EQ(st.outcome, RolloutOutcome::Failed);
+  EXPECT_EQ(st.waves[2].count(TargetState::Failed), 1);
+  EXPECT_EQ(st.waves[2].count(TargetState::Succeeded), 2);
 }
 
 TEST(RolloutEngine, CancelledBeforeStartingReachesNothing) {
@@ -148,9 +148,9 @@ TEST(RolloutEngine, CancelledBeforeStartingReachesNothing) {
   CancelHub hub;
   hub.cancel_all();
   RolloutEngine(ex, obs, hub).run(st, t);
-  EXPECT_EQ(st.outcome, "interrupted");
+  EXPECT_EQ(st.outcome, RolloutOutcome::Interrupted);
   EXPECT_TRUE(ex.ran.empty());
-  EXPECT_EQ(st.waves[0].targets[0].state, "not-reached");
+  EXPECT_EQ(st.waves[0].targets[0].state, TargetState::NotReached);
 }
 
 TEST(RolloutShape, DifferencesAreNamedSoARefusedWorkerKnowsWhy) {
@@ -181,18 +181,18 @@ TEST(RolloutStore, TheLocalStoreClaimsEachTargetOnceAndClosesWhatWasNotReached) 
   EXPECT_EQ(store.claim(0), std::optional<size_t>(1));
   EXPECT_EQ(store.claim(0), std::nullopt);  // both running: nothing left to claim
   TargetOutcome done;
-  done.state = "failed";
+  done.state = TargetState::Failed;
   store.finish(0, 0, done);
   EXPECT_FALSE(wave_ended(store.snapshot().waves[0]));
-  done.state = "succeeded";
+  done.state = TargetState::Succeeded;
   store.finish(0, 1, done);
   EXPECT_TRUE(wave_ended(store.snapshot().waves[0]));
   store.halt("budget");
   store.halt("second reason");  // the first is kept
   EXPECT_EQ(store.claim(1), std::nullopt);
   RolloutState end = store.end(false);
-  EXPECT_EQ(end.outcome, "halted");
-  EXPECT_EQ(end.waves[1].targets[0].state, "not-reached");
+  EXPECT_EQ(end.outcome, RolloutOutcome::Halted);
+  EXPECT_EQ(end.waves[1].targets[0].state, TargetState::NotReached);
   EXPECT_EQ(end.waves[1].targets[0].detail, "budget");
   EXPECT_EQ(saves, 3);
 }

@@ -47,12 +47,12 @@ class ScriptedExecutor : public TargetExecutor {
       while (cancel.sleep_for(10ms)) {
       }
       ++cancelled_runs;
-      r.state = "interrupted";
+      r.state = TargetState::Interrupted;
       return r;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.count(t.name) ? delay_ms[t.name] : 1));
-    r.state = failing.count(t.name) ? "failed" : "succeeded";
-    if (r.state == "failed") r.detail = "app: boom";
+    r.state = failing.count(t.name) ? TargetState::Failed : TargetState::Succeeded;
+    if (r.state == TargetState::Failed) r.detail = "app: boom";
     return r;
   }
 };
@@ -90,9 +90,9 @@ TEST(RolloutHalt, AHaltInTheLastWaveDoesNotSpeakOfLaterWaves) {
   NotingObserver obs;
   CancelHub hub;
   RolloutEngine(ex, obs, hub).run(st, t);
-  EXPECT_EQ(st.outcome, "halted");
+  EXPECT_EQ(st.outcome, RolloutOutcome::Halted);
   EXPECT_EQ(st.halted_reason, "wave rest exceeded its error budget: 1 failed, 0 allowed; no further target was started");
-  EXPECT_EQ(st.waves[1].targets[1].state, "not-reached");
+  EXPECT_EQ(st.waves[1].targets[1].state, TargetState::NotReached);
 
   // Not the last wave: later waves were indeed not started.
   RolloutState st2 = fresh(waves, t);
@@ -120,7 +120,7 @@ TEST(RolloutHalt, TheHaltReasonCountsTheFailuresOfTargetsThatWereStillRunning) {
   NotingObserver obs;
   CancelHub hub;
   RolloutEngine(ex, obs, hub).run(st, t);
-  EXPECT_EQ(st.waves[0].count("failed"), 2);
+  EXPECT_EQ(st.waves[0].count(TargetState::Failed), 2);
   EXPECT_EQ(st.halted_reason, "wave all exceeded its error budget: 2 failed, 0 allowed; no further target was started");
 }
 
@@ -147,7 +147,7 @@ TEST(RolloutEngineFleet, AClaimLostToAnotherWorkerStopsThatTargetAlone) {
   EXPECT_EQ(ex.cancelled_runs, 1);
   EXPECT_FALSE(hub.cancelled());  // the rest of the rollout goes on
   EXPECT_TRUE(engine.failure().empty());
-  EXPECT_EQ(st.waves[0].targets[1].state, "succeeded");
+  EXPECT_EQ(st.waves[0].targets[1].state, TargetState::Succeeded);
 }
 
 TEST(RolloutEngineFleet, AStoreThatGivesUpStopsEveryRunningTargetAndSaysWhy) {
@@ -171,7 +171,7 @@ TEST(RolloutEngineFleet, AStoreThatGivesUpStopsEveryRunningTargetAndSaysWhy) {
   db.join();
   EXPECT_EQ(ex.cancelled_runs, 2);
   EXPECT_EQ(engine.failure(), "the rollout state database stayed unreachable for 30s");
-  EXPECT_NE(st.waves[1].targets[0].state, "succeeded");  // the next wave never started
+  EXPECT_NE(st.waves[1].targets[0].state, TargetState::Succeeded);  // the next wave never started
 }
 
 TEST(RolloutEngineFleet, AnExecutorThatThrowsFailsItsTargetInsteadOfTheProcess) {
@@ -185,7 +185,7 @@ TEST(RolloutEngineFleet, AnExecutorThatThrowsFailsItsTargetInsteadOfTheProcess) 
   NotingObserver obs;
   CancelHub hub;
   RolloutEngine(ex, obs, hub).run(st, t);
-  EXPECT_EQ(st.waves[0].targets[0].state, "failed");
+  EXPECT_EQ(st.waves[0].targets[0].state, TargetState::Failed);
   EXPECT_EQ(st.waves[0].targets[0].detail, "internal error: boom");
 }
 
@@ -194,7 +194,7 @@ TEST(RolloutEngineFleet, AWorkerWaitingAtTheBarrierSaysForWhatAndSinceWhen) {
   const std::vector<RolloutWave> waves = {wave("first", {"theirs"}, 1, 0)};
   auto t = *expand_waves(waves, targets({"theirs"}));
   RolloutState st = fresh(waves, t);
-  st.waves[0].targets[0].state = "running";
+  st.waves[0].targets[0].state = TargetState::Running;
   st.waves[0].targets[0].worker = "worker-1@pod-b";
   st.waves[0].targets[0].started_at = "2026-11-30T11:59:58Z";
   st.waves[0].targets[0].heard_ms_ago = 31000;
@@ -209,12 +209,12 @@ TEST(RolloutEngineFleet, AWorkerWaitingAtTheBarrierSaysForWhatAndSinceWhen) {
     std::this_thread::sleep_for(1200ms);
     TargetOutcome done;
     done.name = "theirs";
-    done.state = "succeeded";
+    done.state = TargetState::Succeeded;
     store.finish(0, 0, done);
   });
   engine.run(st, t);
   other.join();
-  EXPECT_EQ(st.outcome, "succeeded");
+  EXPECT_EQ(st.outcome, RolloutOutcome::Succeeded);
   std::lock_guard<std::mutex> lock(obs.mu);
   ASSERT_GE(obs.notes.size(), 2u);  // every 100 ms while waiting (the poll is 500 ms)
   EXPECT_NE(obs.notes[0].find("wave first: waiting "), std::string::npos) << obs.notes[0];
@@ -228,9 +228,9 @@ TEST(BarrierText, NamesEachRunningTargetItsWorkerAndSilence) {
   WaveOutcome w;
   w.name = "rest";
   TargetOutcome a, b, c;
-  a.name = "t1", a.state = "running", a.worker = "worker-0@a", a.started_at = "2026-11-30T12:00:00Z", a.heard_ms_ago = 500;
-  b.name = "t2", b.state = "succeeded";
-  c.name = "t3", c.state = "running", c.worker = "worker-2@c", c.heard_ms_ago = 65000;
+  a.name = "t1", a.state = TargetState::Running, a.worker = "worker-0@a", a.started_at = "2026-11-30T12:00:00Z", a.heard_ms_ago = 500;
+  b.name = "t2", b.state = TargetState::Succeeded;
+  c.name = "t3", c.state = TargetState::Running, c.worker = "worker-2@c", c.heard_ms_ago = 65000;
   w.targets = {a, b, c};
   EXPECT_EQ(barrier_wait_text(w, 30s, "12:00:01"),
             "wave rest: waiting 30.0s (since 12:00:01) for 2 targets of other workers: t1 on worker-0@a (running since "

@@ -14,7 +14,7 @@ class FakeClock : public Clock {
   time_point t{};
 };
 
-ServiceStatus svc(const std::string& name, const char* state, int pending = 0) {
+ServiceStatus svc(const std::string& name, ServiceState state, int pending = 0) {
   ServiceStatus s;
   s.name = name;
   s.state = state;

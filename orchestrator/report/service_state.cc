@@ -1,0 +1,25 @@
+#include "report/service_state.h"
+
+namespace orch {
+
+const char* to_string(ServiceState s) {
+  switch (s) {
+    case ServiceState::UpToDate: return "up-to-date";
+    case ServiceState::Pending: return "pending";
+    case ServiceState::Ahead: return "ahead/unknown";
+    case ServiceState::NotInitialised: return "not-initialised";
+    case ServiceState::TablesWithoutVersion: return "tables-without-version";
+    case ServiceState::Unreachable: return "unreachable";
+    case ServiceState::Error: return "error";
+    case ServiceState::Untracked: return "untracked";
+  }
+  return "error";
+}
+
+std::optional<ServiceState> parse_service_state(std::string_view word) {
+  for (ServiceState s : kServiceStates)
+    if (word == to_string(s)) return s;
+  return std::nullopt;
+}
+
+}  // namespace orch
