@@ -135,7 +135,7 @@ ProgressWriter::Migration& ProgressWriter::running_migration(Step& st, const std
 
 void ProgressWriter::changed() {
   dirty_ = true;
-  cv_.notify_one();
+  if (!gathering_) cv_.notify_one();  // a wake-up per event would cost a thread switch per migration
 }
 
 void ProgressWriter::run_started(const RunHeader& header) { inner_.run_started(header); }
@@ -266,7 +266,11 @@ void ProgressWriter::loop() {
       cv_.wait(lk, [this] { return dirty_ || stopping_; });
       // Gather what else happens in the next moment into the same round trip: a run's services
       // starting together, or a whole no-op run, become one write instead of one each.
-      if (!stopping_) cv_.wait_for(lk, kGather, [this] { return stopping_; });
+      if (!stopping_) {
+        gathering_ = true;
+        cv_.wait_for(lk, kGather, [this] { return stopping_; });
+        gathering_ = false;
+      }
       if (!dirty_ || !failure_.empty()) return;
       dirty_ = false;
       first = first_;

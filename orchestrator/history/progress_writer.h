@@ -86,6 +86,7 @@ class ProgressWriter : public StatusPrinter {
   std::condition_variable cv_;
   std::map<std::string, Step> steps_;
   bool dirty_ = false, first_ = true, stopping_ = false, stopped_ = false;
+  bool gathering_ = false;  // the writer is gathering a moment's events: no need to wake it for each
   int writes_ = 0;
   std::string failure_;
   std::thread thread_;
