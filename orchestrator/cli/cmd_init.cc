@@ -51,22 +51,6 @@ void from_script(const InitOptions& o, ScaffoldInput& in) {
   }
 }
 
-// The RLS files taken from the scripts' psql SQL; an existing different file is kept unless --force.
-bool write_rls_files(const std::filesystem::path& root, const InitOptions& o, const ScaffoldInput& in) {
-  for (const auto& f : in.rls.files) {
-    const auto path = root / f.path;
-    if (std::filesystem::exists(path) && read_text_file(path.string()) != f.text && !o.force) {
-      std::cerr << "error: " << path.string() << " exists and differs from what init would write; init never "
-                   "overwrites it without --force\n";
-      return false;
-    }
-    std::filesystem::create_directories(path.parent_path());
-    std::ofstream(path) << f.text;
-    std::cout << "wrote " << path.string() << " from " << f.source << "\n";
-  }
-  return true;
-}
-
 int run_init(const InitOptions& o) {
   const std::filesystem::path root = std::filesystem::weakly_canonical(std::filesystem::absolute(o.dir));
   const std::filesystem::path out = root / "services.toml";
@@ -93,7 +77,7 @@ int run_init(const InitOptions& o) {
   if (!o.from_script.empty() && std::find(scripts.begin(), scripts.end(), std::filesystem::weakly_canonical(std::filesystem::absolute(o.from_script))) == scripts.end())
     scripts.push_back(std::filesystem::weakly_canonical(std::filesystem::absolute(o.from_script)));
   in.rls = rls_from_scripts(scripts, root);
-  if (!write_rls_files(root, o, in)) return exit_code::kUsage;
+  if (!write_rls_files(root, in.rls.files, o.force, std::cout, std::cerr)) return exit_code::kUsage;
   std::ofstream(out) << render_manifest(in);
   std::cout << "wrote " << out.string() << "\n\nchecking it:\n";
   try {

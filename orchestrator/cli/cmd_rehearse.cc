@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/manifest_loading.h"
 #include "cli/printer_factory.h"
+#include "cli/rehearsal_print.h"
 #include "cli/selection.h"
 #include "cli/session_open.h"
 #include "cli/up_options.h"
@@ -20,37 +21,6 @@
 namespace orch {
 
 namespace {
-
-void print_rehearsal(const RehearseOutcome& r, const std::string& target, std::ostream& out) {
-  out << "rehearsal of " << target << ": copy " << format_duration(r.copy.dump + r.copy.restore) << " (dump "
-      << format_duration(r.copy.dump) << ", restore " << format_duration(r.copy.restore) << "), run "
-      << format_duration(r.run) << "\n";
-  if (!r.locks.empty()) out << "locks taken (read from pg_locks before each migration committed):\n";
-  for (const auto& l : r.locks) out << "  " << l.text << "\n";
-  for (const auto& t : r.missing_data) out << "warning: [rehearsal] data names " << t << ", which " << target << " does not have\n";
-  for (const auto& f : r.roundtrip) {
-    out << "roundtrip: " << (f.service.empty() ? "" : f.service + ": ") << f.what << "\n";
-    for (const auto& d : f.diff) out << "    " << d << "\n";
-  }
-  if (!r.kept.empty()) out << "kept the shadow database: " << r.kept << "\n";
-  if (r.exit_code == exit_code::kOk)
-    out << "rehearse: `up` would succeed on " << target << "\n";
-  else if (r.exit_code == exit_code::kFindings && !r.roundtrip.empty())
-    out << "rehearse: `up` would succeed on " << target << ", but its revisions do not roundtrip (above)\n";
-  else if (r.exit_code == exit_code::kFindings)
-    out << "rehearse: `up` would FAIL on " << target << " (the failures above are what `up` would print)\n";
-  out << "not seen by a rehearsal: failures that depend on the target's rows (a unique index over duplicates, "
-         "SET NOT NULL over nulls) unless [rehearsal] data names those tables\n";
-}
-
-void emit_rehearsal(const GlobalOptions& g, const std::string& run_id, const std::string& target, const RehearseOutcome& r) {
-  if (!g.stream) return;
-  nlohmann::ordered_json locks = nlohmann::ordered_json::array();
-  for (const auto& l : r.locks) locks.push_back({{"text", l.text}, {"finding", l.finding}, {"denied", l.denied}});
-  g.stream->emit("rehearsal-finished", run_id, target,
-                 {{"exit_code", r.exit_code}, {"dump_ms", r.copy.dump.count()}, {"restore_ms", r.copy.restore.count()},
-                  {"run_ms", r.run.count()}, {"locks", locks}, {"error", r.error ? r.error->text() : ""}});
-}
 
 int run_rehearse(const GlobalOptions& g, const RehearseOptions& o) {
   auto loaded = load_for_command(g);

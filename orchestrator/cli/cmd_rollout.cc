@@ -71,11 +71,7 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   }
   RolloutState* st = &start->state;
   if (start->ended) return report_ended(m, *st, want_color(1));
-  std::vector<ResolvedTarget> to_change;
-  for (size_t w = 0; w < st->waves.size(); ++w)
-    for (size_t i = 0; i < st->waves[w].targets.size(); ++i)
-      if (st->waves[w].targets[i].state != TargetState::Succeeded) to_change.push_back((*targets)[w][i]);
-  if (auto asked = confirm_protected(m, to_change, o.yes); !asked) return asked.error().exit_code;
+  if (auto asked = confirm_protected(m, targets_to_change(*st, *targets), o.yes); !asked) return asked.error().exit_code;
   if (o.pause && !TerminalCaps::current().can_ask()) {
     std::cerr << "error: --pause asks before each wave, and there is no terminal to ask on\n";
     return exit_code::kUsage;
@@ -96,17 +92,7 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   base.lock_wait = *lock_wait;
   TargetPrinterFactory printers = view.printers();
   TargetFinished finished;
-  if (g.stream) {  // each target's run into the event stream too (docs/events.md: target = the target's name)
-    printers = [inner = printers, stream = g.stream](const ResolvedTarget& t) -> std::unique_ptr<StatusPrinter> {
-      return std::make_unique<EventPrinter>(inner(t), stream);
-    };
-    finished = [stream = g.stream](const ResolvedTarget& t, const std::string& run_id, const UpOutcome& r) {
-      if (!r.error) stream->run_finished(r.report, r.exit_code);
-      else
-        stream->emit("run-finished", run_id, t.name,
-                     {{"outcome", "not-started"}, {"exit_code", r.exit_code}, {"error", r.error->text()}});
-    };
-  }
+  if (g.stream) with_event_stream(g.stream, printers, finished);
   UpTargetExecutor executor(m, base, printers, finished);
   RolloutEngine engine(executor, view, hub);
   engine.use_store(start->shared.get(), start->worker);

@@ -30,21 +30,7 @@ struct StatusOptions {
 
 void render(const std::vector<StatusReport>& rs, const std::string& format, bool color, bool tty) {
   if (format == "json") {
-    if (rs.size() == 1) {
-      std::cout << status_to_json(rs[0]).dump(2) << "\n";
-    } else {
-      nlohmann::ordered_json j;
-      j["schema_version"] = 1;
-      j["project"] = rs[0].project;
-      j["generated_at"] = rs[0].generated_at;
-      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-      for (const auto& r : rs) arr.push_back(status_to_json(r));
-      j["targets"] = arr;
-      bool clean = true;
-      for (const auto& r : rs) clean = clean && r.clean();
-      j["clean"] = clean;
-      std::cout << j.dump(2) << "\n";
-    }
+    std::cout << (rs.size() == 1 ? status_to_json(rs[0]) : statuses_to_json(rs)).dump(2) << "\n";
   } else if (format == "markdown") {
     for (const auto& r : rs) std::cout << status_to_markdown(r) << (rs.size() > 1 ? "\n" : "");
   } else if (rs.size() == 1) {

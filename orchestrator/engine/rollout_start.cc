@@ -163,4 +163,12 @@ Result<RolloutState> read_shared_rollout(const Manifest& m, const std::string& r
   }
 }
 
+std::vector<ResolvedTarget> targets_to_change(const RolloutState& st, const WaveTargets& targets) {
+  std::vector<ResolvedTarget> out;
+  for (size_t w = 0; w < st.waves.size(); ++w)
+    for (size_t i = 0; i < st.waves[w].targets.size(); ++i)
+      if (st.waves[w].targets[i].state != TargetState::Succeeded) out.push_back(targets[w][i]);
+  return out;
+}
+
 }  // namespace orch

@@ -39,6 +39,9 @@ struct RolloutRequest {
 
 Result<RolloutStart> start_rollout(const Manifest& m, const WaveTargets& targets, const RolloutRequest& req);
 
+// The targets this rollout may still change: every one not yet succeeded (what protection asks about).
+std::vector<ResolvedTarget> targets_to_change(const RolloutState& st, const WaveTargets& targets);
+
 // The state database's rollout, read once (--watch); a halted one whose workers are gone is closed.
 Result<RolloutState> read_shared_rollout(const Manifest& m, const std::string& run_id, const RolloutTimings& timings);
 

@@ -1,4 +1,6 @@
 #include "engine/up_target_executor.h"
+
+#include "status/event_stream.h"
 #include "util/exit_codes.h"
 
 #include "engine/rehearse_engine.h"
@@ -76,6 +78,19 @@ TargetRun UpTargetExecutor::run(const ResolvedTarget& target, const std::string&
   printer->finish();
   if (finished_) finished_(target, history_run_id, r);
   return summarize_target(r);
+}
+
+void with_event_stream(std::shared_ptr<EventStream> stream, TargetPrinterFactory& printers, TargetFinished& finished) {
+  printers = [inner = printers, stream](const ResolvedTarget& t) -> std::unique_ptr<StatusPrinter> {
+    return std::make_unique<EventPrinter>(inner(t), stream);
+  };
+  finished = [inner = finished, stream](const ResolvedTarget& t, const std::string& run_id, const UpOutcome& r) {
+    if (inner) inner(t, run_id, r);
+    if (!r.error) stream->run_finished(r.report, r.exit_code);
+    else
+      stream->emit("run-finished", run_id, t.name,
+                   {{"outcome", "not-started"}, {"exit_code", r.exit_code}, {"error", r.error->text()}});
+  };
 }
 
 }  // namespace orch

@@ -13,6 +13,11 @@ using TargetPrinterFactory = std::function<std::unique_ptr<StatusPrinter>(const 
 // Told of each target's finished `up` (the event stream's run-finished and RLS events, as `up` has them).
 using TargetFinished = std::function<void(const ResolvedTarget&, const std::string& run_id, const UpOutcome&)>;
 
+class EventStream;
+// Each target's run into the event stream too (docs/events.md: target = the target's name): wraps
+// `printers` and `finished` so they also write to `stream`.
+void with_event_stream(std::shared_ptr<EventStream> stream, TargetPrinterFactory& printers, TargetFinished& finished);
+
 class UpTargetExecutor : public TargetExecutor {
  public:
   UpTargetExecutor(const Manifest& m, UpConfig base, TargetPrinterFactory printers, TargetFinished finished = {})

@@ -356,4 +356,20 @@ Status write_reports(const std::vector<ReportTarget>& targets, const StatusRepor
   return ok();
 }
 
+nlohmann::ordered_json statuses_to_json(const std::vector<StatusReport>& rs) {
+  nlohmann::ordered_json j;
+  j["schema_version"] = 1;
+  j["project"] = rs.empty() ? "" : rs[0].project;
+  j["generated_at"] = rs.empty() ? "" : rs[0].generated_at;
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  bool clean = true;
+  for (const auto& r : rs) {
+    arr.push_back(status_to_json(r));
+    clean = clean && r.clean();
+  }
+  j["targets"] = arr;
+  j["clean"] = clean;
+  return j;
+}
+
 }  // namespace orch

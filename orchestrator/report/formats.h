@@ -17,6 +17,8 @@
 namespace orch {
 
 nlohmann::ordered_json status_to_json(const StatusReport& r);
+// Several targets' status in one document: each target's as status_to_json, and whether all are clean.
+nlohmann::ordered_json statuses_to_json(const std::vector<StatusReport>& rs);
 nlohmann::ordered_json run_to_json(const RunReport& r);
 std::string status_to_markdown(const StatusReport& r);
 std::string run_to_markdown(const RunReport& r);

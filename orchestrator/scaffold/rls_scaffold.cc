@@ -1,5 +1,7 @@
 #include "scaffold/rls_scaffold.h"
 
+#include <fstream>
+
 #include <algorithm>
 #include <set>
 #include <sstream>
@@ -86,6 +88,22 @@ RlsFromScripts rls_from_scripts(const std::vector<fs::path>& scripts, const fs::
     }
   }
   return r;
+}
+
+bool write_rls_files(const std::filesystem::path& root, const std::vector<RlsFile>& files, bool force,
+                     std::ostream& out, std::ostream& err) {
+  for (const auto& f : files) {
+    const auto path = root / f.path;
+    if (std::filesystem::exists(path) && read_text_file(path.string()) != f.text && !force) {
+      err << "error: " << path.string() << " exists and differs from what init would write; init never "
+             "overwrites it without --force\n";
+      return false;
+    }
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << f.text;
+    out << "wrote " << path.string() << " from " << f.source << "\n";
+  }
+  return true;
 }
 
 }  // namespace orch

@@ -3,6 +3,7 @@
 // that enables RLS or creates policies, written to rls/ without its BEGIN/COMMIT (the phase is one
 // transaction of orchestrate's) and without psql's backslash commands, for `[rls] files`.
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ RlsFromScripts rls_from_scripts(const std::vector<std::filesystem::path>& script
 
 // `sql` with each transaction-control statement (BEGIN, COMMIT, …, from PostgreSQL's parse tree) and each
 // psql backslash command turned into a comment saying so; `removed` gets what was taken out.
+// Writes `files` under `root`, saying so on `out`; an existing file that differs is kept (said on
+// `err`, false) unless `force`.
+bool write_rls_files(const std::filesystem::path& root, const std::vector<RlsFile>& files, bool force,
+                     std::ostream& out, std::ostream& err);
+
 std::string rls_sql_without_transaction(const std::string& sql, std::vector<std::string>& removed);
 
 }  // namespace orch
