@@ -44,6 +44,7 @@ void check_offline(const Manifest& m, CheckSink& sink) {
     if (found.empty() && kind.tracks_versions()) sink.ok(s.name, "migration files consistent");
     for (auto& f : found) {
       f.service = s.name;
+      sink.remember(f);
       sink.found(f);
     }
   }
@@ -58,7 +59,7 @@ void check_service_states(const StatusReport& st, CheckSink& sink) {
     } else if (s.state == service_state::kPending || s.state == service_state::kNotInitialised) {
       sink.found({Severity::Info, s.name, std::to_string(s.pending.size()) + " pending (" + to_string(s.state) + "): " + join(s.pending, ", "),
                   "", s.name});
-    } else {
+    } else if (!sink.already_said(s.detail)) {  // a refused file: its error is above
       std::string hint = state_hint(s);  // the same words as status and up's refusal
       sink.found({Severity::Error, s.name, std::string(to_string(s.state)) + ": " + s.detail, hint, s.name});
     }
@@ -113,8 +114,21 @@ void report_lock_timeout(const Manifest& m, const ConnectionChecks* checks, Chec
   if (all) sink.ok("lint", lock_timeout_note(m) + " (seen in force on every migration connection)");
 }
 
+// A service whose env.py already failed above, for the same reason, is "not linted" in a few words.
+Finding not_linted(const Finding& f, const ConnectionChecks* checks) {
+  if (!checks) return f;
+  for (const auto& [s, c] : *checks) {
+    if (s->name != f.service || c.error.empty()) continue;
+    const std::string cause = c.error.substr(0, c.error.find(" ("));
+    if (f.message.find(cause) == std::string::npos) return f;
+    return {f.severity, f.where, "not linted: its env.py fails (" + cause + ", above)",
+            "once env.py imports, `orchestrate check` lints the SQL its revisions render", f.service};
+  }
+  return f;
+}
+
 void report_lint(const Manifest& m, const LintOutcome& lint, CheckSink& sink, const ConnectionChecks* checks) {
-  for (const auto& f : lint.not_linted) sink.found(f);
+  for (const auto& f : lint.not_linted) sink.found(not_linted(f, checks));
   for (const auto& f : lint.findings) sink.found(to_check_finding(f, m.lint));
   size_t shown = lint.findings.size(), skipped = lint.not_linted.size();
   std::string not_linted = skipped == 0 ? "" : "; " + std::to_string(skipped) + " not linted (above, with why)";

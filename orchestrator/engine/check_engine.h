@@ -2,6 +2,7 @@
 // `check`: everything that can be checked without changing anything, in order: the runners' tools,
 // each kind's files, then (with a database) reachability, privileges, the run lock, where every
 // service stands and RLS coverage. Results stream to a sink as they are found.
+#include <set>
 #include <string>
 
 #include "check/finding.h"
@@ -14,6 +15,16 @@ class CheckSink {
   virtual ~CheckSink() = default;
   virtual void ok(const std::string& where, const std::string& text) = 0;
   virtual void found(Finding f) = 0;
+
+  // One error is printed once: a refused file's error ("WHERE: MESSAGE") is also the state `inspect`
+  // gives its service, which is then not printed again.
+  void remember(const Finding& f) {
+    if (f.severity == Severity::Error) said_.insert(f.where + ": " + f.message);
+  }
+  bool already_said(const std::string& text) const { return said_.count(text) > 0; }
+
+ private:
+  std::set<std::string> said_;
 };
 
 // Tools and files only: no database.

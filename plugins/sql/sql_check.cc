@@ -3,6 +3,7 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "sql/sql_migrations.h"
 #include "util/sql_split.h"
@@ -49,13 +50,18 @@ std::vector<Finding> check_sql_files(const std::filesystem::path& dir, const std
   std::vector<Finding> out;
   SqlMigrationSet set = read_sql_migrations(dir, max_file_bytes);
   // Every error reads "FILE: message" or "FILE:LINE: message".
-  // What sits in a gap, by version: a file refused here (its error says why), or one not read at all.
+  // What sits in a gap, by version: a file not read at all (said in the gap's warning), or one refused
+  // here (its error already says why, so a gap that only such files fill is not warned about again).
   std::map<long long, std::string> between = unread_numbered(dir);
+  std::set<long long> refused;
   for (const auto& e : set.errors) {
     size_t colon = e.find(": ");
     std::string where = colon == std::string::npos ? "" : e.substr(0, colon);
     std::string message = colon == std::string::npos ? e : e.substr(colon + 2);
-    if (auto v = version_in_name(where)) between[*v] = where + " was refused: " + message;
+    if (auto v = version_in_name(where)) {
+      refused.insert(*v);
+      between.erase(*v);
+    }
     bool naming = message.find("version") != std::string::npos;
     out.push_back({Severity::Error, shown + "/" + where, message,
                    naming ? "name files NNNN_name.sql with a unique version number" : "", ""});
@@ -75,6 +81,8 @@ std::vector<Finding> check_sql_files(const std::filesystem::path& dir, const std
                             set.migrations[i].version_text;
     std::vector<std::string> there;
     for (auto it = between.upper_bound(a); it != between.end() && it->first < b; ++it) there.push_back(it->second);
+    bool held_by_refused = refused.upper_bound(a) != refused.end() && *refused.upper_bound(a) < b;
+    if (there.empty() && held_by_refused) continue;
     if (there.empty())
       out.push_back({Severity::Warning, shown + "/" + set.migrations[i].path.filename().string(),
                      "gap in versions: nothing between " + set.migrations[i - 1].version_text + " and " +
