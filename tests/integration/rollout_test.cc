@@ -1,6 +1,7 @@
 // Targets, protected targets, targets_from and staged rollouts over several real databases.
 #include <nlohmann/json.hpp>
 
+#include <regex>
 #include <thread>
 
 #include "harness.h"
@@ -79,6 +80,35 @@ TEST(Rollout, HaltsOnTheFailingWaveThenResumes) {
   EXPECT_EQ(dbs[0]->scalar("SELECT count(*) FROM orchestrate.runs"), "1");
   EXPECT_EQ(dbs[5]->scalar("SELECT run_id FROM orchestrate.runs"), id + "-a2");
   EXPECT_NE(resumed.output.find("wave rest: 3 succeeded, 0 failed, 0 not reached"), std::string::npos) << resumed.output;
+}
+
+// [rehearsal] before_rollout: each target is rehearsed on a shadow copy before its `up`; a target whose
+// rehearsal fails is failed, unchanged, and counts against its wave's budget.
+TEST(Rollout, BeforeRolloutRehearsesEachTargetAndOneThatWouldFailIsLeftUnchanged) {
+  REQUIRE_DATABASE();
+  TestDatabase db1, db2, db3;
+  for (auto* db : {&db1, &db3}) db->exec("CREATE TABLE public.legacy (x int)");  // db2 lacks it: its index fails
+  TempDir dir("rollout-rehearse");
+  dir.write("s/0001_t.sql", "CREATE TABLE t (id int);\n");
+  dir.write("s/0002_idx.sql", "CREATE INDEX legacy_x ON public.legacy (x);\n");
+  dir.write("services.toml", "[project]\nname = \"rehearsed\"\n\n[rehearsal]\nbefore_rollout = true\n\n"
+                             "[services.s]\nschema = \"s\"\nrunner = \"sql\"\npath = \"s\"\n\n" +
+                                 target("db1", db1.url()) + target("db2", db2.url()) + target("db3", db3.url()) +
+                                 "[[rollout.wave]]\nname = \"first\"\ntargets = [\"db1\"]\n\n"
+                                 "[[rollout.wave]]\nname = \"rest\"\ntargets = [\"db2\", \"db3\"]\nmax_failures = 1\n");
+  auto r = run_orchestrate({"--no-dashboard", "rollout"}, {}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_EQ(count_of(r.output, "on a shadow copy before its wave changes it"), 3) << r.output;
+  EXPECT_NE(r.output.find("db2: rehearsal: s would fail: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("relation \"public.legacy\" does not exist"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("; the target was not changed"), std::string::npos) << r.output;
+  EXPECT_TRUE(db1.table_exists("s.t"));
+  EXPECT_TRUE(db3.table_exists("s.t"));
+  EXPECT_FALSE(db2.table_exists("s.t"));  // not even the file that would have worked
+  EXPECT_EQ(db2.scalar("SELECT count(*) FROM pg_namespace WHERE nspname IN ('s', 'orchestrate')"), "0");
+  std::regex shadow("orchestrate_rehearsal_[0-9a-z_]+");
+  for (std::sregex_iterator it(r.output.begin(), r.output.end(), shadow), end; it != end; ++it)
+    EXPECT_EQ(db1.scalar("SELECT count(*) FROM pg_database WHERE datname = '" + it->str() + "'"), "0") << it->str();
 }
 
 TEST(Targets, ProtectedTargetWithoutYesOrTerminalChangesNothing) {
