@@ -1,5 +1,6 @@
 #include "cli/rehearsal_print.h"
 
+#include "report/rehearsal_formats.h"
 #include "util/duration.h"
 #include "util/exit_codes.h"
 
@@ -23,14 +24,13 @@ void print_rehearsal(const RehearseOutcome& r, const std::string& target, std::o
     out << "rehearse: `up` would succeed on " << target << ", but its revisions do not roundtrip (above)\n";
   else if (r.exit_code == exit_code::kFindings)
     out << "rehearse: `up` would FAIL on " << target << " (the failures above are what `up` would print)\n";
-  out << "not seen by a rehearsal: failures that depend on the target's rows (a unique index over duplicates, "
-         "SET NOT NULL over nulls) unless [rehearsal] data names those tables\n";
+  out << "not seen by a rehearsal: " << not_seen_by_a_rehearsal().front() << "\n";
 }
 
 void emit_rehearsal(const GlobalOptions& g, const std::string& run_id, const std::string& target, const RehearseOutcome& r) {
   if (!g.stream) return;
   nlohmann::ordered_json locks = nlohmann::ordered_json::array();
-  for (const auto& l : r.locks) locks.push_back({{"text", l.text}, {"finding", l.finding}, {"denied", l.denied}});
+  for (const auto& l : r.locks) locks.push_back(rehearsal_lock_json(l));
   g.stream->emit("rehearsal-finished", run_id, target,
                  {{"exit_code", r.exit_code}, {"dump_ms", r.copy.dump.count()}, {"restore_ms", r.copy.restore.count()},
                   {"run_ms", r.run.count()}, {"locks", locks}, {"error", r.error ? r.error->text() : ""}});

@@ -98,18 +98,27 @@ std::vector<LockLine> describe_locks(const std::vector<MigrationLocks>& taken, c
       std::string table = l.schema + "." + l.table;
       auto it = sizes.find(table);
       LockLine line;
+      line.service = m.service;
+      line.migration = m.migration;
+      line.relation = table;
+      line.mode = l.mode;
+      line.effect = effect(l.mode);
       std::string size;
       if (it == sizes.end()) {
         size = "new in this run";
+        line.new_in_run = true;
       } else {
         const TableSize& t = it->second;
         size = (t.rows >= 0 ? human_rows(t.rows) : std::string(t.heap > 0 ? "rows not counted yet (never analyzed)" : "empty")) +
                ", " + human_bytes(t.bytes) + " on " + target;
+        line.rows = t.rows;
+        line.bytes = t.bytes;
         bool has_rows = t.rows > 0 || (t.rows < 0 && t.heap > 0);
         line.finding = l.mode == "AccessExclusiveLock" && has_rows && !lint.allows(kAccessExclusiveRule);
         line.denied = line.finding && lint.denies(kAccessExclusiveRule);
       }
-      line.text = m.migration + " takes " + l.mode + " on " + table + " (" + size + "): " + effect(l.mode);
+      line.size = size;
+      line.text = m.migration + " takes " + l.mode + " on " + table + " (" + size + "): " + line.effect;
       if (line.finding) line.text += " [" + std::string(kAccessExclusiveRule) + "]";
       out.push_back(std::move(line));
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lint/lint_rules.h"
+#include "report/rehearsal_summary.h"
 #include "scheduler/status_printer.h"
 
 namespace orch {
@@ -55,11 +56,8 @@ using TableSizes = std::map<std::string, TableSize>;  // "schema.table"
 // Every table's size on the target, in one query (read on the target's read-only session).
 TableSizes read_table_sizes(Db& target);
 
-struct LockLine {
-  std::string text;     // the sentence above
-  bool finding = false; // ACCESS EXCLUSIVE on a table with rows (and the rule is not allowed)
-  bool denied = false;  // ... and [lint] deny names the rule
-};
+// One (migration, table, mode), with the target's size; the sentence in .text.
+using LockLine = RehearsalLock;
 
 // One line per (migration, table, mode), the strongest lock of a table first within a migration.
 std::vector<LockLine> describe_locks(const std::vector<MigrationLocks>& taken, const TableSizes& sizes,

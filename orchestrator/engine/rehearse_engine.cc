@@ -26,6 +26,21 @@ struct RemoveFile {
     std::filesystem::remove(p, ec);
   }
 };
+// The rehearsal's part of the run report (report/rehearsal_summary.h).
+RehearsalSummary summary_of(const RehearseOutcome& out, const std::string& shadow, bool roundtrip) {
+  RehearsalSummary s;
+  s.would_succeed = out.exit_code == kOk;
+  s.exit_code = out.exit_code;
+  s.shadow = shadow;
+  s.dump = out.copy.dump;
+  s.restore = out.copy.restore;
+  s.run = out.run;
+  s.locks = out.locks;
+  s.roundtripped = roundtrip;
+  s.roundtrip = out.roundtrip;
+  s.missing_data = out.missing_data;
+  return s;
+}
 }  // namespace
 
 Status rehearsable(const Manifest& m, const std::vector<int>& selected) {
@@ -97,7 +112,9 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
     if (auto d = schema_dump((*shadow)->url(), m_.services[i].schema, hub_)) before[m_.services[i].name] = *d;
   std::vector<MigrationLocks> taken;
   run_in_shadow(target, (*shadow)->url(), sizes, printer_for, note, out, taken);
-  if (cfg_.roundtrip && out.exit_code == kOk) run_roundtrip((*shadow)->url(), before, taken, note, out);
+  const bool roundtrip = cfg_.roundtrip && out.exit_code == kOk;
+  if (roundtrip) run_roundtrip((*shadow)->url(), before, taken, note, out);
+  if (out.ran) out.up.report.rehearsal = summary_of(out, (*shadow)->name(), roundtrip);
   if (cfg_.keep && out.exit_code != kInterrupted) {
     (*shadow)->keep();
     out.kept = secrets::redact_url((*shadow)->url());

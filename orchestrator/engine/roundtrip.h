@@ -14,11 +14,8 @@
 
 namespace orch {
 
-struct RoundtripFinding {
-  std::string service;
-  std::string what;                // one line: which revisions, what went wrong
-  std::vector<std::string> diff;   // "- line" (gone) and "+ line" (left over), at most a few
-};
+// One service's revisions that did not come back: which, what went wrong, the schema's difference.
+using RoundtripFinding = RehearsalRoundtrip;
 
 // The schema as pg_dump writes it, without comments and blank lines; `schema` empty: the whole database.
 Result<std::vector<std::string>> schema_dump(const std::string& url, const std::string& schema, CancelHub& hub);

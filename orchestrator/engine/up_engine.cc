@@ -171,7 +171,7 @@ void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, c
   });
 
   RunHeader header{cfg_.run_id, m_.project_name, target.name, secrets::redact_url(target.url),
-                   static_cast<int>(cfg_.selected.size()), cfg_.jobs};
+                   static_cast<int>(cfg_.selected.size()), cfg_.jobs, cfg_.command};
   printer.run_started(header);
   int handle = hub_.add([&io, &builder] { boost::asio::post(io, [&builder] { builder.interrupt(); }); });
   // Runners park work on the pool; the guard keeps io.run() waiting for it until the Builder is done.

@@ -11,6 +11,7 @@
 #include "util/secrets.h"
 #include "util/text.h"
 #include "util/exit_codes.h"
+#include "report/rehearsal_formats.h"
 #include "report/run_outcome.h"
 
 namespace orch {
@@ -75,7 +76,7 @@ static std::string state_of(const RunResult& r) {
 ojson run_to_json(const RunReport& r) {
   ojson j;
   j["schema_version"] = 1;
-  j["kind"] = "run";
+  j["kind"] = r.rehearsal ? "rehearsal" : "run";
   j["run_id"] = r.run_id;
   j["project"] = r.project;
   j["target"] = r.target;
@@ -100,6 +101,7 @@ ojson run_to_json(const RunReport& r) {
     ojson details = ojson::array();
     for (const auto& d : s.result.details) details.push_back(secrets::scrub(d));
     o["details"] = details;
+    if (r.rehearsal) o["locks"] = service_locks_json(*r.rehearsal, s.name);
     services.push_back(o);
   }
   j["services"] = services;
@@ -111,6 +113,7 @@ ojson run_to_json(const RunReport& r) {
   rls["policy_tables"] = r.rls.policy_tables;
   rls["coverage"] = rls_coverage_json(r.rls.state != RlsState::NotConfigured || r.rls.coverage.checked, r.rls.coverage);
   j["rls"] = rls;
+  if (r.rehearsal) j["rehearsal"] = rehearsal_json(*r.rehearsal);
   return j;
 }
 
@@ -170,7 +173,8 @@ std::string status_to_markdown(const StatusReport& r) {
 std::string run_to_markdown(const RunReport& r) {
   std::ostringstream o;
   const char* verdict = to_string(run_outcome(r));
-  o << "### orchestrate up on " << r.target << ": " << verdict << "\n\n";
+  if (r.rehearsal) o << "### orchestrate rehearse on " << r.target << ": " << rehearsal_verdict(*r.rehearsal) << "\n\n";
+  else o << "### orchestrate up on " << r.target << ": " << verdict << "\n\n";
   o << "| Service | Runner | Schema | Revision | Applied | Duration | State |\n| --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& s : r.services) {
     const RunResult& x = s.result;
@@ -193,6 +197,7 @@ std::string run_to_markdown(const RunReport& r) {
   o << "\n#### Row-Level Security: " << to_string(r.rls.state) << "\n\n";
   if (!r.rls.reason.empty()) o << md_escape(secrets::scrub(r.rls.reason)) << "\n\n";
   md_coverage(o, r.rls.coverage);
+  if (r.rehearsal) rehearsal_markdown(o, *r.rehearsal, r.target);
   o << "\n<sub>run " << r.run_id << ", " << format_duration(r.duration) << ", orchestrate " ORCHESTRATE_VERSION "</sub>\n";
   return o.str();
 }
@@ -321,7 +326,9 @@ std::string run_to_junit(const RunReport& r) {
     rls.body = coverage_body(r.rls.coverage);
   }
   cases.push_back(rls);
-  return junit("up." + r.project + "." + r.target, cases, seconds(r.duration));
+  if (r.rehearsal)
+    for (const auto& extra : rehearsal_junit_cases(*r.rehearsal)) cases.push_back({extra.name, "0.000", extra.failure, extra.body});
+  return junit((r.rehearsal ? "rehearse." : "up.") + r.project + "." + r.target, cases, seconds(r.duration));
 }
 
 Result<std::vector<ReportTarget>> parse_report_targets(const std::vector<std::string>& specs) {

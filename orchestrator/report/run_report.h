@@ -1,10 +1,12 @@
 #pragma once
 // The consolidated result of one `up`: what each service went from and to, and how the run ended.
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "report/rehearsal_summary.h"
 #include "rls/rls_result.h"
 #include "scheduler/runner.h"
 
@@ -28,6 +30,7 @@ struct RunReport {
   std::string started_at;   // ISO 8601 UTC
   std::string finished_at;
   RlsResult rls;
+  std::optional<RehearsalSummary> rehearsal;  // `rehearse`: this run was in a shadow copy
 
   int count(Outcome o) const;
   bool all_succeeded() const;  // services only

@@ -14,6 +14,7 @@ struct RunHeader {
   std::string database;      // redacted URL
   int services = 0;
   int max_parallel = 0;
+  std::string command = "up";  // "up", "rollout" or "rehearse" (a run in a shadow copy)
 };
 
 class StatusPrinter {

@@ -100,7 +100,7 @@ void EventPrinter::run_started(const RunHeader& h) {
   run_id_ = h.run_id;
   target_ = h.target;
   emit("run-started", {{"project", h.project}, {"database", h.database}, {"services", h.services},
-                       {"max_parallel", h.max_parallel}});
+                       {"max_parallel", h.max_parallel}, {"command", h.command}});
   inner_->run_started(h);
 }
 

@@ -2,6 +2,7 @@
 // would print, the locks each migration took with the target's own sizes, and a target that is never
 // changed; Ctrl-C, a killed rehearsal's leftover, and a shadow on a second PostgreSQL.
 #include <csignal>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -101,8 +102,26 @@ TEST(Rehearse, ReportsEachMigrationsLocksWithTheTargetsRowCountAndDenyMakesItAFa
   applied_orders(db, dir);
   dir.write("orders/0002_note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
   dir.write("orders/0003_index.sql", "CREATE INDEX orders_customer ON orders (customer);\n");
-  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  auto r = run_orchestrate({"--no-dashboard", "rehearse", "--report", "json:r.json", "--report", "markdown:r.md", "--report",
+                            "junit:r.xml"},
+                           {{"DATABASE_URL", db.url()}}, dir.path());
   EXPECT_EQ(r.code, 0) << r.output;
+  // The reports say it was a rehearsal, with each lock as data.
+  auto report = nlohmann::json::parse(read_all(dir.path() / "r.json"));
+  EXPECT_EQ(report["kind"], "rehearsal");
+  EXPECT_EQ(report["rehearsal"]["verdict"], "would-succeed");
+  ASSERT_EQ(report["services"][0]["locks"].size(), 2u) << report.dump(2);
+  const auto& lock = report["services"][0]["locks"][0];
+  EXPECT_EQ(lock["migration"], "orders/0002_note.sql");
+  EXPECT_EQ(lock["relation"], "orders.orders");
+  EXPECT_EQ(lock["mode"], "AccessExclusiveLock");
+  EXPECT_EQ(lock["target_rows"], 50000);
+  EXPECT_EQ(lock["finding"], true);
+  EXPECT_EQ(report["services"][0]["locks"][1]["mode"], "ShareLock");
+  std::string md = read_all(dir.path() / "r.md");
+  EXPECT_EQ(md.find("### orchestrate rehearse on default: `up` would succeed"), 0u) << md;
+  EXPECT_NE(md.find("| `orders/0003_index.sql` | ShareLock | orders.orders | ~50k rows, "), std::string::npos) << md;
+  EXPECT_NE(read_all(dir.path() / "r.xml").find("<testsuite name=\"rehearse.rehearse.default\""), std::string::npos);
   EXPECT_NE(r.output.find("orders/0002_note.sql takes AccessExclusiveLock on orders.orders (~50k rows, "), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("on default): blocks reads and writes until its transaction commits [access-exclusive-on-large-table]"),
