@@ -11,6 +11,9 @@ struct RunnerContext {
   boost::asio::thread_pool& pool;
   int max_parallel = 4;  // services at once: bounds warm interpreters too
   bool record_locks = false;  // rehearse: each migration reports the table locks it held before committing
+  // rehearse in a shadow on the target's own server: a migration that writes roles, databases or
+  // tablespaces (shared by every database there) fails before it commits (RunResult::server_objects).
+  bool guard_server_objects = false;
 };
 
 }  // namespace orch

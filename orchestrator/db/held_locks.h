@@ -20,4 +20,11 @@ struct RelationLock {
 const std::string& held_relation_locks_sql();
 std::vector<RelationLock> held_relation_locks(Tx& tx);
 
+// The server-wide catalogues this backend has written in its transaction (roles, memberships, role
+// and database settings, databases, tablespaces, their comments): one row per catalogue. In a shadow
+// database on the target's own server such a change is not rehearsed but real, so a rehearsal there
+// fails the migration before it commits. Shared by the Alembic driver (job JSON), as above.
+const std::string& server_object_writes_sql();
+std::vector<std::string> server_object_writes(Tx& tx);
+
 }  // namespace orch

@@ -26,6 +26,13 @@ struct RemoveFile {
     std::filesystem::remove(p, ec);
   }
 };
+// The first service whose migration was refused for writing the server's roles or databases.
+const ServiceReport* server_objects_changed(const RunReport& report) {
+  for (const auto& s : report.services)
+    if (s.result.server_objects) return &s;
+  return nullptr;
+}
+
 // The rehearsal's part of the run report (report/rehearsal_summary.h).
 RehearsalSummary summary_of(const RehearseOutcome& out, const std::string& shadow, bool roundtrip) {
   RehearsalSummary s;
@@ -111,7 +118,7 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   for (int i : cfg_.roundtrip ? cfg_.up.selected : std::vector<int>{})
     if (auto d = schema_dump((*shadow)->url(), m_.services[i].schema, hub_)) before[m_.services[i].name] = *d;
   std::vector<MigrationLocks> taken;
-  run_in_shadow(target, (*shadow)->url(), sizes, printer_for, note, out, taken);
+  run_in_shadow(target, (*shadow)->url(), !separate, sizes, printer_for, note, out, taken);
   const bool roundtrip = cfg_.roundtrip && out.exit_code == kOk;
   if (roundtrip) run_roundtrip((*shadow)->url(), before, taken, note, out);
   if (out.ran) out.up.report.rehearsal = summary_of(out, (*shadow)->name(), roundtrip);
@@ -124,11 +131,13 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   return out;
 }
 
-void RehearseEngine::run_in_shadow(const ResolvedTarget& target, const std::string& shadow_url, const TableSizes& sizes,
+void RehearseEngine::run_in_shadow(const ResolvedTarget& target, const std::string& shadow_url, bool same_server,
+                                   const TableSizes& sizes,
                                    const PrinterFactory& printer_for, const NoteFn& note, RehearseOutcome& out,
                                    std::vector<MigrationLocks>& taken) {
   UpConfig cfg = cfg_.up;
   cfg.record_locks = true;
+  cfg.guard_server_objects = same_server;  // roles and databases there are the target's own
   cfg.command = "rehearse";
   UpEngine engine(m_, cfg, hub_);
   std::unique_ptr<LockRecorder> recorder;
@@ -154,6 +163,12 @@ void RehearseEngine::run_in_shadow(const ResolvedTarget& target, const std::stri
     // else (the shadow's lock, its connection) is the rehearsal's own failure.
     out.exit_code = out.up.error->exit_code == kWouldFail ? kWouldFail : kFailed;
     out.error = out.up.error;
+  } else if (const ServiceReport* s = server_objects_changed(out.up.report)) {
+    // Not something `up` would fail on: the rehearsal could not rehearse it where it ran.
+    out.exit_code = kFailed;
+    out.error = Error{"cannot rehearse " + s->name + " on the target's own server: a migration changes roles, databases "
+                      "or tablespaces, which that server's databases share (rolled back, above)",
+                      "", "rehearse on a throwaway server: --shadow-url postgresql://USER@HOST:PORT/postgres, or [rehearsal] server"};
   } else if (up_rc != kOk || denied) {
     out.exit_code = kWouldFail;
   } else {

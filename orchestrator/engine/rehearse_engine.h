@@ -45,7 +45,7 @@ class RehearseEngine {
 
  private:
   Result<std::string> shadow_server(const ResolvedTarget& target) const;
-  void run_in_shadow(const ResolvedTarget& target, const std::string& shadow_url, const TableSizes& sizes,
+  void run_in_shadow(const ResolvedTarget& target, const std::string& shadow_url, bool same_server, const TableSizes& sizes,
                      const PrinterFactory& printer_for, const NoteFn& note, RehearseOutcome& out,
                      std::vector<MigrationLocks>& taken);
   void run_roundtrip(const std::string& shadow_url, const std::map<std::string, std::vector<std::string>>& before,

@@ -145,7 +145,7 @@ void UpEngine::run_services(RunSession& session, const ResolvedTarget& target, c
                             StatusPrinter& printer, RunReport& report) {
   boost::asio::io_context io;
   boost::asio::thread_pool pool(static_cast<size_t>(std::max(2, cfg_.jobs)));
-  RunnerSet runners(RunnerContext{io, pool, cfg_.jobs, cfg_.record_locks});
+  RunnerSet runners(RunnerContext{io, pool, cfg_.jobs, cfg_.record_locks, cfg_.guard_server_objects});
   std::vector<const ServiceSpec*> expected;
   for (int i : cfg_.selected) expected.push_back(&m_.services[i]);
   runners.expect(expected);

@@ -28,6 +28,7 @@ struct UpConfig {
   Millis lock_wait{60000};
   std::string run_id;
   std::string command = "up";  // recorded in the history
+  bool guard_server_objects = false;  // rehearse on the target's server (RunnerContext::guard_server_objects)
   bool record_locks = false;   // rehearse: every migration reports the table locks it held (MigrationStep::locks)
 };
 

@@ -28,6 +28,8 @@ struct RunResult {
   Millis duration{0};
   std::string reason;                // Skipped: why ("needs users", "fail-fast", "interrupted")
   int lock_timeouts = 0;             // attempts that timed out waiting for a lock (each was retried or ended it)
+  bool server_objects = false;       // rehearse: a migration would have changed roles or databases of the
+                                     // target's server for real, and was rolled back (RunnerContext)
 };
 
 // One migration (a revision, a file) as a runner reports it: typed, so counts and progress never

@@ -134,6 +134,7 @@ void describe_driver_failure(const ServiceSpec& s, const UpgradeAttempt& a, RunR
   std::string where = f.file.empty() ? "" : s.path_text + "/" + f.file + (f.line ? ":" + std::to_string(f.line) : "") + ": ";
   std::string what = f.exception + (f.message.empty() ? "" : ": " + f.message);
   r.error = secrets::scrub(where + (f.revision.empty() ? "" : "revision " + f.revision + ": ") + what);
+  r.server_objects = f.exception == "ServerObjectsChanged";  // the driver's own exception, by its class
   std::vector<std::string> d;
   if (!f.statement.empty()) {
     std::string stmt = trim(split(f.statement, '\n').front());
@@ -239,6 +240,7 @@ void AlembicRunner::run_attempt(std::shared_ptr<Attempt> a) {
   DriverJobSpec spec = driver_spec_for(s, {args.begin() + 2, args.end()}, a->job.database_url, a->job.run_id);
   spec.timeout = a->job.timeout;
   if (ctx_.record_locks) spec.relation_locks_sql = held_relation_locks_sql();
+  if (ctx_.guard_server_objects) spec.server_writes_sql = server_object_writes_sql();
   DriverJobHandlers h;
   std::weak_ptr<Attempt> weak = a;
   h.on_line = [weak](const std::string& l) {

@@ -56,6 +56,7 @@ std::string driver_job_json(const DriverJobSpec& spec, bool with_env) {
   limits["statement_timeout_ms"] = spec.statement_timeout ? nlohmann::json(spec.statement_timeout->count()) : nlohmann::json();
   j["limits"] = limits;
   if (!spec.relation_locks_sql.empty()) j["relation_locks_sql"] = spec.relation_locks_sql;
+  if (!spec.server_writes_sql.empty()) j["server_writes_sql"] = spec.server_writes_sql;
   if (!spec.version_table.empty()) j["version_table"] = {{"schema", spec.version_schema}, {"table", spec.version_table}};
   if (with_env) {
     nlohmann::json env = nlohmann::json::object();

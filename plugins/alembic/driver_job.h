@@ -28,6 +28,7 @@ struct DriverJobSpec {
   std::optional<Millis> statement_timeout;  // nullopt: leave env.py's own alone
   std::optional<Millis> timeout;
   bool fork = true;
+  std::string server_writes_sql;   // rehearse on the target's server: a revision that writes roles fails
   std::string relation_locks_sql;  // rehearse: each revision-applied event carries the locks this query returns
   // Where orchestrate reads the version (the manifest's version_table): the driver fails the job before
   // any revision runs when env.py's migration context would write it elsewhere. Empty: not checked.

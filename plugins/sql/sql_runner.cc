@@ -32,6 +32,7 @@ struct SqlRunner::Job {
   std::atomic<bool> cancelled{false};
   std::atomic<bool> timed_out{false};
   bool record_locks = false;            // rehearse: read the file's table locks before its commit
+  bool guard_server_objects = false;    // rehearse on the target's server: refuse server-wide writes
   std::vector<RelationLock> last_locks;  // what the last committed file held
   void cancel() {
     cancelled = true;
@@ -46,6 +47,17 @@ using EmitFn = std::function<void(std::string)>;
 // Posts a typed event (RunEvents) to the scheduler's thread, from the pool.
 using TypedFn = std::function<void(std::function<void(RunEvents&)>)>;
 // Runs inside a file's transaction just before it commits (rehearse reads pg_locks there).
+
+// Thrown before the commit of a file that wrote roles or databases in a shadow on the target's server.
+struct ServerObjectsWritten : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string server_objects_text(const std::vector<std::string>& catalogs) {
+  return "it changes what every database of the server shares (" + join(catalogs, ", ") +
+         "): in a shadow on the target's own server that change would be real, so it was rolled back; rehearse on a "
+         "throwaway server (--shadow-url or [rehearsal] server) to rehearse it";
+}
 
 std::string applied_by(const std::string& run_id) {
   const std::string who = std::getenv("JOB_COMPLETION_INDEX") ? applied_by_name() : os_user_name() + "@" + host_name();
@@ -195,9 +207,12 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const SqlRunne
       [&](int attempt) {
         try {
           BeforeCommit hook = opt.before_commit;
-          if (state.record_locks)
+          if (state.record_locks || state.guard_server_objects)
             hook = [&state, &opt](Tx& tx, const SqlMigration& file) {
               state.last_locks = held_relation_locks(tx);
+              if (state.guard_server_objects)
+                if (auto written = server_object_writes(tx); !written.empty())
+                  throw ServerObjectsWritten(server_objects_text(written));
               if (opt.before_commit) opt.before_commit(tx, file);
             };
           execute_steps(db, steps, s.locks, next, line_base, hook);
@@ -222,6 +237,11 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const SqlRunne
           }
           ++r.lock_timeouts;
           return false;
+        } catch (const ServerObjectsWritten& e) {
+          r.outcome = Outcome::Failed;
+          r.server_objects = true;
+          r.error = s.path_text + "/" + fname + ": " + e.what();
+          emit("FAILED " + fname + ": " + e.what());
         } catch (const std::exception& e) {
           describe_failure(e, s, m, line_base, r, emit);
         }
@@ -314,6 +334,7 @@ RunResult apply_sql(const RunJob& job, const SqlRunner::Options& opt, SqlRunner:
 void SqlRunner::start(const RunJob& job, LineFn on_line, DoneFn on_done) {
   auto state = std::make_shared<Job>();
   state->record_locks = ctx_.record_locks;
+  state->guard_server_objects = ctx_.guard_server_objects;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (interrupted_) {

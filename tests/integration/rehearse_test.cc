@@ -207,6 +207,13 @@ TEST(Rehearse, ShadowUrlPutsTheShadowOnASecondServerAndNamesWhatItLacks) {
                         {{"URL", second}}, ".");
   EXPECT_EQ(left.output, "0\n") << left.output;
 
+  // On a throwaway server a role change is the rehearsal's own: it runs, and the target's server has no such role.
+  dir.write("orders/0003_role.sql", "CREATE ROLE rehearse_second_only NOLOGIN;\n");
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--shadow-url", second}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'rehearse_second_only'"), "0");
+  fs::remove(dir.path() / "orders/0003_role.sql");
+
   // A role the target's GRANTs name and the second server lacks: said before anything is restored.
   db.exec("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rehearse_reader') THEN CREATE ROLE rehearse_reader; END IF; END$$");
   db.exec("GRANT SELECT ON orders.orders TO rehearse_reader");
@@ -217,9 +224,51 @@ TEST(Rehearse, ShadowUrlPutsTheShadowOnASecondServerAndNamesWhatItLacks) {
   db.exec("REVOKE SELECT ON orders.orders FROM rehearse_reader");
 }
 
+// Roles are the server's, not the database's: in a shadow on the target's own server a role change would
+// be real. The migration is failed before it commits, the role stays as it was, and the rehearsal exits 1.
+TEST(Rehearse, AMigrationThatChangesTheServersRolesIsRolledBackOnTheTargetsServer) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-roles");
+  applied_orders(db, dir);
+  db.exec("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rehearse_app') THEN CREATE ROLE rehearse_app LOGIN; END IF; END$$");
+  db.exec("ALTER ROLE rehearse_app LOGIN");
+  dir.write("orders/0002_lock_out.sql", "ALTER ROLE rehearse_app NOLOGIN;\n");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("orders/0002_lock_out.sql: it changes what every database of the server shares (pg_authid)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("cannot rehearse orders on the target's own server"), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = 'rehearse_app'"), "true");
+  EXPECT_FALSE(database_exists(shadow_named_in(r.output)));
+
+  // The same through Alembic's driver: the revision's transaction is rolled back before the role exists.
+  db.exec("DROP ROLE IF EXISTS rehearse_reporting");
+  dir.write("app/alembic.ini", "[alembic]\nscript_location = migrations\n");
+  dir.write("app/migrations/env.py", "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n"
+                                     "engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n"
+                                     "with engine.connect() as connection:\n    context.configure(connection=connection)\n"
+                                     "    with context.begin_transaction():\n        context.run_migrations()\n");
+  dir.write("app/migrations/versions/a1_role.py", "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\n\n"
+                                                   "def upgrade():\n    op.execute('CREATE ROLE rehearse_reporting NOLOGIN')\n");
+  dir.write("services.toml", header() + "\n[services.app]\nschema = \"app\"\nrunner = \"alembic\"\npath = \"app\"\n"
+                                        "version_table = \"public.alembic_version\"\n");
+  r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("revision a1: ServerObjectsChanged: it changes what every database of the server shares (pg_authid)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'rehearse_reporting'"), "0");
+}
+
 TEST(Rehearse, TheExamplesRlsPhaseIsRehearsedWithItsCoverage) {
   REQUIRE_DATABASE();
   TestDatabase db;
+  // The example's users service creates these roles when they are missing; on a production server they
+  // exist (on a server without them the rehearsal refuses, as above).
+  for (const char* role : {"authenticated", "service_role"})
+    db.exec(std::string("DO $$BEGIN CREATE ROLE ") + role + " NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$");
   auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, source_dir());
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("rehearse: `up` would succeed on default"), std::string::npos) << r.output;

@@ -174,6 +174,13 @@ def _end_transaction(dbapi_conn, commit):
         pass
 
 
+class ServerObjectsChanged(Exception):
+    """A revision wrote roles, databases or tablespaces while rehearsed in a shadow database on the
+    target's own server, where that change would be real: raised before its transaction commits."""
+
+    hint = None
+
+
 class WrongDatabase(Exception):
     """env.py connected to another database than the target orchestrate runs the job for."""
 
@@ -356,6 +363,7 @@ class Tracker:
         self.transaction_per_migration = False
         self.limits = None
         self.locks_sql = None  # rehearse: read the revision's table locks before its transaction commits
+        self.server_writes_sql = None  # rehearse on the target's server: refuse server-wide writes
         self.locks_seen = set()
 
     def started(self, step):
@@ -406,6 +414,8 @@ class Tracker:
         ms = int((time.monotonic() - self.started_at) * 1000) if self.started_at else 0
         self.ran.append(revision)
         fields = {}
+        if self.server_writes_sql and step.is_upgrade:
+            self.refuse_server_writes(ctx)
         if self.locks_sql and step.is_upgrade:
             fields["locks"] = self.read_locks(ctx)
         self.events.emit(
@@ -419,6 +429,17 @@ class Tracker:
         self.current = None
         self.current_file = None
 
+
+    def refuse_server_writes(self, ctx):
+        """Fails the revision, inside its transaction, when it wrote what every database of the server
+        shares: in a shadow on the target's own server that would not be a rehearsal."""
+        rows = ctx.connection.exec_driver_sql(self.server_writes_sql).fetchall()
+        if rows:
+            raise ServerObjectsChanged(
+                "it changes what every database of the server shares (%s): in a shadow on the target's own "
+                "server that change would be real, so it was rolled back; rehearse on a throwaway server "
+                "(--shadow-url or [rehearsal] server) to rehearse it" % ", ".join(str(r[0]) for r in rows)
+            )
 
     def read_locks(self, ctx):
         """The table locks the migration's own connection holds now: on_version_apply runs inside the
@@ -669,6 +690,7 @@ def run_job(spec, events, fork_started=None):
     )
     limits = Limits(spec.get("limits") or {})
     TRACKER.locks_sql = spec.get("relation_locks_sql")
+    TRACKER.server_writes_sql = spec.get("server_writes_sql")
     root = os.path.abspath(spec["cwd"])
     global TARGET
     TARGET = Target(os.environ.get("DATABASE_URL"))
