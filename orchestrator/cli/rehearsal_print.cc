@@ -20,6 +20,9 @@ void print_rehearsal(const RehearseOutcome& r, const std::string& target, std::o
   if (!r.kept.empty()) out << "kept the shadow database: " << r.kept << "\n";
   if (r.exit_code == exit_code::kOk)
     out << "rehearse: `up` would succeed on " << target << "\n";
+  else if (r.exit_code == exit_code::kFindings && r.up.exit_code == exit_code::kOk && !r.up.error && r.roundtrip.empty())
+    out << "rehearse: `up` itself would succeed on " << target
+        << ", but a migration takes a lock that [lint] deny forbids (above); exit 3\n";
   else if (r.exit_code == exit_code::kFindings && !r.roundtrip.empty())
     out << "rehearse: `up` would succeed on " << target << ", but its revisions do not roundtrip (above)\n";
   else if (r.exit_code == exit_code::kFindings)

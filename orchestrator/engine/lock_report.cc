@@ -119,7 +119,7 @@ std::vector<LockLine> describe_locks(const std::vector<MigrationLocks>& taken, c
       }
       line.size = size;
       line.text = m.migration + " takes " + l.mode + " on " + table + " (" + size + "): " + line.effect;
-      if (line.finding) line.text += " [" + std::string(kAccessExclusiveRule) + "]";
+      if (line.finding) line.text += " [" + std::string(kAccessExclusiveRule) + (line.denied ? ", denied by [lint] deny]" : "]");
       out.push_back(std::move(line));
     }
   }

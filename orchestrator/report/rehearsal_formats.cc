@@ -49,6 +49,8 @@ ojson rehearsal_json(const RehearsalSummary& r) {
 std::string rehearsal_verdict(const RehearsalSummary& r) {
   if (r.would_succeed) return "`up` would succeed";
   if (!r.roundtrip.empty()) return "`up` would succeed, but its revisions do not roundtrip";
+  for (const auto& l : r.locks)
+    if (l.denied) return "`up` itself would succeed, but a migration takes a lock that [lint] deny forbids";
   return "`up` would FAIL";
 }
 

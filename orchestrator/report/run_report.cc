@@ -125,7 +125,8 @@ void render_table(const RunReport& report, std::ostream& out, bool color) {
     out << "\nfull output: " << report.log_dir << "/"
         << (logs.size() == 1 ? logs[0] : "{" + join(logs, ",") + "}") << '\n';
   if (report.interrupted)
-    out << "\ninterrupted: services that did not finish rolled back their current migration; run `orchestrate up` again to finish.\n";
+    out << (report.rehearsal ? "\ninterrupted: the rehearsal stopped; its shadow database is dropped and the target was not changed.\n"
+                        : "\ninterrupted: services that did not finish rolled back their current migration; run `orchestrate up` again to finish.\n");
 }
 
 }  // namespace orch

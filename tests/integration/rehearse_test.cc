@@ -134,6 +134,13 @@ TEST(Rehearse, ReportsEachMigrationsLocksWithTheTargetsRowCountAndDenyMakesItAFa
   dir.write("services.toml", header() + "\n[lint]\ndeny = [\"access-exclusive-on-large-table\"]\n" + sql_service("orders"));
   r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
   EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("[access-exclusive-on-large-table, denied by [lint] deny]"), std::string::npos) << r.output;
+  // `up` itself would not fail: the verdict says what does.
+  EXPECT_NE(r.output.find("rehearse: `up` itself would succeed on default, but a migration takes a lock that [lint] deny "
+                          "forbids (above); exit 3"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("would FAIL"), std::string::npos) << r.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM orders.orchestrate_migrations"), "1");
 }
 
@@ -147,6 +154,7 @@ TEST(Rehearse, CtrlCExitsOneThirtyAndLeavesNoShadow) {
   auto [r, took] = signal_when(run, "applying 0002_slow.sql", 500ms, SIGINT);
   EXPECT_EQ(r.code, 130) << r.output;
   EXPECT_LT(took, 15s);
+  EXPECT_EQ(r.output.find("run `orchestrate up` again"), std::string::npos) << r.output;
   std::string shadow = shadow_named_in(r.output);
   ASSERT_FALSE(shadow.empty()) << r.output;
   EXPECT_FALSE(database_exists(shadow));
