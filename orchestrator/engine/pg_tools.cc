@@ -48,7 +48,10 @@ Result<PgToolRun> run_pg_tool(const std::string& tool, std::vector<std::string> 
   if (exit.interrupted || hub.cancelled())
     return Error{"interrupted while " + tool + " ran", "", "", 130};
   if (!exit.succeeded()) {
-    std::vector<std::string> last(run.err.end() - std::min<size_t>(run.err.size(), 6), run.err.end());
+    std::vector<std::string> said_lines;  // pg_dump's blank lines would read ";; ;"
+    for (const auto& l : run.err)
+      if (!trim(l).empty()) said_lines.push_back(trim(l));
+    std::vector<std::string> last(said_lines.end() - std::min<size_t>(said_lines.size(), 6), said_lines.end());
     std::string said = last.empty() ? "exit code " + std::to_string(exit.code) : join(last, "; ");
     return Error{tool + " failed: " + said};
   }

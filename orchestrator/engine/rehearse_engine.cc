@@ -8,6 +8,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "engine/shadow_database.h"
+#include "engine/shadow_url.h"
 #include "util/secrets.h"
 #include "util/text.h"
 
@@ -62,7 +63,12 @@ Status rehearsable(const Manifest& m, const std::vector<int>& selected) {
 }
 
 Result<std::string> RehearseEngine::shadow_server(const ResolvedTarget& target) const {
-  if (!cfg_.shadow_url.empty()) return normalise_database_url(cfg_.shadow_url);
+  if (!cfg_.shadow_url.empty()) {
+    std::string url = normalise_database_url(cfg_.shadow_url);
+    if (auto as_url = url_with_database(url, "postgres"); !as_url)  // the shadow's name goes in its path
+      return Error{"--shadow-url: " + as_url.error().message, "", as_url.error().hint, kUsage};
+    return url;
+  }
   if (!m_.rehearsal.server.spec.empty()) return resolve_database(m_.rehearsal.server);
   return target.url;
 }
@@ -87,7 +93,13 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
     plan = plan_copy(*db, m_);
     sizes = read_table_sizes(*db);
     if (separate) {
-      auto other = connect_db(*server, "orchestrate/rehearse");
+      std::unique_ptr<Db> other;
+      try {
+        other = connect_db(*server, "orchestrate/rehearse");
+      } catch (const DbError& e) {  // the shadow's server, not the target: say which
+        return fail(Error{"cannot connect to the shadow's server: " + first_error_line(e.what()), secrets::redact_url(*server),
+                          "check --shadow-url or [rehearsal] server; the target itself was read fine"});
+      }
       auto obstacles = restore_obstacles(*db, *other);
       if (!obstacles.empty())
         return fail(Error{"the shadow's server cannot hold a copy of target " + target.name + ": " + join(obstacles, "; "),
@@ -104,7 +116,9 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   std::error_code ec;
   std::filesystem::create_directories(dump.parent_path(), ec);
   RemoveFile cleanup{dump};
-  auto dumped = dump_target(target.url, plan, dump, hub_);
+  std::vector<std::string> schemas;
+  for (const auto& s : m_.services) schemas.push_back(s.schema);
+  auto dumped = dump_target(target.url, plan, dump, m_.locks.lock_timeout.value_or(Millis(30000)), schemas, hub_);
   if (!dumped) return fail(dumped.error().exit_code == kInterrupted ? interrupted() : dumped.error());
   out.copy.dump = *dumped;
   auto shadow = ShadowDatabase::create(*server, cfg_.up.run_id, note);

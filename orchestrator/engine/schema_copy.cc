@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include "db/database.h"
 #include "db/db.h"
+#include "db/lock_blocker.h"
+#include "util/duration.h"
 #include "engine/pg_tools.h"
 #include "migration_kind.h"
 #include "util/secrets.h"
@@ -65,13 +68,28 @@ std::vector<std::string> restore_obstacles(Db& target, Db& shadow_server) {
 }
 
 Result<Millis> dump_target(const std::string& target_url, const CopyPlan& plan, const std::filesystem::path& dump_file,
-                           CancelHub& hub) {
-  std::vector<std::string> args = {"--format=custom", "--no-owner", "--file=" + dump_file.string()};
+                           Millis lock_wait, const std::vector<std::string>& schemas, CancelHub& hub) {
+  std::vector<std::string> args = {"--format=custom", "--no-owner", "--file=" + dump_file.string(),
+                                   "--lock-wait-timeout=" + std::to_string(lock_wait.count())};
   for (const auto& p : plan.without_data) args.push_back("--exclude-table-data=" + p);
   auto dumped = run_pg_tool("pg_dump", args, target_url, kReadOnlyOptions, hub);
   if (!dumped) {
     Error e = dumped.error();
-    if (e.exit_code != 130) e.message = "copying the target's schema: " + e.message;
+    if (e.exit_code == 130) return e;
+    e.message = "copying the target's schema: " + e.message;
+    // pg_dump's --lock-wait-timeout is a statement_timeout on its LOCK TABLE.
+    if (e.message.find("Query was: LOCK TABLE") != std::string::npos) {
+      std::string held;
+      try {
+        auto db = connect_db(target_url, "orchestrate/rehearse");
+        held = describe_blocker(*db, schemas);
+      } catch (const std::exception&) {
+      }
+      e.message = "copying the target's schema: pg_dump waited " + format_duration(lock_wait) + " for a table lock" +
+                  (held.empty() ? "" : ": " + held);
+      e.hint = "a session on the target holds a lock on a table; rehearse again once it has ended (pg_dump takes "
+               "ACCESS SHARE locks only and waits at most lock_timeout, so it never queues the target's readers)";
+    }
     return e;
   }
   return dumped->duration;

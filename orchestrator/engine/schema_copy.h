@@ -34,8 +34,10 @@ struct CopyTimes {
 
 // pg_dump from `target_url` (read-only) into `dump_file`; then pg_restore of it into `shadow_url`.
 // Errors name the step, the tool's own words and, for the restore, the shadow's server.
+// pg_dump waits at most `lock_wait` for each table's ACCESS SHARE lock: queued behind a session's ACCESS
+// EXCLUSIVE lock it would block the target's readers too. A timeout names the session in the way.
 Result<Millis> dump_target(const std::string& target_url, const CopyPlan& plan, const std::filesystem::path& dump_file,
-                           CancelHub& hub);
+                           Millis lock_wait, const std::vector<std::string>& schemas, CancelHub& hub);
 Result<Millis> restore_into(const std::string& shadow_url, const std::filesystem::path& dump_file, CancelHub& hub);
 
 // The read-only server options every connection to the target gets.

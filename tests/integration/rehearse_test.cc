@@ -144,6 +144,45 @@ TEST(Rehearse, ReportsEachMigrationsLocksWithTheTargetsRowCountAndDenyMakesItAFa
   EXPECT_EQ(db.scalar("SELECT count(*) FROM orders.orchestrate_migrations"), "1");
 }
 
+// pg_dump queued behind a session's ACCESS EXCLUSIVE lock would block the target's readers too: it waits at
+// most lock_timeout and the rehearsal names the session in the way.
+TEST(Rehearse, ATableLockOnTheTargetIsNamedInsteadOfWaitedBehind) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-locked");
+  applied_orders(db, dir);
+  dir.write("orders/0002_x.sql", "SELECT 1;\n");
+  auto holder = db.connect();
+  pqxx::work tx(*holder);
+  tx.exec("LOCK TABLE orders.orders IN ACCESS EXCLUSIVE MODE");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("pg_dump waited 2.0s for a table lock: a lock on orders.orders is held by pid " +
+                          std::to_string(holder->backendpid())),
+            std::string::npos)
+      << r.output;
+  tx.abort();
+}
+
+// The shadow's server is not the target: a bad --shadow-url is a usage error, an unreachable one is named.
+TEST(Rehearse, AShadowUrlThatIsNotAUrlIsUsageAndAnUnreachableOneIsNamedAsTheShadows) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-bad-shadow");
+  applied_orders(db, dir);
+  auto r = run_orchestrate({"--no-dashboard", "rehearse", "--shadow-url", "notaurl"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--shadow-url: rehearse needs the database as a postgresql:// URL"), std::string::npos) << r.output;
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--shadow-url", "postgresql://u:pw-not-shown@127.0.0.1:1/postgres"},
+                      {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("error: postgresql://u:***@127.0.0.1:1/postgres: cannot connect to the shadow's server: "),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("cannot read the target"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("pw-not-shown"), std::string::npos) << r.output;
+}
+
 TEST(Rehearse, CtrlCExitsOneThirtyAndLeavesNoShadow) {
   REQUIRE_DATABASE();
   TestDatabase db;
