@@ -7,6 +7,7 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "engine/database_settings.h"
 #include "engine/shadow_database.h"
 #include "engine/shadow_url.h"
 #include "util/secrets.h"
@@ -86,12 +87,14 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   const bool separate = *server != target.url;
   CopyPlan plan;
   TableSizes sizes;
+  std::vector<DatabaseSetting> settings;  // ALTER DATABASE … SET: not in a dump without --create
   try {
     // Read-only for the whole session: nothing said on it can change the target.
     auto db = connect_db(target.url, "orchestrate/rehearse");
     db->query("SET default_transaction_read_only = on");
     plan = plan_copy(*db, m_);
     sizes = read_table_sizes(*db);
+    settings = read_database_settings(*db);
     if (separate) {
       std::unique_ptr<Db> other;
       try {
@@ -128,6 +131,12 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   auto restored = restore_into((*shadow)->url(), dump, hub_);
   if (!restored) return fail(restored.error().exit_code == kInterrupted ? interrupted() : restored.error());
   out.copy.restore = *restored;
+  try {
+    for (const auto& p : apply_database_settings((*shadow)->url(), (*shadow)->name(), settings))
+      note("warning: the shadow lacks " + target.name + "'s setting " + p);
+  } catch (const DbError& e) {
+    note("warning: the target's database settings were not copied to the shadow: " + first_error_line(e.what()));
+  }
   std::map<std::string, std::vector<std::string>> before;  // --roundtrip: each service's schema before the run
   for (int i : cfg_.roundtrip ? cfg_.up.selected : std::vector<int>{})
     if (auto d = schema_dump((*shadow)->url(), m_.services[i].schema, hub_)) before[m_.services[i].name] = *d;

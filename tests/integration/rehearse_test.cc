@@ -183,6 +183,33 @@ TEST(Rehearse, AShadowUrlThatIsNotAUrlIsUsageAndAnUnreachableOneIsNamedAsTheShad
   EXPECT_EQ(r.output.find("pw-not-shown"), std::string::npos) << r.output;
 }
 
+// A search_path set on the database (ALTER DATABASE … SET) decides where Alembic finds its version table;
+// pg_dump does not carry it, so the rehearsal sets it on the shadow: the verdict is the one `up` gives.
+TEST(Rehearse, TheTargetsDatabaseSettingsHoldInTheShadow) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-settings");
+  db.exec("ALTER DATABASE " + db.name() + " SET search_path = app, public");
+  dir.write("app/alembic.ini", "[alembic]\nscript_location = migrations\n");
+  dir.write("app/migrations/env.py", "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n"
+                                     "engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n"
+                                     "with engine.connect() as connection:\n    context.configure(connection=connection)\n"
+                                     "    with context.begin_transaction():\n        context.run_migrations()\n");
+  dir.write("app/migrations/versions/a1_songs.py", "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\n\n"
+                                                    "def upgrade():\n    op.execute('CREATE TABLE songs (id int)')\n");
+  dir.write("services.toml", header() + "\n[services.app]\nschema = \"app\"\nrunner = \"alembic\"\npath = \"app\"\n"
+                                        "version_table = \"app.alembic_version\"\n");
+  db.exec("CREATE SCHEMA app");
+  auto up = run_orchestrate({"--no-dashboard", "up"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  ASSERT_EQ(up.code, 0) << up.output;
+  ASSERT_TRUE(db.table_exists("app.alembic_version"));
+  dir.write("app/migrations/versions/a2_year.py", "revision = 'a2'\ndown_revision = 'a1'\nfrom alembic import op\n\n\n"
+                                                   "def upgrade():\n    op.execute('ALTER TABLE songs ADD COLUMN year int')\n");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("rehearse: `up` would succeed on default"), std::string::npos) << r.output;
+}
+
 TEST(Rehearse, CtrlCExitsOneThirtyAndLeavesNoShadow) {
   REQUIRE_DATABASE();
   TestDatabase db;
