@@ -48,6 +48,7 @@ struct StepContext {
   std::string database_url;  // a secret
   std::string run_id;
   std::function<void(const std::string&)> line;  // progress, one line at a time
+  bool guard_server_objects = false;  // rehearse on the target's server (RunnerContext::guard_server_objects)
 };
 
 struct ProbeResult {

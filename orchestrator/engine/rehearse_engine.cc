@@ -139,11 +139,11 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   }
   std::map<std::string, std::vector<std::string>> before;  // --roundtrip: each service's schema before the run
   for (int i : cfg_.roundtrip ? cfg_.up.selected : std::vector<int>{})
-    if (auto d = schema_dump((*shadow)->url(), m_.services[i].schema, hub_)) before[m_.services[i].name] = *d;
+    if (auto d = schema_dump((*shadow)->url(), m_.services[i].schema, hub_, version_tables(m_))) before[m_.services[i].name] = *d;
   std::vector<MigrationLocks> taken;
   run_in_shadow(target, (*shadow)->url(), !separate, sizes, printer_for, note, out, taken);
   const bool roundtrip = cfg_.roundtrip && out.exit_code == kOk;
-  if (roundtrip) run_roundtrip((*shadow)->url(), before, taken, note, out);
+  if (roundtrip) run_roundtrip((*shadow)->url(), !separate, before, taken, note, out);
   if (out.ran) out.up.report.rehearsal = summary_of(out, (*shadow)->name(), roundtrip);
   if (cfg_.keep && out.exit_code != kInterrupted) {
     (*shadow)->keep();
@@ -199,10 +199,13 @@ void RehearseEngine::run_in_shadow(const ResolvedTarget& target, const std::stri
   }
 }
 
-void RehearseEngine::run_roundtrip(const std::string& shadow_url, const std::map<std::string, std::vector<std::string>>& before,
+void RehearseEngine::run_roundtrip(const std::string& shadow_url, bool same_server,
+                                   const std::map<std::string, std::vector<std::string>>& before,
                                    const std::vector<MigrationLocks>& taken, const NoteFn& note, RehearseOutcome& out) {
   note("rehearsal: --roundtrip: downgrading what was applied, in reverse dependency order, then upgrading again");
-  RoundtripInput in{m_, cfg_.up, out.up.report, taken, before};
+  UpConfig up = cfg_.up;
+  up.guard_server_objects = same_server;  // downgrades and the second up, as the first
+  RoundtripInput in{m_, up, out.up.report, taken, before};
   auto t0 = std::chrono::steady_clock::now();
   try {
     out.roundtrip = roundtrip(in, shadow_url, hub_);

@@ -48,7 +48,7 @@ class RehearseEngine {
   void run_in_shadow(const ResolvedTarget& target, const std::string& shadow_url, bool same_server, const TableSizes& sizes,
                      const PrinterFactory& printer_for, const NoteFn& note, RehearseOutcome& out,
                      std::vector<MigrationLocks>& taken);
-  void run_roundtrip(const std::string& shadow_url, const std::map<std::string, std::vector<std::string>>& before,
+  void run_roundtrip(const std::string& shadow_url, bool same_server, const std::map<std::string, std::vector<std::string>>& before,
                      const std::vector<MigrationLocks>& taken, const NoteFn& note, RehearseOutcome& out);
 
   const Manifest& m_;

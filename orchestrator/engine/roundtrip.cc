@@ -31,9 +31,22 @@ std::vector<const ServiceSpec*> reverse_order(const Manifest& m, const RunReport
 
 }  // namespace
 
-Result<std::vector<std::string>> schema_dump(const std::string& url, const std::string& schema, CancelHub& hub) {
+std::vector<std::string> version_tables(const Manifest& m) {
+  std::vector<std::string> out;
+  for (const auto& s : m.services)
+    if (migration_kind(s.runner).tracks_versions()) out.push_back(s.version_schema + "." + s.version_table);
+  return out;
+}
+
+Result<std::vector<std::string>> schema_dump(const std::string& url, const std::string& schema, CancelHub& hub,
+                                             const std::vector<std::string>& exclude) {
+  auto quoted = [](const std::string& name) { return "\"" + replace_all(name, "\"", "\"\"") + "\""; };
   std::vector<std::string> args = {"--schema-only", "--no-owner"};
-  if (!schema.empty()) args.push_back("--schema=\"" + replace_all(schema, "\"", "\"\"") + "\"");
+  if (!schema.empty()) args.push_back("--schema=" + quoted(schema));
+  for (const auto& t : exclude) {  // "schema.table": both parts quoted, so a dot or capital stays literal
+    size_t dot = t.find('.');
+    args.push_back("--exclude-table=" + quoted(t.substr(0, dot)) + "." + quoted(t.substr(dot + 1)));
+  }
   auto run = run_pg_tool("pg_dump", args, url, "", hub);
   if (!run) return run.error();
   std::vector<std::string> out;
@@ -66,7 +79,7 @@ std::vector<RoundtripFinding> roundtrip(const RoundtripInput& in, const std::str
     std::vector<std::string> revs;
     for (const auto& mg : in.migrations)
       if (mg.service == s->name) revs.push_back(mg.migration);
-    StepContext ctx{*db, shadow_url, in.up.run_id, [](const std::string&) {}};
+    StepContext ctx{*db, shadow_url, in.up.run_id, [](const std::string&) {}, in.up.guard_server_objects};
     bool failed = false;
     for (auto it = revs.rbegin(); it != revs.rend() && !failed; ++it) {
       if (hub.cancelled()) return found;
@@ -76,7 +89,7 @@ std::vector<RoundtripFinding> roundtrip(const RoundtripInput& in, const std::str
       }
     }
     if (failed) continue;
-    auto now = schema_dump(shadow_url, s->schema, hub);
+    auto now = schema_dump(shadow_url, s->schema, hub, version_tables(in.m));
     auto was = in.before.find(s->name);
     if (now && was != in.before.end() && *now != was->second)
       found.push_back({s->name, "downgrading " + join(revs, ", ") + " does not restore schema " + s->schema + " as it was",

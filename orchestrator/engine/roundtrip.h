@@ -18,7 +18,12 @@ namespace orch {
 using RoundtripFinding = RehearsalRoundtrip;
 
 // The schema as pg_dump writes it, without comments and blank lines; `schema` empty: the whole database.
-Result<std::vector<std::string>> schema_dump(const std::string& url, const std::string& schema, CancelHub& hub);
+// `exclude`: "schema.table" names left out: a version table Alembic leaves behind, empty, after a downgrade
+// to base is not a schema that failed to come back.
+Result<std::vector<std::string>> schema_dump(const std::string& url, const std::string& schema, CancelHub& hub,
+                                             const std::vector<std::string>& exclude = {});
+// Every service's version table, "schema.table".
+std::vector<std::string> version_tables(const Manifest& m);
 
 // What changed between two dumps: "- " lines only in `before`, "+ " lines only in `after`.
 std::vector<std::string> dump_difference(const std::vector<std::string>& before, const std::vector<std::string>& after,

@@ -16,6 +16,7 @@
 #include "alembic/zygote.h"
 #include "alembic/driver_job.h"
 #include "alembic/upgrade_target.h"
+#include "db/held_locks.h"
 #include "process/failure_summary.h"
 #include "process/tool_run.h"
 #include "util/secrets.h"
@@ -66,6 +67,7 @@ std::string revision_files_error(const ServiceSpec& s, const std::optional<Revis
 // Runs `alembic -c <config> ARGS...` through the driver (limits on every connection), lines to `line`.
 Status run_driver_command(const ServiceSpec& s, const std::vector<std::string>& args, StepContext& ctx) {
   DriverJobSpec spec = driver_spec_for(s, args, ctx.database_url, ctx.run_id);
+  if (ctx.guard_server_objects) spec.server_writes_sql = server_object_writes_sql();
   ctx.line("$ " + join(s.command, " ") + " " + join(spec.alembic_args, " "));
   DriverRun run = run_driver_job(std::move(spec), ctx.line);
   if (run.exit.succeeded()) return ok();

@@ -8,6 +8,7 @@
 
 #include "db/database.h"
 #include "db/db.h"
+#include "db/held_locks.h"
 #include "sql/sql_check.h"
 #include "sql/sql_ledger.h"
 #include "sql/sql_migrations.h"
@@ -169,6 +170,11 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
       tx->exec(read_text_file(mig->down_path));
       const LedgerWrite forget = rules_.ledger->forget(s, *mig, q);
       tx->query(forget.sql, Params(forget.values.begin(), forget.values.end()));
+      if (ctx.guard_server_objects)  // rolled back with tx: see RunnerContext::guard_server_objects
+        if (auto written = server_object_writes(*tx); !written.empty())
+          return Error{"it changes what every database of the server shares (" + join(written, ", ") +
+                           "): in a shadow on the target's own server that change would be real, so it was rolled back",
+                       s.path_text + "/" + mig->down_path.filename().string()};
       tx->commit();
     } catch (const std::exception& e) {
       int rel = error_line(e.what());

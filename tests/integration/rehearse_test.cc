@@ -374,6 +374,42 @@ TEST(Rehearse, RoundtripReportsADowngradeThatForgetsAColumnWithTheSchemaDifferen
   EXPECT_EQ(r.output.find("\nroundtrip: "), std::string::npos) << r.output;
 }
 
+// A first deploy of an Alembic service whose version table is in the schema it compares: the empty
+// version table a downgrade to base leaves is not a schema that failed to come back. A downgrade that
+// changes the server's roles is refused as an upgrade is.
+TEST(Rehearse, RoundtripOfAFirstDeployIgnoresTheVersionTableAndGuardsDowngrades) {
+  REQUIRE_DATABASE();
+  TestDatabase db;
+  TempDir dir("rehearse-roundtrip-first");
+  db.exec("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rehearse_app') THEN CREATE ROLE rehearse_app LOGIN; END IF; END$$");
+  db.exec("ALTER ROLE rehearse_app LOGIN");
+  dir.write("app/alembic.ini", "[alembic]\nscript_location = migrations\n");
+  dir.write("app/migrations/env.py", "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n"
+                                     "engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n"
+                                     "with engine.connect() as connection:\n    context.configure(connection=connection)\n"
+                                     "    with context.begin_transaction():\n        context.run_migrations()\n");
+  const std::string revision = "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\n\n"
+                               "def upgrade():\n    op.execute('CREATE TABLE public.songs (id int)')\n\n\n"
+                               "def downgrade():\n    op.execute('DROP TABLE public.songs')\n";
+  dir.write("app/migrations/versions/a1_songs.py", revision);
+  dir.write("services.toml", header() + "\n[services.app]\nschema = \"public\"\nrunner = \"alembic\"\npath = \"app\"\n"
+                                        "version_table = \"public.alembic_version\"\n");
+  auto r = run_orchestrate({"--no-dashboard", "rehearse", "--roundtrip"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("\nroundtrip: "), std::string::npos) << r.output;
+
+  dir.write("app/migrations/versions/a1_songs.py",
+            revision + "    op.execute('ALTER ROLE rehearse_app NOLOGIN')  # not the migration's to undo\n");
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--roundtrip"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("roundtrip: app: downgrade of "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ServerObjectsChanged: it changes what every database of the server shares (pg_authid)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(db.scalar("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = 'rehearse_app'"), "true");
+  EXPECT_FALSE(db.table_exists("public.songs"));
+}
+
 TEST(Rehearse, UpRehearseWithAFailingRehearsalChangesNothing) {
   REQUIRE_DATABASE();
   TestDatabase db;

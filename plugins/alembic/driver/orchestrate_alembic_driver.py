@@ -414,7 +414,7 @@ class Tracker:
         ms = int((time.monotonic() - self.started_at) * 1000) if self.started_at else 0
         self.ran.append(revision)
         fields = {}
-        if self.server_writes_sql and step.is_upgrade:
+        if self.server_writes_sql:  # a downgrade (rehearse --roundtrip) is guarded too
             self.refuse_server_writes(ctx)
         if self.locks_sql and step.is_upgrade:
             fields["locks"] = self.read_locks(ctx)
