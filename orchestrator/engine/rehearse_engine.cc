@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <system_error>
 
@@ -49,6 +50,16 @@ RehearsalSummary summary_of(const RehearseOutcome& out, const std::string& shado
   s.roundtrip = out.roundtrip;
   s.missing_data = out.missing_data;
   return s;
+}
+// Dumps a killed rehearsal left (they hold version rows and [rehearsal] data): an hour old is no
+// concurrent rehearsal's, whose dump holds only structure and takes seconds to write.
+void remove_old_dumps(const std::filesystem::path& dir) {
+  std::error_code ec;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code fe;
+    if (it->path().extension() == ".dump" && it->last_write_time(fe) < cutoff && !fe) std::filesystem::remove(it->path(), fe);
+  }
 }
 }  // namespace
 
@@ -118,7 +129,12 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   std::filesystem::path dump = m_.dir / ".orchestrate" / "rehearsal" / (cfg_.up.run_id + ".dump");
   std::error_code ec;
   std::filesystem::create_directories(dump.parent_path(), ec);
+  remove_old_dumps(dump.parent_path());
   RemoveFile cleanup{dump};
+  {  // owner-only before pg_dump writes into it (it keeps an existing file's mode): it holds version rows and data
+    std::ofstream(dump, std::ios::binary | std::ios::trunc);
+    std::filesystem::permissions(dump, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  }
   std::vector<std::string> schemas;
   for (const auto& s : m_.services) schemas.push_back(s.schema);
   auto dumped = dump_target(target.url, plan, dump, m_.locks.lock_timeout.value_or(Millis(30000)), schemas, hub_);

@@ -15,6 +15,7 @@
 namespace orch {
 
 namespace {
+constexpr const char* kKeptComment = "kept by orchestrate rehearse --keep";
 // Long enough that a rehearsal between CREATE DATABASE and its restore's first connection (the dump
 // is already written by then) is never taken for a dead one; a live rehearsal is connected to its
 // shadow from then on. ORCHESTRATE_REHEARSAL_STALE_AFTER changes it (docs/environment.md).
@@ -50,7 +51,7 @@ std::vector<std::string> stale_shadows(const std::vector<DatabaseSeen>& seen, st
   std::vector<std::string> out;
   for (const auto& d : seen) {
     auto made = shadow_created_at(d.name);
-    if (made && d.connections == 0 && now - *made >= min_age) out.push_back(d.name);
+    if (made && !d.kept && d.connections == 0 && now - *made >= min_age) out.push_back(d.name);
   }
   return out;
 }
@@ -68,11 +69,12 @@ Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::create(const std::string
   try {
     admin = connect_db(server_url, "orchestrate/rehearse");
     Rows rows = admin->query(
-        "SELECT d.datname, (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname) "
+        "SELECT d.datname, (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname), "
+        "       starts_with(coalesce(shobj_description(d.oid, 'pg_database'), ''), $2) "
         "FROM pg_database d WHERE starts_with(d.datname, $1)",
-        {std::string(kShadowPrefix)});
+        {std::string(kShadowPrefix), std::string(kKeptComment)});
     std::vector<DatabaseSeen> seen;
-    for (const auto& r : rows) seen.push_back({r[0].str(), static_cast<int>(r[1].as_int())});
+    for (const auto& r : rows) seen.push_back({r[0].str(), static_cast<int>(r[1].as_int()), r[2].as_bool()});
     for (const auto& stale : stale_shadows(seen, std::chrono::system_clock::now(), stale_after())) {
       try {
         admin->query("DROP DATABASE IF EXISTS " + admin->quote_name(stale));
@@ -90,6 +92,17 @@ Result<std::unique_ptr<ShadowDatabase>> ShadowDatabase::create(const std::string
                         : ""};
   }
   return std::unique_ptr<ShadowDatabase>(new ShadowDatabase(std::move(admin), name, *url, note));
+}
+
+void ShadowDatabase::keep() {
+  keep_ = true;
+  try {
+    admin_->query("COMMENT ON DATABASE " + admin_->quote_name(name_) + " IS " +
+                  admin_->quote_literal(std::string(kKeptComment) + "; drop it yourself: DROP DATABASE " + name_));
+  } catch (const DbError& e) {
+    note_("warning: could not mark " + name_ + " as kept (" + first_error_line(e.what()) +
+          "); a later rehearsal may drop it once nobody is connected");
+  }
 }
 
 Status ShadowDatabase::drop() {

@@ -28,6 +28,7 @@ std::optional<std::chrono::system_clock::time_point> shadow_created_at(const std
 struct DatabaseSeen {
   std::string name;
   int connections = 0;
+  bool kept = false;  // commented by `rehearse --keep`: the user's to drop, never swept
 };
 std::vector<std::string> stale_shadows(const std::vector<DatabaseSeen>& seen, std::chrono::system_clock::time_point now,
                                        std::chrono::seconds min_age);
@@ -45,7 +46,8 @@ class ShadowDatabase {
 
   const std::string& name() const { return name_; }
   const std::string& url() const { return url_; }  // a secret
-  void keep() { keep_ = true; }
+  // Not dropped at the end, and marked (COMMENT ON DATABASE) so that later rehearsals leave it alone.
+  void keep();
   // Drops it now; a failure is returned (the destructor only notes it).
   Status drop();
 

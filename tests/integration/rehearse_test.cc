@@ -253,6 +253,18 @@ TEST(Rehearse, AKilledRehearsalsShadowIsDroppedByTheNext) {
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("dropped " + shadow + ", left on "), std::string::npos) << r.output;
   EXPECT_FALSE(database_exists(shadow));
+
+  // One kept with --keep is the user's: the next rehearsal leaves it alone.
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--keep"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  const std::string kept = shadow_named_in(r.output);
+  EXPECT_NE(r.output.find("kept the shadow database: "), std::string::npos) << r.output;
+  r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}, {"ORCHESTRATE_REHEARSAL_STALE_AFTER", "0s"}},
+                      dir.path());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("dropped " + kept), std::string::npos) << r.output;
+  EXPECT_TRUE(database_exists(kept));
+  db.exec("DROP DATABASE IF EXISTS " + kept);
 }
 
 TEST(Rehearse, ShadowUrlPutsTheShadowOnASecondServerAndNamesWhatItLacks) {

@@ -26,6 +26,7 @@ TEST(Rehearse, OnlyOldUnconnectedShadowsAreStale) {
       {shadow_name("20261201T130000Z-bbbb"), 2},  // connected: a rehearsal still running
       {shadow_name("20261201T135930Z-cccc"), 0},  // 30 s old: may be between CREATE and restore
       {"orchestrate_rehearsal_by_hand", 0},       // not one of ours by its name
+      {shadow_name("20261201T120000Z-dddd"), 0, true},  // kept by --keep: the user's
   };
   EXPECT_EQ(stale_shadows(seen, now, 120s), std::vector<std::string>{shadow_name("20261201T130000Z-aaaa")});
 }
