@@ -56,8 +56,10 @@ std::vector<std::string> restore_obstacles(Db& target, Db& shadow_server) {
     if (!available.count(r[0].str())) out.push_back("extension " + r[0].str() + " is not available there");
   // Roles the restored GRANTs and policies name (owners do not matter: the restore uses --no-owner).
   Rows roles = target.query(
-      "SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_class c, aclexplode(c.relacl) a WHERE a.grantee <> 0 "
-      "UNION SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_namespace n, aclexplode(n.nspacl) a WHERE a.grantee <> 0 "
+      "SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_class c, aclexplode(c.relacl) a "
+      "WHERE a.grantee NOT IN (0, c.relowner) "
+      "UNION SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_namespace n, aclexplode(n.nspacl) a "
+      "WHERE a.grantee NOT IN (0, n.nspowner) "
       "UNION SELECT DISTINCT pg_get_userbyid(r) FROM pg_policy p, unnest(p.polroles) r WHERE r <> 0 ORDER BY 1",
       {}, TxKind::ReadOnly);
   std::set<std::string> present;
@@ -103,8 +105,11 @@ Result<Millis> restore_into(const std::string& shadow_url, const std::filesystem
     if (e.exit_code != 130) {
       e.message = "restoring the target's schema into the shadow database: " + e.message;
       e.where = secrets::redact_url(shadow_url);
-      e.hint = "the shadow's server needs the target's extensions and roles; rehearse on the target's own server "
-               "(the default) or create them there";
+      e.hint = e.message.find("permission denied to create extension") != std::string::npos
+                   ? "the rehearsing user may not create that extension (PostgreSQL lets only a superuser create it): "
+                     "rehearse as a user who may, or on a throwaway server (--shadow-url) as its superuser"
+                   : "the shadow's server needs the target's extensions and roles; rehearse on the target's own server "
+                     "(the default) or create them there";
     }
     return e;
   }

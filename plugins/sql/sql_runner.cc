@@ -142,6 +142,9 @@ void describe_failure(const std::exception& e, const ServiceSpec& s, const SqlMi
   r.error = where + ": " + first_error_line(what);
   if (rel && line >= 1 && line <= static_cast<int>(lines.size()))
     r.details.push_back(std::to_string(line) + " | " + trim(lines[line - 1]));
+  // The server's DETAIL and HINT say which key is duplicated, which row fails a check.
+  for (const auto& l : split(what, '\n'))
+    if (starts_with(trim(l), "DETAIL:") || starts_with(trim(l), "HINT:")) r.details.push_back(secrets::scrub(trim(l)));
   r.details.push_back(m.no_transaction
                           ? "this file runs without a transaction: statements before the failing one stay applied"
                           : "the file's transaction was rolled back; nothing of it was applied or recorded");
