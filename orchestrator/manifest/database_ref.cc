@@ -54,8 +54,8 @@ Result<std::string> resolve_database(const DatabaseRef& ref) {
     std::string var = spec.substr(4);
     const char* v = std::getenv(var.c_str());
     if (!v || !*v)
-      return Error{"environment variable " + var + " is not set (database = \"" + spec + "\")", ref.pos.str(),
-                   "export " + var + "=postgresql://USER@HOST:PORT/DB, or point database at a file: or URL", 2};
+      return Error{"environment variable " + var + " is not set (" + ref.key + " = \"" + spec + "\")", ref.pos.str(),
+                   "export " + var + "=postgresql://USER@HOST:PORT/DB, or point " + ref.key + " at a file: or URL", 2};
     url = trim(v);
   } else if (starts_with(spec, "file:")) {
     const std::string p = spec.substr(5);

@@ -12,6 +12,7 @@ namespace orch {
 struct DatabaseRef {
   std::string spec;
   SourcePos pos;
+  std::string key = "database";  // the manifest key it was read from, for messages: database, server, state
 };
 
 // Resolves a database reference to a URL normalised to postgresql://, and registers its password (and,

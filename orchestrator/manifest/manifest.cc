@@ -462,7 +462,7 @@ class ManifestParser {
       }
     }
     if (const std::string* server = L.get_string(*rt, "server", "[rehearsal]", false))
-      m.rehearsal.server = DatabaseRef{*server, L.pos(*rt->get("server"))};
+      m.rehearsal.server = DatabaseRef{*server, L.pos(*rt->get("server")), "server"};
     if (const toml::node* b = rt->get("before_rollout")) {
       if (auto v = b->value<bool>(); v && b->is_boolean()) m.rehearsal.before_rollout = *v;
       else L.error(L.pos(*b), "\"before_rollout\" in [rehearsal] must be true or false");
@@ -594,7 +594,7 @@ class ManifestParser {
       if (rt) L.check_keys(*rt, {"wave", "state"}, "[rollout]");
       if (rt)
         if (const std::string* state = L.get_string(*rt, "state", "[rollout]", false))
-          m.rollout_state = DatabaseRef{*state, L.pos(*rt->get("state"))};
+          m.rollout_state = DatabaseRef{*state, L.pos(*rt->get("state")), "state"};
       const toml::array* waves = wn ? wn->as_array() : nullptr;
       if (!waves) {
         L.error(L.pos(*rn), "rollout waves are written as [[rollout.wave]] tables");
