@@ -63,6 +63,15 @@ void applied_orders(const TestDatabase& db, const TempDir& dir, const std::strin
   db.exec("ANALYZE orders.orders");
 }
 
+// An Alembic project in app/ whose env.py connects through DATABASE_URL and configures nothing else.
+void write_plain_alembic_project(const TempDir& dir) {
+  dir.write("app/alembic.ini", "[alembic]\nscript_location = migrations\n");
+  dir.write("app/migrations/env.py", "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n"
+                                     "engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n"
+                                     "with engine.connect() as connection:\n    context.configure(connection=connection)\n"
+                                     "    with context.begin_transaction():\n        context.run_migrations()\n");
+}
+
 }  // namespace
 
 TEST(Rehearse, OnlineFailureThatCheckMissesExitsThreeWithUpsErrorAndTheTargetIsUnchanged) {
@@ -190,11 +199,7 @@ TEST(Rehearse, TheTargetsDatabaseSettingsHoldInTheShadow) {
   TestDatabase db;
   TempDir dir("rehearse-settings");
   db.exec("ALTER DATABASE " + db.name() + " SET search_path = app, public");
-  dir.write("app/alembic.ini", "[alembic]\nscript_location = migrations\n");
-  dir.write("app/migrations/env.py", "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n"
-                                     "engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n"
-                                     "with engine.connect() as connection:\n    context.configure(connection=connection)\n"
-                                     "    with context.begin_transaction():\n        context.run_migrations()\n");
+  write_plain_alembic_project(dir);
   dir.write("app/migrations/versions/a1_songs.py", "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\n\n"
                                                     "def upgrade():\n    op.execute('CREATE TABLE songs (id int)')\n");
   dir.write("services.toml", header() + "\n[services.app]\nschema = \"app\"\nrunner = \"alembic\"\npath = \"app\"\n"
@@ -331,11 +336,7 @@ TEST(Rehearse, AMigrationThatChangesTheServersRolesIsRolledBackOnTheTargetsServe
 
   // The same through Alembic's driver: the revision's transaction is rolled back before the role exists.
   db.exec("DROP ROLE IF EXISTS rehearse_reporting");
-  dir.write("app/alembic.ini", "[alembic]\nscript_location = migrations\n");
-  dir.write("app/migrations/env.py", "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n"
-                                     "engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n"
-                                     "with engine.connect() as connection:\n    context.configure(connection=connection)\n"
-                                     "    with context.begin_transaction():\n        context.run_migrations()\n");
+  write_plain_alembic_project(dir);
   dir.write("app/migrations/versions/a1_role.py", "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\n\n"
                                                    "def upgrade():\n    op.execute('CREATE ROLE rehearse_reporting NOLOGIN')\n");
   dir.write("services.toml", header() + "\n[services.app]\nschema = \"app\"\nrunner = \"alembic\"\npath = \"app\"\n"
@@ -395,11 +396,7 @@ TEST(Rehearse, RoundtripOfAFirstDeployIgnoresTheVersionTableAndGuardsDowngrades)
   TempDir dir("rehearse-roundtrip-first");
   db.exec("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rehearse_app') THEN CREATE ROLE rehearse_app LOGIN; END IF; END$$");
   db.exec("ALTER ROLE rehearse_app LOGIN");
-  dir.write("app/alembic.ini", "[alembic]\nscript_location = migrations\n");
-  dir.write("app/migrations/env.py", "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n"
-                                     "engine = create_engine(os.environ['DATABASE_URL'], poolclass=pool.NullPool)\n"
-                                     "with engine.connect() as connection:\n    context.configure(connection=connection)\n"
-                                     "    with context.begin_transaction():\n        context.run_migrations()\n");
+  write_plain_alembic_project(dir);
   const std::string revision = "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\n\n"
                                "def upgrade():\n    op.execute('CREATE TABLE public.songs (id int)')\n\n\n"
                                "def downgrade():\n    op.execute('DROP TABLE public.songs')\n";
