@@ -13,6 +13,7 @@
 #include "db/database.h"
 #include "db/db.h"
 #include "db/held_locks.h"
+#include "sql/server_wide.h"
 #include "db/lock_blocker.h"
 #include "report/status_report.h"
 #include "sql/sql_migrations.h"
@@ -218,6 +219,13 @@ bool apply_file(Db& db, const RunJob& job, const SqlMigration& m, const SqlRunne
                   throw ServerObjectsWritten(server_objects_text(written));
               if (opt.before_commit) opt.before_commit(tx, file);
             };
+          if (m.no_transaction && state.guard_server_objects)  // each statement commits by itself: judged first
+            for (const auto& st : steps.statements)
+              if (auto what = server_wide_statement(st))
+                throw ServerObjectsWritten("line " + std::to_string(st.line) + ": " + *what +
+                                           " would commit by itself (the file runs without a transaction), and in a "
+                                           "shadow on the target's own server it would be real; nothing of the file was "
+                                           "run; rehearse on a throwaway server (--shadow-url or [rehearsal] server)");
           execute_steps(db, steps, s.locks, next, line_base, hook);
           ++r.applied;
           r.after = {m.version_text};

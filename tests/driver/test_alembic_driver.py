@@ -62,6 +62,21 @@ class MergeConnectParams(unittest.TestCase):
         self.assertEqual(limits.settings(), {"lock_timeout": "2000ms"})
 
 
+class ServerWideStatements(unittest.TestCase):
+    """An autocommit block in a rehearsal on the target's own server: judged before it runs."""
+
+    def test_roles_databases_and_do_blocks_are_server_wide(self):
+        for sql in ("ALTER ROLE app NOLOGIN", "  -- why\n create role r", "GRANT reader TO app", "REVOKE reader FROM app",
+                    "grant connect on database prod to app", "ALTER SYSTEM SET work_mem = '8MB'",
+                    "COMMENT ON ROLE app IS 'x'", "DO $$ BEGIN NULL; END $$"):
+            self.assertIsNotNone(driver.server_wide_statement(sql), sql)
+
+    def test_tables_indexes_and_user_mappings_are_not(self):
+        for sql in ("GRANT SELECT ON t TO app", "CREATE INDEX CONCURRENTLY i ON t (a)", "CREATE USER MAPPING FOR app SERVER s",
+                    "COMMENT ON TABLE t IS 'role'", "ALTER TABLE t OWNER TO app"):
+            self.assertIsNone(driver.server_wide_statement(sql), sql)
+
+
 class TargetCheck(unittest.TestCase):
     """env.py's connection is compared with the target server-side; without a reference connection, with the
     URL's database name only."""

@@ -334,6 +334,23 @@ TEST(Rehearse, AMigrationThatChangesTheServersRolesIsRolledBackOnTheTargetsServe
   EXPECT_EQ(db.scalar("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = 'rehearse_app'"), "true");
   EXPECT_FALSE(database_exists(shadow_named_in(r.output)));
 
+  // A GRANT on the target's database drops its catalogue lock at once: its row is read instead.
+  const std::string acl = "SELECT coalesce(datacl::text, '') FROM pg_database WHERE datname = current_database()";
+  const std::string acl_before = db.scalar(acl);
+  dir.write("orders/0002_lock_out.sql", "GRANT CONNECT ON DATABASE " + db.name() + " TO rehearse_app;\n");
+  r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("shares (pg_database)"), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar(acl), acl_before);
+
+  // A no-transaction file commits statement by statement: its statements are judged before they run.
+  dir.write("orders/0002_lock_out.sql", "-- orchestrate:no-transaction\nALTER ROLE rehearse_app NOLOGIN;\n");
+  r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("line 2: ALTER ROLE would commit by itself (the file runs without a transaction)"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(db.scalar("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = 'rehearse_app'"), "true");
+
   // The same through Alembic's driver: the revision's transaction is rolled back before the role exists.
   db.exec("DROP ROLE IF EXISTS rehearse_reporting");
   write_plain_alembic_project(dir);
@@ -347,6 +364,16 @@ TEST(Rehearse, AMigrationThatChangesTheServersRolesIsRolledBackOnTheTargetsServe
             std::string::npos)
       << r.output;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'rehearse_reporting'"), "0");
+
+  // Alembic's autocommit_block commits each statement at once: its text is judged before it runs.
+  dir.write("app/migrations/versions/a1_role.py", "revision = 'a1'\ndown_revision = None\nfrom alembic import op\n\n\n"
+                                                   "def upgrade():\n    with op.get_context().autocommit_block():\n"
+                                                   "        op.execute('ALTER ROLE rehearse_app NOLOGIN')\n");
+  r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("ServerObjectsChanged: ALTER ROLE would commit by itself (an autocommit block)"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(db.scalar("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = 'rehearse_app'"), "true");
 }
 
 TEST(Rehearse, TheExamplesRlsPhaseIsRehearsedWithItsCoverage) {

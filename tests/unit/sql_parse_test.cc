@@ -10,6 +10,7 @@
 
 #include "sql/sql_check.h"
 #include "sql/sql_migrations.h"
+#include "sql/server_wide.h"
 #include "util/sql_split.h"
 
 using namespace orch;
@@ -115,4 +116,18 @@ TEST(SqlFiles, AGapHoldingAnUnreadFileNamesItAndARefusedFileIsOnlyItsOwnError) {
   fs::remove_all(dir);
   ASSERT_EQ(plain.size(), 1u);
   EXPECT_EQ(plain[0].message, "gap in versions: nothing between 001 and 003");
+}
+
+// A rehearsal on the target's own server judges a no-transaction file's statements before they run.
+TEST(ServerWide, RolesDatabasesAndTablespacesAreServerWideTablesAreNot) {
+  auto judge = [](const std::string& sql) { return server_wide_statement(split_sql(sql).at(0)); };
+  EXPECT_EQ(judge("ALTER ROLE app NOLOGIN").value_or(""), "ALTER ROLE");
+  EXPECT_EQ(judge("CREATE ROLE reporting").value_or(""), "CREATE ROLE");
+  EXPECT_EQ(judge("GRANT reader TO app").value_or(""), "GRANT/REVOKE a role");
+  EXPECT_EQ(judge("GRANT CONNECT ON DATABASE prod TO app").value_or(""), "GRANT/REVOKE on a DATABASE");
+  EXPECT_EQ(judge("COMMENT ON ROLE app IS 'x'").value_or(""), "COMMENT on a ROLE");
+  EXPECT_TRUE(judge("DO $$BEGIN NULL; END$$").has_value());
+  EXPECT_FALSE(judge("GRANT SELECT ON t TO app").has_value());
+  EXPECT_FALSE(judge("COMMENT ON TABLE t IS 'x'").has_value());
+  EXPECT_FALSE(judge("CREATE INDEX CONCURRENTLY i ON t (a)").has_value());
 }

@@ -32,6 +32,7 @@ What every job gets, whatever env.py does:
 import functools
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -341,9 +342,56 @@ def install_connection_hooks(limits, events, app_name):
         if code == "55P03":
             events.emit("lock-timeout", sqlstate=code, statement=_short(ctx.statement), revision=TRACKER.current)
 
+    def before_execute(conn, cursor, statement, parameters, context, executemany):
+        if TRACKER.server_writes_sql and _autocommit(conn):
+            what = server_wide_statement(statement)
+            if what:
+                raise ServerObjectsChanged(
+                    "%s would commit by itself (an autocommit block), and in a shadow on the target's own server "
+                    "it would be real; it was not run; rehearse on a throwaway server (--shadow-url or "
+                    "[rehearsal] server)" % what
+                )
+
     event.listen(Engine, "do_connect", do_connect)
     event.listen(Pool, "connect", on_connect)
     event.listen(Engine, "handle_error", on_error)
+    event.listen(Engine, "before_cursor_execute", before_execute)
+
+
+def _autocommit(conn):
+    """Whether statements on this connection commit one by one (Alembic's autocommit_block)."""
+    try:
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return True
+        fairy = conn.connection
+        raw = getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+        return bool(getattr(raw, "autocommit", False))
+    except Exception:  # noqa: B902 - a closed or odd connection: judged transactional
+        return False
+
+
+# Statements that change what every database of the server shares. In a transaction, the revision's
+# writes are read from the catalogue before it commits (refuse_server_writes); in an autocommit block
+# each statement commits at once, so its text is judged before it runs. A DO block's body is unseen.
+_SERVER_WIDE = [
+    (re.compile(r"(create|alter|drop)\s+(role|group|database|tablespace|subscription)\b"), None),
+    (re.compile(r"(create|alter|drop)\s+user\b(?!\s+mapping)"), None),
+    (re.compile(r"alter\s+system\b"), None),
+    (re.compile(r"(grant|revoke)\b.*\bon\s+(database|tablespace|parameter)\b", re.S),
+     "GRANT/REVOKE on a database, tablespace or parameter"),
+    (re.compile(r"(grant|revoke)\b(?!.*\bon\b)", re.S), "GRANT/REVOKE a role"),
+    (re.compile(r"comment\s+on\s+(role|database|tablespace)\b"), None),
+    (re.compile(r"do\b"), "a DO block (its body cannot be judged before it runs)"),
+]
+
+
+def server_wide_statement(statement):
+    text = re.sub(r"^(\s+|--[^\n]*\n|/\*.*?\*/)+", "", statement or "", flags=re.S).lower()
+    for pattern, name in _SERVER_WIDE:
+        m = pattern.match(text)
+        if m:
+            return name or " ".join(m.group(0).upper().split()[:3])
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
