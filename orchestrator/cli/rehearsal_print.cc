@@ -32,11 +32,8 @@ void print_rehearsal(const RehearseOutcome& r, const std::string& target, std::o
 
 void emit_rehearsal(const GlobalOptions& g, const std::string& run_id, const std::string& target, const RehearseOutcome& r) {
   if (!g.stream) return;
-  nlohmann::ordered_json locks = nlohmann::ordered_json::array();
-  for (const auto& l : r.locks) locks.push_back(rehearsal_lock_json(l));
   g.stream->emit("rehearsal-finished", run_id, target,
-                 {{"exit_code", r.exit_code}, {"dump_ms", r.copy.dump.count()}, {"restore_ms", r.copy.restore.count()},
-                  {"run_ms", r.run.count()}, {"locks", locks}, {"error", r.error ? r.error->text() : ""}});
+                 rehearsal_event_fields(r.exit_code, r.copy.dump, r.copy.restore, r.run, r.locks, r.error ? r.error->text() : ""));
 }
 
 }  // namespace orch

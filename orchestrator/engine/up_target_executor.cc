@@ -4,6 +4,7 @@
 #include "util/exit_codes.h"
 
 #include "engine/rehearse_engine.h"
+#include "report/rehearsal_formats.h"
 #include "status/run_logs.h"
 
 namespace orch {
@@ -47,6 +48,7 @@ std::string UpTargetExecutor::rehearse_first(const ResolvedTarget& target, Statu
   NoteFn note = [&](const std::string& text) { printer.note(text); };
   printer.note("rehearsing " + target.name + " on a shadow copy before its wave changes it");
   RehearseOutcome r = rehearsal.run(target, [&](const StatusReport*) -> StatusPrinter& { return printer; }, note);
+  if (finished_ && r.ran && !r.up.error) finished_(target, rc.up.run_id, r.up);  // the shadow run's run-finished
   if (r.exit_code == 0) return "";
   if (r.error) return "rehearsal: " + r.error->message;
   for (const auto& s : r.up.report.services)
@@ -65,6 +67,13 @@ TargetRun UpTargetExecutor::run(const ResolvedTarget& target, const std::string&
     std::string refused = rehearse_first(target, *printer, cancel);
     if (!refused.empty()) {
       printer->finish();
+      if (finished_) {  // its run-finished says it did not start, and why
+        UpOutcome not_started;
+        not_started.exit_code = 1;
+        not_started.error = Error{refused + "; the target was not changed"};
+        not_started.report.run_id = history_run_id;
+        finished_(target, history_run_id, not_started);
+      }
       TargetRun t;
       t.state = cancel.cancelled() ? TargetState::Interrupted : TargetState::Failed;
       t.detail = refused + "; the target was not changed";
@@ -86,10 +95,14 @@ void with_event_stream(std::shared_ptr<EventStream> stream, TargetPrinterFactory
   };
   finished = [inner = finished, stream](const ResolvedTarget& t, const std::string& run_id, const UpOutcome& r) {
     if (inner) inner(t, run_id, r);
-    if (!r.error) stream->run_finished(r.report, r.exit_code);
+    if (!r.error)
+      stream->run_finished(r.report, r.exit_code);
     else
       stream->emit("run-finished", run_id, t.name,
                    {{"outcome", "not-started"}, {"exit_code", r.exit_code}, {"error", r.error->text()}});
+    if (const auto& s = r.report.rehearsal)  // a before_rollout rehearsal: as `rehearse` reports it
+      stream->emit("rehearsal-finished", run_id, t.name,
+                   rehearsal_event_fields(s->exit_code, s->dump, s->restore, s->run, s->locks, ""));
   };
 }
 

@@ -22,6 +22,14 @@ ojson rehearsal_lock_json(const RehearsalLock& l) {
           {"text", l.text}};
 }
 
+ojson rehearsal_event_fields(int exit_code, Millis dump, Millis restore, Millis run, const std::vector<RehearsalLock>& locks,
+                             const std::string& error) {
+  ojson l = ojson::array();
+  for (const auto& x : locks) l.push_back(rehearsal_lock_json(x));
+  return {{"exit_code", exit_code}, {"dump_ms", dump.count()}, {"restore_ms", restore.count()},
+          {"run_ms", run.count()},  {"locks", l},                {"error", secrets::scrub(error)}};
+}
+
 ojson service_locks_json(const RehearsalSummary& r, const std::string& service) {
   ojson out = ojson::array();
   for (const auto& l : r.locks)

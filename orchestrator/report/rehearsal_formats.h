@@ -14,6 +14,9 @@ namespace orch {
 nlohmann::ordered_json rehearsal_lock_json(const RehearsalLock& l);
 // The "rehearsal" object of a run report (and of the rehearsal-finished event).
 nlohmann::ordered_json rehearsal_json(const RehearsalSummary& r);
+// The fields of the rehearsal-finished event (docs/events.md), for `rehearse` and a rollout's rehearsals.
+nlohmann::ordered_json rehearsal_event_fields(int exit_code, Millis dump, Millis restore, Millis run,
+                                              const std::vector<RehearsalLock>& locks, const std::string& error);
 // The locks one service's migrations took.
 nlohmann::ordered_json service_locks_json(const RehearsalSummary& r, const std::string& service);
 

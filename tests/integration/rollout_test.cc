@@ -96,9 +96,15 @@ TEST(Rollout, BeforeRolloutRehearsesEachTargetAndOneThatWouldFailIsLeftUnchanged
                                  target("db1", db1.url()) + target("db2", db2.url()) + target("db3", db3.url()) +
                                  "[[rollout.wave]]\nname = \"first\"\ntargets = [\"db1\"]\n\n"
                                  "[[rollout.wave]]\nname = \"rest\"\ntargets = [\"db2\", \"db3\"]\nmax_failures = 1\n");
-  auto r = run_orchestrate({"--no-dashboard", "rollout"}, {}, dir.path());
+  auto r = run_orchestrate({"--no-dashboard", "--events", "events.jsonl", "rollout"}, {}, dir.path());
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_EQ(count_of(r.output, "on a shadow copy before its wave changes it"), 3) << r.output;
+  // The event stream tells the rehearsals apart and ends each run, the refused one as not started.
+  const std::string events = read_all(dir.path() / "events.jsonl");
+  EXPECT_EQ(count_of(events, "\"command\":\"rehearse\""), 3) << events;
+  EXPECT_EQ(count_of(events, "\"type\":\"rehearsal-finished\""), 3) << events;
+  EXPECT_NE(events.find("\"target\":\"db2\",\"type\":\"run-finished\",\"outcome\":\"not-started\""), std::string::npos)
+      << events;
   EXPECT_NE(r.output.find("db2: rehearsal: s would fail: "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("relation \"public.legacy\" does not exist"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("; the target was not changed"), std::string::npos) << r.output;
