@@ -37,12 +37,25 @@ ojson service_locks_json(const RehearsalSummary& r, const std::string& service) 
   return out;
 }
 
+namespace {
+// One word for what the rehearsal found, for machines (docs/rehearse.md#reports).
+const char* verdict_word(const RehearsalSummary& r) {
+  if (r.would_succeed) return "would-succeed";
+  if (r.exit_code == 130) return "interrupted";
+  if (r.exit_code != 3) return "not-rehearsed";  // the rehearsal itself could not run it (exit 1)
+  if (!r.roundtrip.empty()) return "does-not-roundtrip";
+  for (const auto& l : r.locks)
+    if (l.denied) return "denied-lock";
+  return "would-fail";
+}
+}  // namespace
+
 ojson rehearsal_json(const RehearsalSummary& r) {
   ojson locks = ojson::array(), roundtrip = ojson::array();
   for (const auto& l : r.locks) locks.push_back(rehearsal_lock_json(l));
   for (const auto& f : r.roundtrip)
     roundtrip.push_back({{"service", f.service}, {"what", secrets::scrub(f.what)}, {"diff", f.diff}});
-  return {{"verdict", r.would_succeed ? "would-succeed" : "would-fail"},
+  return {{"verdict", verdict_word(r)},
           {"exit_code", r.exit_code},
           {"shadow", r.shadow},
           {"dump_ms", r.dump.count()},
@@ -56,6 +69,8 @@ ojson rehearsal_json(const RehearsalSummary& r) {
 
 std::string rehearsal_verdict(const RehearsalSummary& r) {
   if (r.would_succeed) return "`up` would succeed";
+  if (r.exit_code == 130) return "interrupted";
+  if (r.exit_code != 3) return "not rehearsed (see the error)";
   if (!r.roundtrip.empty()) return "`up` would succeed, but its revisions do not roundtrip";
   for (const auto& l : r.locks)
     if (l.denied) return "`up` itself would succeed, but a migration takes a lock that [lint] deny forbids";

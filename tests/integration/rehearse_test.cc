@@ -141,9 +141,10 @@ TEST(Rehearse, ReportsEachMigrationsLocksWithTheTargetsRowCountAndDenyMakesItAFa
   EXPECT_FALSE(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'") == "1");
 
   dir.write("services.toml", header() + "\n[lint]\ndeny = [\"access-exclusive-on-large-table\"]\n" + sql_service("orders"));
-  r = run_orchestrate({"--no-dashboard", "rehearse"}, {{"DATABASE_URL", db.url()}}, dir.path());
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--report", "json:denied.json"}, {{"DATABASE_URL", db.url()}}, dir.path());
   EXPECT_EQ(r.code, 3) << r.output;
   EXPECT_NE(r.output.find("[access-exclusive-on-large-table, denied by [lint] deny]"), std::string::npos) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(read_all(dir.path() / "denied.json"))["rehearsal"]["verdict"], "denied-lock");
   // `up` itself would not fail: the verdict says what does.
   EXPECT_NE(r.output.find("rehearse: `up` itself would succeed on default, but a migration takes a lock that [lint] deny "
                           "forbids (above); exit 3"),
