@@ -31,7 +31,7 @@ const std::string& server_object_writes_sql() {
       "UNION SELECT c.relname::text FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
       "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.database = 0 "
       "AND c.relname IN ('pg_authid', 'pg_auth_members', 'pg_db_role_setting', 'pg_database', 'pg_tablespace', "
-      "'pg_shdescription', 'pg_shseclabel') "
+      "'pg_shdescription', 'pg_shseclabel', 'pg_subscription', 'pg_replication_origin') "
       "AND l.mode NOT IN ('AccessShareLock', 'RowShareLock') ORDER BY 1";
   return sql;
 }

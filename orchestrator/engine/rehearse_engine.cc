@@ -115,6 +115,13 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
                           "check --shadow-url or [rehearsal] server; the target itself was read fine"});
       }
       auto obstacles = restore_obstacles(*db, *other);
+      if (auto missing = roles_missing_there(*db, *other); !missing.empty() && obstacles.empty()) {
+        const size_t shown = std::min<size_t>(missing.size(), 8);
+        note("note: roles of " + target.name + "'s server that " + secrets::redact_url(*server) + " lacks: " +
+             join(std::vector<std::string>(missing.begin(), missing.begin() + shown), ", ") +
+             (missing.size() > shown ? " and " + std::to_string(missing.size() - shown) + " more" : "") +
+             "; a migration that names one fails in the shadow where it would not on the target");
+      }
       if (!obstacles.empty())
         return fail(Error{"the shadow's server cannot hold a copy of target " + target.name + ": " + join(obstacles, "; "),
                           secrets::redact_url(*server),

@@ -69,6 +69,15 @@ std::vector<std::string> restore_obstacles(Db& target, Db& shadow_server) {
   return out;
 }
 
+std::vector<std::string> roles_missing_there(Db& target, Db& shadow_server) {
+  std::set<std::string> present;
+  for (const auto& r : shadow_server.query("SELECT rolname FROM pg_roles")) present.insert(r[0].str());
+  std::vector<std::string> out;
+  for (const auto& r : target.query("SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1", {}, TxKind::ReadOnly))
+    if (!present.count(r[0].str())) out.push_back(r[0].str());
+  return out;
+}
+
 Result<Millis> dump_target(const std::string& target_url, const CopyPlan& plan, const std::filesystem::path& dump_file,
                            Millis lock_wait, const std::vector<std::string>& schemas, CancelHub& hub) {
   std::vector<std::string> args = {"--format=custom", "--no-owner", "--file=" + dump_file.string(),

@@ -27,6 +27,9 @@ CopyPlan plan_copy(Db& target, const Manifest& m);
 // On a separate server: the extensions and roles the target uses that the shadow's server lacks,
 // which the restore would fail on. Empty when nothing is missing. `where` names the server.
 std::vector<std::string> restore_obstacles(Db& target, Db& shadow_server);
+// Roles of the target's server the shadow's server lacks: not needed by the copy, but a migration that
+// names one (ALTER ROLE, GRANT … TO) fails there where it would not on the target.
+std::vector<std::string> roles_missing_there(Db& target, Db& shadow_server);
 
 struct CopyTimes {
   Millis dump{0}, restore{0};
