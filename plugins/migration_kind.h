@@ -49,6 +49,7 @@ struct StepContext {
   std::string run_id;
   std::function<void(const std::string&)> line;  // progress, one line at a time
   bool guard_server_objects = false;  // rehearse on the target's server (RunnerContext::guard_server_objects)
+  bool refused_server_objects = false;  // set by the kind when that guard failed a step
 };
 
 struct ProbeResult {

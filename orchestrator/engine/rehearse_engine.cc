@@ -236,8 +236,18 @@ void RehearseEngine::run_roundtrip(const std::string& shadow_url, bool same_serv
     out.roundtrip.push_back({"", "the roundtrip could not use the shadow: " + first_error_line(e.what()), {}});
   }
   out.run += std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0);
-  if (hub_.cancelled()) out.exit_code = kInterrupted;
-  else if (!out.roundtrip.empty()) out.exit_code = kWouldFail;
+  const bool not_rehearsable = std::any_of(out.roundtrip.begin(), out.roundtrip.end(),
+                                          [](const RoundtripFinding& f) { return f.server_objects; });
+  if (hub_.cancelled()) {
+    out.exit_code = kInterrupted;
+  } else if (not_rehearsable) {  // as in the first up: not something the revisions got wrong
+    out.exit_code = kFailed;
+    out.error = Error{"cannot rehearse the roundtrip on the target's own server: a downgrade or the second up changes "
+                      "roles, databases or tablespaces, which that server's databases share (rolled back, above)",
+                      "", "rehearse --roundtrip on a throwaway server: --shadow-url postgresql://USER@HOST:PORT/postgres"};
+  } else if (!out.roundtrip.empty()) {
+    out.exit_code = kWouldFail;
+  }
 }
 
 }  // namespace orch

@@ -84,7 +84,7 @@ std::vector<RoundtripFinding> roundtrip(const RoundtripInput& in, const std::str
     for (auto it = revs.rbegin(); it != revs.rend() && !failed; ++it) {
       if (hub.cancelled()) return found;
       if (auto st = migration_kind(s->runner).downgrade(*s, "-1", ctx); !st) {
-        found.push_back({s->name, "downgrade of " + *it + " fails: " + st.error().text(), {}});
+        found.push_back({s->name, "downgrade of " + *it + " fails: " + st.error().text(), {}, ctx.refused_server_objects});
         failed = true;
       }
     }
@@ -106,9 +106,13 @@ std::vector<RoundtripFinding> roundtrip(const RoundtripInput& in, const std::str
                                [](const std::string&) {});
   if (again.exit_code != 0) {
     std::string why = again.error ? again.error->message : "";
+    bool server_objects = false;
     for (const auto& s : again.report.services)
-      if (s.result.outcome == Outcome::Failed) why = s.name + ": " + s.result.error;
-    found.push_back({"", "upgrading again after the downgrades fails: " + why, {}});
+      if (s.result.outcome == Outcome::Failed) {
+        why = s.name + ": " + s.result.error;
+        server_objects = server_objects || s.result.server_objects;
+      }
+    found.push_back({"", "upgrading again after the downgrades fails: " + why, {}, server_objects});
     return found;
   }
   auto whole = schema_dump(shadow_url, "", hub);

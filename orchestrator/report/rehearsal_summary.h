@@ -29,6 +29,7 @@ struct RehearsalRoundtrip {
   std::string service;
   std::string what;               // which revisions, what went wrong
   std::vector<std::string> diff;  // "- line" gone, "+ line" left over
+  bool server_objects = false;    // the step would have changed the target server's roles: not rehearsed
 };
 
 struct RehearsalSummary {

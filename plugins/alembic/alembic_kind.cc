@@ -72,6 +72,7 @@ Status run_driver_command(const ServiceSpec& s, const std::vector<std::string>& 
   DriverRun run = run_driver_job(std::move(spec), ctx.line);
   if (run.exit.succeeded()) return ok();
   if (const DriverFailure* f = run.failure()) {
+    if (f->exception == "ServerObjectsChanged") ctx.refused_server_objects = true;  // the driver's own, by class
     std::string where = f->file.empty() ? "" : s.path_text + "/" + f->file + (f->line ? ":" + std::to_string(f->line) : "");
     return Error{secrets::scrub((f->revision.empty() ? "" : "revision " + f->revision + ": ") + f->exception + ": " + f->message),
                  where.empty() ? s.name : where};

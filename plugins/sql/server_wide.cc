@@ -12,8 +12,9 @@ std::string object_type(const SqlStatement& st) {
   auto trees = parse_sql_trees(st.text);
   if (!trees || trees->empty()) return "";
   const nlohmann::json& stmt = (*trees)[0].tree;
-  for (const auto& [node, body] : stmt.items())
-    if (body.is_object() && body.contains("objtype") && body["objtype"].is_string()) return body["objtype"].get<std::string>();
+  for (const auto& [node, body] : stmt.items())  // GRANT, COMMENT, SECURITY LABEL: objtype; RENAME and OWNER TO: their own
+    for (const char* key : {"objtype", "renameType", "objectType"})
+      if (body.is_object() && body.contains(key) && body[key].is_string()) return body[key].get<std::string>();
   return "";
 }
 
@@ -32,15 +33,18 @@ std::optional<std::string> server_wide_statement(const SqlStatement& given) {
       {"DropTableSpaceStmt", "DROP TABLESPACE"}, {"AlterTableSpaceOptionsStmt", "ALTER TABLESPACE"},
       {"AlterSystemStmt", "ALTER SYSTEM"},      {"CreateSubscriptionStmt", "CREATE SUBSCRIPTION"},
       {"AlterSubscriptionStmt", "ALTER SUBSCRIPTION"}, {"DropSubscriptionStmt", "DROP SUBSCRIPTION"},
+      {"ReassignOwnedStmt", "REASSIGN OWNED"}, {"DropOwnedStmt", "DROP OWNED (it revokes grants on databases too)"},
       {"DoStmt", "a DO block (its body cannot be judged before it runs)"},
   };
   static const std::set<std::string> kSharedObjects = {"OBJECT_DATABASE", "OBJECT_TABLESPACE", "OBJECT_PARAMETER_ACL",
                                                        "OBJECT_ROLE"};
   if (auto it = kNodes.find(st.node); it != kNodes.end()) return it->second;
-  if (st.node == "GrantStmt" || st.node == "CommentStmt") {
+  static const std::map<std::string, std::string> kOnObjects = {
+      {"GrantStmt", "GRANT/REVOKE"}, {"CommentStmt", "COMMENT"}, {"SecLabelStmt", "SECURITY LABEL"},
+      {"RenameStmt", "RENAME"},      {"AlterOwnerStmt", "OWNER TO"}};
+  if (auto it = kOnObjects.find(st.node); it != kOnObjects.end()) {
     const std::string type = object_type(st);
-    if (kSharedObjects.count(type))
-      return std::string(st.node == "GrantStmt" ? "GRANT/REVOKE" : "COMMENT") + " on a " + type.substr(7);
+    if (kSharedObjects.count(type)) return it->second + " on a " + type.substr(7);
   }
   return std::nullopt;
 }

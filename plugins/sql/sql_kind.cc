@@ -171,10 +171,12 @@ Status SqlKind::downgrade(const ServiceSpec& s, const std::string& to, StepConte
       const LedgerWrite forget = rules_.ledger->forget(s, *mig, q);
       tx->query(forget.sql, Params(forget.values.begin(), forget.values.end()));
       if (ctx.guard_server_objects)  // rolled back with tx: see RunnerContext::guard_server_objects
-        if (auto written = server_object_writes(*tx); !written.empty())
+        if (auto written = server_object_writes(*tx); !written.empty()) {
+          ctx.refused_server_objects = true;
           return Error{"it changes what every database of the server shares (" + join(written, ", ") +
                            "): in a shadow on the target's own server that change would be real, so it was rolled back",
                        s.path_text + "/" + mig->down_path.filename().string()};
+        }
       tx->commit();
     } catch (const std::exception& e) {
       int rel = error_line(e.what());

@@ -114,6 +114,18 @@ void rebuild_invalid_indexes(Db& db, const ServiceSpec& s, const SqlMigration& m
 }
 
 // A failed file in the report: where (file:line), the server's words, and what was kept.
+// "Key (email)=(a@b.c) already exists." -> "Key (email)=(…) already exists."; "Failing row contains
+// (1, secret)." -> "Failing row contains (…)."
+std::string without_row_values(const std::string& detail) {
+  if (size_t at = detail.find("Failing row contains ("); at != std::string::npos)
+    return detail.substr(0, at) + "Failing row contains (…).";
+  size_t key = detail.find(")=(");
+  if (key == std::string::npos) return detail;
+  for (const char* tail : {") is duplicated", ") already exists", ") is not present", ") is still referenced", ") conflicts"})
+    if (size_t end = detail.find(tail, key); end != std::string::npos) return detail.substr(0, key + 3) + "…" + detail.substr(end);
+  return detail.substr(0, key + 3) + "…)";
+}
+
 void describe_failure(const std::exception& e, const ServiceSpec& s, const SqlMigration& m, int line_base, RunResult& r,
                       const EmitFn& emit) {
   const std::string fname = m.path.filename().string();
@@ -143,9 +155,10 @@ void describe_failure(const std::exception& e, const ServiceSpec& s, const SqlMi
   r.error = where + ": " + first_error_line(what);
   if (rel && line >= 1 && line <= static_cast<int>(lines.size()))
     r.details.push_back(std::to_string(line) + " | " + trim(lines[line - 1]));
-  // The server's DETAIL and HINT say which key is duplicated, which row fails a check.
+  // The server's DETAIL and HINT say which key is duplicated, which row fails a check; the row's values
+  // are the target's data (a token, an e-mail), so they are left out of output, reports and events.
   for (const auto& l : split(what, '\n'))
-    if (starts_with(trim(l), "DETAIL:") || starts_with(trim(l), "HINT:")) r.details.push_back(secrets::scrub(trim(l)));
+    if (starts_with(trim(l), "DETAIL:") || starts_with(trim(l), "HINT:")) r.details.push_back(secrets::scrub(without_row_values(trim(l))));
   r.details.push_back(m.no_transaction
                           ? "this file runs without a transaction: statements before the failing one stay applied"
                           : "the file's transaction was rolled back; nothing of it was applied or recorded");

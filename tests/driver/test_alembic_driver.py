@@ -68,7 +68,8 @@ class ServerWideStatements(unittest.TestCase):
     def test_roles_databases_and_do_blocks_are_server_wide(self):
         for sql in ("ALTER ROLE app NOLOGIN", "  -- why\n create role r", "GRANT reader TO app", "REVOKE reader FROM app",
                     "grant connect on database prod to app", "ALTER SYSTEM SET work_mem = '8MB'",
-                    "COMMENT ON ROLE app IS 'x'", "DO $$ BEGIN NULL; END $$"):
+                    "COMMENT ON ROLE app IS 'x'", "DO $$ BEGIN NULL; END $$", "CREATE USER mapping_admin",
+                    "REASSIGN OWNED BY a TO b", "DROP OWNED BY a"):
             self.assertIsNotNone(driver.server_wide_statement(sql), sql)
 
     def test_tables_indexes_and_user_mappings_are_not(self):

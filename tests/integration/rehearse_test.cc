@@ -443,8 +443,9 @@ TEST(Rehearse, RoundtripOfAFirstDeployIgnoresTheVersionTableAndGuardsDowngrades)
   dir.write("app/migrations/versions/a1_songs.py",
             revision + "    op.execute('ALTER ROLE rehearse_app NOLOGIN')  # not the migration's to undo\n");
   r = run_orchestrate({"--no-dashboard", "rehearse", "--roundtrip"}, {{"DATABASE_URL", db.url()}}, dir.path());
-  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_EQ(r.code, 1) << r.output;  // not the revisions' fault: the rehearsal cannot run it here
   EXPECT_NE(r.output.find("roundtrip: app: downgrade of "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cannot rehearse the roundtrip on the target's own server"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("ServerObjectsChanged: it changes what every database of the server shares (pg_authid)"),
             std::string::npos)
       << r.output;

@@ -127,6 +127,12 @@ TEST(ServerWide, RolesDatabasesAndTablespacesAreServerWideTablesAreNot) {
   EXPECT_EQ(judge("GRANT CONNECT ON DATABASE prod TO app").value_or(""), "GRANT/REVOKE on a DATABASE");
   EXPECT_EQ(judge("COMMENT ON ROLE app IS 'x'").value_or(""), "COMMENT on a ROLE");
   EXPECT_TRUE(judge("DO $$BEGIN NULL; END$$").has_value());
+  EXPECT_EQ(judge("ALTER ROLE app RENAME TO app2").value_or(""), "RENAME on a ROLE");
+  EXPECT_EQ(judge("ALTER DATABASE prod OWNER TO app").value_or(""), "OWNER TO on a DATABASE");
+  EXPECT_TRUE(judge("REASSIGN OWNED BY a TO b").has_value());
+  EXPECT_TRUE(judge("DROP OWNED BY a").has_value());
+  EXPECT_FALSE(judge("ALTER TABLE t RENAME TO u").has_value());
+  EXPECT_FALSE(judge("ALTER TABLE t OWNER TO app").has_value());
   EXPECT_FALSE(judge("GRANT SELECT ON t TO app").has_value());
   EXPECT_FALSE(judge("COMMENT ON TABLE t IS 'x'").has_value());
   EXPECT_FALSE(judge("CREATE INDEX CONCURRENTLY i ON t (a)").has_value());

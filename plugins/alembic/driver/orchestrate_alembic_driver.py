@@ -375,7 +375,9 @@ def _autocommit(conn):
 # each statement commits at once, so its text is judged before it runs. A DO block's body is unseen.
 _SERVER_WIDE = [
     (re.compile(r"(create|alter|drop)\s+(role|group|database|tablespace|subscription)\b"), None),
-    (re.compile(r"(create|alter|drop)\s+user\b(?!\s+mapping)"), None),
+    (re.compile(r"(create|alter|drop)\s+user\b(?!\s+mapping\b)"), None),
+    (re.compile(r"(reassign|drop)\s+owned\b"), None),
+    (re.compile(r"security\s+label\b.*\bon\s+(role|database|tablespace)\b", re.S), "SECURITY LABEL on a role or database"),
     (re.compile(r"alter\s+system\b"), None),
     (re.compile(r"(grant|revoke)\b.*\bon\s+(database|tablespace|parameter)\b", re.S),
      "GRANT/REVOKE on a database, tablespace or parameter"),
