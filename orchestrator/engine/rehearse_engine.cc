@@ -29,6 +29,13 @@ struct RemoveFile {
     std::filesystem::remove(p, ec);
   }
 };
+// One PostgreSQL instance, whatever URL reaches it: its cluster's id and the start of its postmaster.
+std::string server_identity(Db& db) {
+  return db.scalar("SELECT (SELECT system_identifier FROM pg_control_system())::text || ':' || "
+                   "pg_postmaster_start_time()::text || ':' || current_setting('port')",
+                   {}, TxKind::ReadOnly);
+}
+
 // The first service whose migration was refused for writing the server's roles or databases.
 const ServiceReport* server_objects_changed(const RunReport& report) {
   for (const auto& s : report.services)
@@ -95,7 +102,7 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
   if (auto ok_ = rehearsable(m_, cfg_.up.selected); !ok_) return fail(ok_.error());
   auto server = shadow_server(target);
   if (!server) return fail(server.error());
-  const bool separate = *server != target.url;
+  bool separate = *server != target.url;  // by its URL; below, by the server itself
   CopyPlan plan;
   TableSizes sizes;
   std::vector<DatabaseSetting> settings;  // ALTER DATABASE … SET: not in a dump without --create
@@ -106,14 +113,23 @@ RehearseOutcome RehearseEngine::run(const ResolvedTarget& target, const PrinterF
     plan = plan_copy(*db, m_);
     sizes = read_table_sizes(*db);
     settings = read_database_settings(*db);
+    std::unique_ptr<Db> other;
     if (separate) {
-      std::unique_ptr<Db> other;
       try {
         other = connect_db(*server, "orchestrate/rehearse");
       } catch (const DbError& e) {  // the shadow's server, not the target: say which
         return fail(Error{"cannot connect to the shadow's server: " + first_error_line(e.what()), secrets::redact_url(*server),
                           "check --shadow-url or [rehearsal] server; the target itself was read fine"});
       }
+      // Another URL may name the target's own server (its postgres database, another user, a host alias):
+      // then its roles are the target's, and the guard must be on.
+      if (server_identity(*db) == server_identity(*other)) {
+        separate = false;
+        note("note: " + secrets::redact_url(*server) + " is the target's own server (the same PostgreSQL instance): "
+             "migrations that change roles or databases are refused there, as on the target");
+      }
+    }
+    if (separate) {
       auto obstacles = restore_obstacles(*db, *other);
       if (auto missing = roles_missing_there(*db, *other); !missing.empty() && obstacles.empty()) {
         const size_t shown = std::min<size_t>(missing.size(), 8);

@@ -340,6 +340,15 @@ TEST(Rehearse, AMigrationThatChangesTheServersRolesIsRolledBackOnTheTargetsServe
   EXPECT_EQ(db.scalar("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = 'rehearse_app'"), "true");
   EXPECT_FALSE(database_exists(shadow_named_in(r.output)));
 
+  // The same server under another URL is still the target's own: known by the server, not the string.
+  std::string alias = db.url();
+  alias.replace(alias.find("127.0.0.1"), 9, "localhost");
+  alias = alias.substr(0, alias.rfind('/')) + "/postgres";
+  r = run_orchestrate({"--no-dashboard", "rehearse", "--shadow-url", alias}, {{"DATABASE_URL", db.url()}}, dir.path());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("is the target's own server (the same PostgreSQL instance)"), std::string::npos) << r.output;
+  EXPECT_EQ(db.scalar("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = 'rehearse_app'"), "true");
+
   // A GRANT on the target's database drops its catalogue lock at once: its row is read instead.
   const std::string acl = "SELECT coalesce(datacl::text, '') FROM pg_database WHERE datname = current_database()";
   const std::string acl_before = db.scalar(acl);
