@@ -12,9 +12,7 @@
 #include "cli/rollout_view.h"
 #include "cli/selection.h"
 #include "cli/session_open.h"
-#include "engine/rollout_engine.h"
-#include "engine/rollout_start.h"
-#include "engine/up_target_executor.h"
+#include "engine/rollout_command.h"
 #include "status/run_logs.h"
 #include "util/secrets.h"
 
@@ -42,36 +40,17 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   auto loaded = load_for_command(g, false);
   if (!loaded) return exit_code::kUsage;
   const Manifest& m = loaded->manifest;
-  if (m.rollout.empty()) {
-    std::cerr << "error: " << m.file.string() << " has no [[rollout.wave]]; see docs/rollout.md\n";
-    return exit_code::kUsage;
-  }
   auto lock_wait = flag_duration("--lock-wait", o.lock_wait);
   if (!lock_wait) return exit_code::kUsage;
-  auto known = all_targets(m);
-  if (!known) {
-    print_error(known.error());
-    return exit_code::kUsage;
+  auto prepared = prepare_rollout(m, o.run_id, o.resume);
+  if (!prepared) {
+    print_error(prepared.error());
+    return prepared.error().exit_code;
   }
-  auto targets = expand_waves(m.rollout, *known);
-  if (!targets) {
-    print_error(targets.error());
-    return exit_code::kUsage;
-  }
-  auto timings = rollout_timings_from_env();
-  if (!timings) {
-    print_error(timings.error());
-    return exit_code::kUsage;
-  }
-  const auto state_dir = m.dir / ".orchestrate" / "rollouts";
-  auto start = start_rollout(m, *targets, RolloutRequest{o.run_id, o.resume, state_dir, *timings});
-  if (!start) {
-    print_error(start.error());
-    return start.error().exit_code;
-  }
-  RolloutState* st = &start->state;
-  if (start->ended) return report_ended(m, *st, want_color(1));
-  if (auto asked = confirm_protected(m, targets_to_change(*st, *targets), o.yes); !asked) return asked.error().exit_code;
+  const RolloutStart& start = prepared->start;
+  RolloutState& st = prepared->start.state;
+  if (start.ended) return report_ended(m, st, want_color(1));
+  if (auto asked = confirm_protected(m, targets_to_change(st, prepared->targets), o.yes); !asked) return asked.error().exit_code;
   if (o.pause && !TerminalCaps::current().can_ask()) {
     std::cerr << "error: --pause asks before each wave, and there is no terminal to ask on\n";
     return exit_code::kUsage;
@@ -81,32 +60,24 @@ int run_rollout(const GlobalOptions& g, const RolloutOptions& o) {
   SignalWatcher watcher(hub, [](int n) {
     std::cerr << (n == 1 ? "\ninterrupted: no new target starts; running targets stop and roll back\n" : "\nalready stopping\n");
   });
-  if (!start->shared) st->save(state_dir);
-  std::cout << "rollout " << st->run_id << (st->attempt > 1 ? " (attempt " + std::to_string(st->attempt) + ")" : "")
-            << (start->shared ? (start->created ? ": created by " : ": joined by ") + start->worker : std::string()) << ": "
-            << st->waves.size() << " waves, state in " << start->where << "\n";
-  RolloutView view(m, *st, state_dir, use_dashboard(g) && !o.pause, o.pause, want_color(1));
+  if (!start.shared) st.save(prepared->state_dir);
+  std::cout << "rollout " << st.run_id << (st.attempt > 1 ? " (attempt " + std::to_string(st.attempt) + ")" : "")
+            << (start.shared ? (start.created ? ": created by " : ": joined by ") + start.worker : std::string()) << ": "
+            << st.waves.size() << " waves, state in " << start.where << "\n";
+  RolloutView view(m, st, prepared->state_dir, use_dashboard(g) && !o.pause, o.pause, want_color(1));
   UpConfig base;
   base.selected = *select_services(m, {});
   base.jobs = o.jobs > 0 ? o.jobs : m.max_parallel.value_or(4);
   base.lock_wait = *lock_wait;
-  TargetPrinterFactory printers = view.printers();
-  TargetFinished finished;
-  if (g.stream) with_event_stream(g.stream, printers, finished);
-  UpTargetExecutor executor(m, base, printers, finished);
-  RolloutEngine engine(executor, view, hub);
-  engine.use_store(start->shared.get(), start->worker);
-  engine.stall_report_every(timings->stall_report);
-  engine.run(*st, *targets);
-  const std::string why = hub.cancelled() ? "" : engine.failure();
-  view.finish(*st, std::cout, why);
+  const std::string why = run_rollout_waves(m, *prepared, base, view.printers(), view, g.stream, hub);
+  view.finish(st, std::cout, why);
   if (!why.empty()) {
     std::cerr << "error: " << why << "\n  this worker stopped: its running targets were stopped (rolled back) and are "
               << "left to the other workers, which take them over; to go on later: orchestrate rollout --run-id "
-              << st->run_id << "\n";
+              << st.run_id << "\n";
     return exit_code::kFailed;
   }
-  return rollout_exit_code(*st, hub.cancelled());
+  return rollout_exit_code(st, hub.cancelled());
 }
 
 }  // namespace
