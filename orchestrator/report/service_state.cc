@@ -1,5 +1,7 @@
 #include "report/service_state.h"
 
+#include "util/enum_words.h"
+
 namespace orch {
 
 const char* to_string(ServiceState s) {
@@ -16,10 +18,6 @@ const char* to_string(ServiceState s) {
   return "error";
 }
 
-std::optional<ServiceState> parse_service_state(std::string_view word) {
-  for (ServiceState s : kServiceStates)
-    if (word == to_string(s)) return s;
-  return std::nullopt;
-}
+std::optional<ServiceState> parse_service_state(std::string_view word) { return enum_from_word(word, kServiceStates); }
 
 }  // namespace orch

@@ -1,5 +1,6 @@
 #include "rollout/target_state.h"
 
+#include "util/enum_words.h"
 #include "util/fatal.h"
 #include "util/text.h"
 
@@ -28,17 +29,9 @@ const char* to_string(RolloutOutcome o) {
   return "failed";
 }
 
-std::optional<TargetState> parse_target_state(std::string_view word) {
-  for (TargetState s : kTargetStates)
-    if (word == to_string(s)) return s;
-  return std::nullopt;
-}
+std::optional<TargetState> parse_target_state(std::string_view word) { return enum_from_word(word, kTargetStates); }
 
-std::optional<RolloutOutcome> parse_rollout_outcome(std::string_view word) {
-  for (RolloutOutcome o : kRolloutOutcomes)
-    if (word == to_string(o)) return o;
-  return std::nullopt;
-}
+std::optional<RolloutOutcome> parse_rollout_outcome(std::string_view word) { return enum_from_word(word, kRolloutOutcomes); }
 
 namespace {
 
