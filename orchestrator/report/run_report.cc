@@ -64,7 +64,8 @@ void render_rls_summary(const RlsResult& rls, std::ostream& out, bool color) {
            "every table of those schemas checked for RLS and a policy\n";
   } else if (c.uncovered.empty()) {
     out << green << "RLS verified" << off << ": all " << c.tables_checked << " tables in " << join(c.schemas, ", ")
-        << " have RLS enabled and a policy\n";
+        << " have RLS enabled and a policy"
+        << (c.excluded.empty() ? "" : "; not required ([rls] exclude): " + join(c.excluded, ", ")) << "\n";
   } else {
     out << red << "RLS verification FAILED" << off << ": " << c.problem_summary() << ":\n";
     for (const auto& u : c.uncovered) out << "    " << u.table << ": " << u.reason << '\n';

@@ -284,6 +284,7 @@ std::string RlsCoverage::problem_summary() const {
 RlsCoverage verify_rls(Db& db, const Manifest& m) {
   RlsCoverage cov;
   cov.schemas = m.rls.require;
+  cov.excluded = m.rls.exclude;
   try {
     auto txp = db.begin(TxKind::ReadOnly);
     Tx& tx = *txp;
